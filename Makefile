@@ -1,0 +1,45 @@
+# Two commands for a fresh machine: `make run` serves the demo help center, `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+BIN := $(VENV)/bin
+
+export HF_HUB_OFFLINE := 1
+export KB_SITE_NAME ?= Driftbox Help Center
+
+.PHONY: install run test test-chroma-server lint bench clean
+
+install: $(VENV)/.installed
+
+# torch first and pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/kb index
+	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - --config gunicorn.conf.py 'web:create_app()'
+
+test: install
+	$(BIN)/pytest
+
+# The search and index tests again, against a real `chroma run` server on loopback.
+test-chroma-server: install
+	.ci/chroma-server-tests
+
+bench: install
+	$(BIN)/python -m bench
+	$(BIN)/python -m bench.http | tee -a bench/RESULTS.md
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) instance

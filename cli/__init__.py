@@ -1,0 +1,236 @@
+"""The `kb` command: parse, call the library, print. Heavy imports wait until a command runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb.errors import KBError
+from kb.settings import Settings
+
+
+class _Group(click.Group):
+    """Library errors become one line on stderr and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KBError as error:
+            click.echo(f"error: {error.message}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--content-dir",
+    type=click.Path(path_type=Path),
+    envvar="KB_CONTENT_DIR",
+    help="Folder of Markdown articles [KB_CONTENT_DIR, default ./content].",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="KB_DATA_DIR",
+    help="Folder for indexes and the database [KB_DATA_DIR, default ./instance].",
+)
+@click.pass_context
+def main(ctx: click.Context, content_dir: Path | None, data_dir: Path | None) -> None:
+    """Markdown knowledge base with hybrid search: index, lint, search, evaluate and serve."""
+    overrides = {
+        key: value for key, value in (("content_dir", content_dir), ("data_dir", data_dir)) if value
+    }
+    try:
+        settings = dataclasses.replace(Settings.from_env(), **overrides)
+    except KBError as error:
+        raise click.UsageError(error.message) from error
+    ctx.obj = settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Rebuild everything, re-embedding every section.")
+@click.pass_context
+def index(ctx: click.Context, full: bool) -> None:
+    """Index the content folder (incremental by content hash). Exits 1 if any file was skipped."""
+    from indexer import build_from_settings  # noqa: PLC0415
+    from kb.embeddings import make_embedder  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    if not settings.content_dir.is_dir():
+        raise click.UsageError(f"content folder {settings.content_dir} does not exist")
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if not sys.stderr.isatty() or total == 0:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="Embedding sections", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    report = build_from_settings(
+        settings, make_embedder(settings.embedder), full=full, progress=progress
+    )
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    for problem in report.problems:
+        level = "error" if problem.fatal else "warning"
+        click.echo(f"{problem} [{level}{', skipped' if problem.fatal else ''}]", err=True)
+    click.echo(report.summary())
+    if report.skipped:
+        sys.exit(1)
+
+
+@main.command()
+@click.pass_context
+def watch(ctx: click.Context) -> None:
+    """Index, then re-index whenever an article or the synonyms file changes (Ctrl-C stops)."""
+    from indexer.watch import watch_content  # noqa: PLC0415
+    from kb.embeddings import make_embedder  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    if not settings.content_dir.is_dir():
+        raise click.UsageError(f"content folder {settings.content_dir} does not exist")
+
+    def report(build) -> None:
+        for problem in build.problems:
+            click.echo(f"{problem} [{'error, skipped' if problem.fatal else 'warning'}]", err=True)
+        click.echo(build.summary(), err=False)
+
+    click.echo(f"watching {settings.content_dir} (Ctrl-C stops)", err=True)
+    watch_content(
+        settings.content_dir,
+        settings.data_dir,
+        make_embedder(settings.embedder),
+        ef_search=settings.ef_search,
+        chroma_url=settings.chroma_url,
+        on_build=report,
+    )
+
+
+@main.command()
+@click.pass_context
+def lint(ctx: click.Context) -> None:
+    """List every problem in the content folder with file and line; exit 1 if there is any."""
+    from kb.content import load_content  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    loaded = load_content(settings.content_dir)
+    for problem in loaded.problems:
+        click.echo(str(problem))
+    count = len(loaded.problems)
+    click.echo(
+        f"{len(loaded.articles)} articles, {count} problem{'s' if count != 1 else ''}", err=True
+    )
+    if count:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--mode", type=click.Choice(["keyword", "semantic", "hybrid"]), default="hybrid")
+@click.option("--limit", type=click.IntRange(1, 100), default=10)
+@click.option("--internal", is_flag=True, help="Include internal (agent-only) articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def search(
+    ctx: click.Context, query: str, mode: str, limit: int, internal: bool, as_json: bool
+) -> None:
+    """Search the built index."""
+    from kb.embeddings import make_embedder  # noqa: PLC0415
+    from kb.hits import Filters  # noqa: PLC0415
+    from kb.search import SearchEngine  # noqa: PLC0415
+    from kb.store import IndexHandle  # noqa: PLC0415
+
+    settings = _settings(ctx).with_tuned()
+    engine = SearchEngine(
+        IndexHandle.for_settings(settings).get, make_embedder(settings.embedder), settings
+    )
+    found = engine.search(query, mode=mode, limit=limit, filters=Filters(include_internal=internal))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "query": found.query,
+                    "mode": found.mode,
+                    "total": found.total,
+                    "took_ms": found.took_ms,
+                    "results": [
+                        {
+                            "slug": r.article.slug,
+                            "title": r.article.title,
+                            "url": r.url,
+                            "section": r.section.title,
+                            "score": round(r.score, 6),
+                        }
+                        for r in found.results
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    if not found.results:
+        click.echo("No results.")
+    for rank, result in enumerate(found.results, start=1):
+        section = f" › {result.section.title}" if result.section.anchor else ""
+        click.echo(f"{rank:2}. {result.article.title}{section}  ({result.score:.3f})")
+        click.echo(f"    {result.url}")
+    click.echo(f"{found.total} results in {found.took_ms:.1f} ms ({found.mode})", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
+    """Run the development server (use gunicorn in production, see README)."""
+    from web import create_app  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    app = create_app({"CONTENT_DIR": settings.content_dir, "DATA_DIR": settings.data_dir})
+    app.run(host=host, port=port, debug=debug)
+
+
+@main.command("eval")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--mode", type=click.Choice(["keyword", "semantic", "hybrid", "all"]), default="all")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--explain",
+    type=click.IntRange(0, 1000),
+    default=0,
+    help="Show the N worst queries and where each retriever ranked the right article.",
+)
+@click.option(
+    "--tune",
+    is_flag=True,
+    help="Search the fusion method and weight; write the best to the settings file.",
+)
+@click.pass_context
+def evaluate(ctx: click.Context, path: Path, mode: str, as_json: bool, explain: int, tune: bool):
+    """Score search on PATH: a BEIR folder or a labelled query file (JSON lines)."""
+    from cli.evaluate import evaluate_path  # noqa: PLC0415
+
+    modes = ["keyword", "semantic", "hybrid"] if mode == "all" else [mode]
+    evaluate_path(_settings(ctx).with_tuned(), path, modes, explain, tune, as_json)
+
+
+def _register_assist_commands() -> None:
+    from cli.assist import keys, suggest  # noqa: PLC0415 - light: imports nothing heavy
+    from cli.loop import drafts, tickets  # noqa: PLC0415
+
+    for command in (keys, suggest, tickets, drafts):
+        main.add_command(command)
+
+
+_register_assist_commands()

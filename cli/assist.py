@@ -1,0 +1,112 @@
+"""`kb keys ...` and `kb suggest`: API keys and agent suggestions from a shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from kb.settings import Settings
+
+
+def _services(settings: Settings):
+    from kb.auth import KeyStore, parse_env_keys  # noqa: PLC0415
+    from kb.database import Database  # noqa: PLC0415
+
+    return KeyStore(Database(settings.data_dir / "kb.sqlite"), parse_env_keys(settings.api_keys))
+
+
+@click.group()
+def keys() -> None:
+    """Create, list and revoke API keys (stored hashed in the data folder)."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["agent", "writer", "admin"]), required=True)
+@click.option("--name", default="", help="A label, e.g. the person or system using it.")
+@click.pass_context
+def create_key(ctx: click.Context, role: str, name: str) -> None:
+    """Print a new key once; it works at once, without restarting the server."""
+    key, record = _services(ctx.find_root().obj).create(role, name)
+    click.echo(key)
+    click.echo(
+        f"key {record.id} ({record.role}, {record.name}): store it now, it is not shown again",
+        err=True,
+    )
+
+
+@keys.command("list")
+@click.pass_context
+def list_keys(ctx: click.Context) -> None:
+    """List keys (never the keys themselves)."""
+    for record in _services(ctx.find_root().obj).list():
+        state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
+        click.echo(
+            f"{record.id:4}  {record.role:6}  {record.prefix}…  {record.name}  "
+            f"created {record.created_at}  {state}"
+        )
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+@click.pass_context
+def revoke_key(ctx: click.Context, key_id: int) -> None:
+    """Revoke a key by its id (see `kb keys list`); it stops working at once."""
+    _services(ctx.find_root().obj).revoke(key_id)
+    click.echo(f"key {key_id} revoked")
+
+
+@click.command()
+@click.option(
+    "--file",
+    "source",
+    type=click.File("r"),
+    default="-",
+    help="A ticket as JSON ({subject, body, messages?}); - or nothing reads stdin.",
+)
+@click.option("--limit", type=click.IntRange(1, 20), default=5)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@click.pass_context
+def suggest(ctx: click.Context, source, limit: int, as_json: bool) -> None:
+    """Suggest articles for a ticket and triage it, as the agent API does."""
+    from kb.assist import AgentAssist  # noqa: PLC0415
+    from kb.database import Database  # noqa: PLC0415
+    from kb.embeddings import make_embedder  # noqa: PLC0415
+    from kb.errors import BadRequest  # noqa: PLC0415
+    from kb.search import SearchEngine  # noqa: PLC0415
+    from kb.store import IndexHandle  # noqa: PLC0415
+    from kb.suggestion_log import SuggestionLog  # noqa: PLC0415
+    from kb.ticket_text import Ticket, messages_from  # noqa: PLC0415
+
+    settings = ctx.find_root().obj.with_tuned()
+    try:
+        data = json.loads(source.read())
+        if not isinstance(data, dict):
+            raise ValueError("a ticket must be a JSON object")
+        ticket = Ticket(
+            str(data.get("subject", "")),
+            str(data.get("body", "")),
+            messages_from(data.get("messages", [])),
+        )
+    except (ValueError, TypeError, AttributeError) as error:
+        raise BadRequest(f"the ticket is not valid JSON of the right shape: {error}") from error
+    engine = SearchEngine(
+        IndexHandle.for_settings(settings).get, make_embedder(settings.embedder), settings
+    )
+    log = SuggestionLog(Database(settings.data_dir / "kb.sqlite"))
+    result = AgentAssist(engine, log).suggest(ticket, limit)
+    if as_json:
+        from web.agent_api import suggest_json  # noqa: PLC0415
+
+        click.echo(json.dumps(suggest_json(result), indent=2))
+        return
+    triage = result.triage
+    click.echo(f"{triage.kind} · {triage.category or '-'} · confidence {triage.confidence:.0%}")
+    for reason in triage.reasons:
+        click.echo(f"  - {reason}")
+    for rank, s in enumerate(result.suggestions, start=1):
+        section = f" › {s.section.title}" if s.section.anchor else ""
+        badge = " [internal]" if s.article.audience == "internal" else ""
+        click.echo(f"{rank}. {s.article.title}{section}{badge}  confidence {s.confidence:.0%}")
+    click.echo(f"request {result.request_id} in {result.took_ms:.0f} ms", err=sys.stderr.isatty())

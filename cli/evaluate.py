@@ -1,0 +1,113 @@
+"""`kb eval`: build a knowledge base for a labelled set (or use the live one) and score search."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import click
+
+from kb.settings import Settings
+
+
+def evaluate_path(
+    settings: Settings, path: Path, modes: list[str], explain: int, tune: bool, as_json: bool
+) -> None:
+    from indexer import build_index  # noqa: PLC0415
+    from kb import evaluation  # noqa: PLC0415
+    from kb.embeddings import make_embedder  # noqa: PLC0415
+    from kb.search import SearchEngine  # noqa: PLC0415
+    from kb.store import IndexHandle  # noqa: PLC0415
+
+    started = time.perf_counter()
+    embedder = make_embedder(settings.embedder)
+    if path.is_dir():
+        documents, queries = evaluation.load_beir(path)
+        # Kept under the data folder so a second run reuses the index and its embeddings.
+        root = settings.data_dir / "eval" / path.resolve().name
+        evaluation.write_corpus_as_articles(documents, root / "content")
+        report = build_index(
+            root / "content",
+            root / "data",
+            embedder,
+            ef_search=settings.ef_search,
+            chroma_url=settings.chroma_url,
+        )
+        if report.skipped:
+            raise click.ClickException(
+                f"{len(report.skipped)} corpus documents could not be indexed"
+            )
+        search_settings = dataclasses.replace(
+            settings, content_dir=root / "content", data_dir=root / "data"
+        )
+    else:
+        queries = evaluation.load_query_file(path)
+        search_settings = settings
+    handle = IndexHandle.for_settings(search_settings)
+    engine = SearchEngine(handle.get, embedder, search_settings)
+    index = handle.get()
+    runs = evaluation.retrieve_all(engine, queries)
+    knobs = (settings.fusion, settings.semantic_weight, settings.rrf_k)
+    scores = evaluation.score_modes(runs, index, modes, *knobs)
+    result = {
+        "dataset": path.name,
+        "queries": len(queries),
+        "modes": _rounded(scores),
+        "fusion": {"method": settings.fusion, "semantic_weight": settings.semantic_weight},
+    }
+
+    if tune:
+        table = evaluation.tune_fusion(runs, index, settings.rrf_k)
+        fusion, weight, best = table[0]
+        tuned_path = settings.tuned_settings_path
+        tuned_path.parent.mkdir(parents=True, exist_ok=True)
+        tuned_path.write_text(json.dumps({"fusion": fusion, "semantic_weight": weight}, indent=1))
+        result["tuned"] = {
+            "method": fusion,
+            "semantic_weight": weight,
+            "ndcg@10": round(best, 4),
+            "written_to": str(tuned_path),
+        }
+    if explain:
+        result["worst"] = evaluation.worst_queries(runs, index, *knobs, explain)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    _print_table(result)
+
+
+def _rounded(scores: dict) -> dict:
+    return {mode: {k: round(v, 4) for k, v in metrics.items()} for mode, metrics in scores.items()}
+
+
+def _print_table(result: dict) -> None:
+    fusion = result["fusion"]
+    click.echo(
+        f"{result['dataset']}: {result['queries']} queries; hybrid = {fusion['method']} "
+        f"fusion, semantic weight {fusion['semantic_weight']}"
+    )
+    click.echo(f"{'mode':10} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8}")
+    for mode, metrics in result["modes"].items():
+        click.echo(
+            f"{mode:10} {metrics['ndcg@10']:8.4f} {metrics['mrr@10']:8.4f} "
+            f"{metrics['recall@10']:8.4f} {metrics['recall@100']:8.4f}"
+        )
+    if "tuned" in result:
+        tuned = result["tuned"]
+        click.echo(
+            f"tuned: {tuned['method']} fusion, semantic weight {tuned['semantic_weight']} "
+            f"-> hybrid nDCG@10 {tuned['ndcg@10']:.4f}; written to {tuned['written_to']}"
+        )
+    for item in result.get("worst", []):
+        click.echo(f"\n{item['ndcg@10']:.3f}  {item['query']}")
+        click.echo("  found:    " + "; ".join(f"{slug} ({title})" for slug, title in item["found"]))
+        for rel in item["relevant"]:
+            click.echo(
+                f"  wanted:   {rel['slug']} ({rel['title']}): keyword rank/score "
+                f"{rel['keyword'] or 'not found'}, semantic {rel['semantic'] or 'not found'}"
+            )
+    click.echo(f"\n{result['seconds']} s", err=True)

@@ -1,0 +1,197 @@
+"""`kb tickets ...` and `kb drafts ...`: resolved tickets in, draft articles out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb.settings import Settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+def _store(settings: Settings):
+    from kb.database import Database  # noqa: PLC0415
+    from kb.tickets import TicketStore  # noqa: PLC0415
+
+    return TicketStore(Database(settings.data_dir / "kb.sqlite"))
+
+
+def _assist(settings: Settings):
+    from kb.assist import AgentAssist  # noqa: PLC0415
+    from kb.embeddings import make_embedder  # noqa: PLC0415
+    from kb.search import SearchEngine  # noqa: PLC0415
+    from kb.store import IndexHandle  # noqa: PLC0415
+
+    settings = settings.with_tuned()
+    engine = SearchEngine(
+        IndexHandle.for_settings(settings).get, make_embedder(settings.embedder), settings
+    )
+    return AgentAssist(engine, None)
+
+
+def import_file(settings: Settings, path: Path) -> bool:
+    """Import a ticket file, report every bad record; True when every record was valid."""
+    from kb.tickets import read_ticket_file  # noqa: PLC0415
+
+    tickets, problems = read_ticket_file(path)
+    for problem in problems:
+        click.echo(f"{problem} [skipped]", err=True)
+    inserted, updated = _store(settings).upsert(tickets)
+    click.echo(f"{inserted} imported, {updated} updated, {len(problems)} invalid", err=True)
+    return not problems
+
+
+@click.group()
+def tickets() -> None:
+    """Import resolved tickets and list the ones no article answers."""
+
+
+@tickets.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_tickets(ctx: click.Context, path: Path) -> None:
+    """Import FILE (JSON lines, or .csv); importing again updates by id. Exit 1 if any record
+    was invalid (the valid ones are kept)."""
+    if not import_file(_settings(ctx), path):
+        sys.exit(1)
+
+
+@tickets.command("gaps")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def gaps(ctx: click.Context, as_json: bool) -> None:
+    """Resolved tickets that no linked article or confident suggestion covers."""
+    from kb.drafts import find_gaps  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    assist = _assist(settings)
+    stored = _store(settings).all()
+    coverage = find_gaps(stored, assist, set(assist.engine.current_index().articles))
+    if as_json:
+        click.echo(json.dumps({"gaps": [t.id for t in coverage.gaps], "covered": coverage.covered}))
+        return
+    for ticket in coverage.gaps:
+        first = (ticket.subject or ticket.customer_text()).strip().splitlines()[0][:90]
+        click.echo(f"{ticket.id}  {ticket.brand or '-'}  {first}")
+    click.echo(f"{len(coverage.gaps)} gaps, {len(coverage.covered)} covered", err=True)
+
+
+@click.group()
+def drafts() -> None:
+    """Generate draft articles from ticket gaps; list, show, publish or reject them."""
+
+
+@drafts.command("generate")
+@click.option(
+    "--tickets",
+    "ticket_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Import this ticket file first (as `kb tickets import`).",
+)
+@click.option(
+    "--min-group",
+    type=click.IntRange(1, 1000),
+    default=2,
+    show_default=True,
+    help="Smallest group that becomes a draft; smaller ones stay candidates.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def generate(ctx: click.Context, ticket_file: Path | None, min_group: int, as_json: bool) -> None:
+    """Group gap tickets and write one draft per group under content/drafts/."""
+    from kb.drafts import generate_drafts  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    if ticket_file is not None:
+        import_file(settings, ticket_file)
+    report = generate_drafts(
+        _store(settings).all(), _assist(settings), settings.content_dir, min_group=min_group
+    )
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "drafts": [
+                        {
+                            "path": str(d.path.resolve()),
+                            "kind": d.kind,
+                            "target": d.target,
+                            "ticket_ids": d.ticket_ids,
+                            "title": d.title,
+                            "action": d.action,
+                        }
+                        for d in report.drafts
+                    ],
+                    "covered": report.covered,
+                    "singletons": report.singletons,
+                },
+                indent=2,
+            )
+        )
+        return
+    for draft in report.drafts:
+        target = f" → {draft.target}" if draft.target else ""
+        click.echo(
+            f"{draft.action:11} {draft.kind}{target}  {len(draft.ticket_ids):3} tickets  "
+            f"{draft.path}"
+        )
+    click.echo(
+        f"{len(report.drafts)} drafts, {len(report.covered)} tickets covered, "
+        f"{len(report.singletons)} singletons kept as candidates",
+        err=True,
+    )
+
+
+@drafts.command("list")
+@click.pass_context
+def list_drafts(ctx: click.Context) -> None:
+    from kb.drafts import list_drafts as read_all  # noqa: PLC0415
+
+    for draft in read_all(_settings(ctx).content_dir):
+        edited = " (edited)" if draft.edited else ""
+        target = f" → {draft.meta['update_of']}" if draft.meta.get("update_of") else ""
+        click.echo(
+            f"{draft.id}  {len(draft.source_tickets)} tickets{target}{edited}  "
+            f"{draft.meta.get('title')}"
+        )
+
+
+@drafts.command("show")
+@click.argument("draft_id")
+@click.pass_context
+def show(ctx: click.Context, draft_id: str) -> None:
+    from kb.drafts import get_draft  # noqa: PLC0415
+
+    click.echo(get_draft(_settings(ctx).content_dir, draft_id).text)
+
+
+@drafts.command("publish")
+@click.argument("draft_id")
+@click.pass_context
+def publish(ctx: click.Context, draft_id: str) -> None:
+    """Publish a draft under content/<category>/ and re-index so it is searchable."""
+    from indexer import build_from_settings  # noqa: PLC0415
+    from kb.drafts import publish_draft  # noqa: PLC0415
+    from kb.embeddings import make_embedder  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    path = publish_draft(settings.content_dir, draft_id)
+    report = build_from_settings(settings, make_embedder(settings.embedder))
+    click.echo(f"published {path}; {report.summary()}")
+
+
+@drafts.command("reject")
+@click.argument("draft_id")
+@click.option("--reason", required=True)
+@click.pass_context
+def reject(ctx: click.Context, draft_id: str, reason: str) -> None:
+    from kb.drafts import reject_draft  # noqa: PLC0415
+
+    path = reject_draft(_settings(ctx).content_dir, draft_id, reason)
+    click.echo(f"archived at {path}")

@@ -1,0 +1,217 @@
+"""Build a new index generation from the content folder, re-embedding only what changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from kb.content import Article, ContentProblem, load_content
+from kb.embedding_cache import EmbeddingCache, text_hash
+from kb.embeddings import Embedder
+from kb.keyword import FORMAT, KeywordIndex
+from kb.settings import Settings
+from kb.spelling import count_words
+from kb.store import IndexLayout, read_manifest
+from kb.synonyms import FILE_NAME as SYNONYMS_FILE
+from kb.synonyms import load_synonyms
+from kb.vectors import VectorIndex
+
+EMBED_CHUNK = 256
+Progress = Callable[[int, int], None]
+
+
+@dataclasses.dataclass
+class BuildReport:
+    added: list[str] = dataclasses.field(default_factory=list)
+    updated: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    unchanged: list[str] = dataclasses.field(default_factory=list)
+    problems: list[ContentProblem] = dataclasses.field(default_factory=list)
+    sections: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    generation: str | None = None
+
+    @property
+    def skipped(self) -> list[ContentProblem]:
+        return [problem for problem in self.problems if problem.fatal]
+
+    def summary(self) -> str:
+        line = (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged; {self.sections} sections, {self.embedded} embedded; "
+            f"{self.seconds:.1f}s"
+        )
+        if self.skipped:
+            line += f"; {len(self.skipped)} skipped with errors"
+        return line
+
+
+def build_index(
+    content_dir: Path,
+    data_dir: Path,
+    embedder: Embedder,
+    *,
+    full: bool = False,
+    ef_search: int = 200,
+    progress: Progress | None = None,
+    chroma_url: str = "",
+) -> BuildReport:
+    """Index every valid article; report the rest. The live index changes only on success."""
+    started = time.perf_counter()
+    loaded = load_content(Path(content_dir))
+    layout = IndexLayout(Path(data_dir))
+    layout.root.mkdir(parents=True, exist_ok=True)
+    _, synonym_problems = load_synonyms(Path(content_dir))
+    report = BuildReport(problems=loaded.problems + synonym_problems)
+    synonyms_path = Path(content_dir) / SYNONYMS_FILE
+    synonyms = synonyms_path.read_text(encoding="utf-8") if synonyms_path.exists() else ""
+
+    current = layout.current_name()
+    previous = read_manifest(layout.root / current) if current else {}
+    # Another model or index format means every article is indexed afresh.
+    compatible = previous.get("embedder") == embedder.name and previous.get("format") == FORMAT
+    _diff(loaded.articles, previous.get("articles", {}) if compatible else {}, report)
+    changed = report.added or report.updated or report.removed
+    same_synonyms = previous.get("synonyms") == text_hash(synonyms)
+
+    if current and compatible and same_synonyms and not full and not changed:
+        report.generation = current
+        report.sections = previous.get("sections", 0)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    searchable = [article for article in loaded.articles if article.is_searchable]
+    vectors, report.embedded = _embed_sections(
+        searchable, embedder, Path(data_dir), refresh=full, progress=progress
+    )
+    report.sections = len(vectors)
+
+    name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+    generation = layout.root / name
+    generation.mkdir()
+    entries = [(article, section) for article in searchable for section in article.sections]
+    KeywordIndex.create(generation / "keyword", entries)
+    ids: dict[str, list[str]] = {"public": [], "internal": []}
+    for article, section in entries:
+        ids["public" if article.audience == "public" else "internal"].append(section.id)
+    key = _content_key(embedder.name, vectors) if chroma_url else ""
+    VectorIndex.create(
+        generation / "vectors",
+        ids,
+        {
+            audience: _stack([vectors[i] for i in section_ids], embedder.dimension)
+            for audience, section_ids in ids.items()
+        },
+        ef_search=ef_search,
+        url=chroma_url,
+        key=key,
+    )
+    (generation / "articles.json").write_text(
+        json.dumps([article.to_dict() for article in loaded.articles], ensure_ascii=False)
+    )
+    (generation / SYNONYMS_FILE).write_text(synonyms, encoding="utf-8")
+    # Only public words: "did you mean" must never suggest a term from an internal article.
+    public = [article for article in searchable if article.audience == "public"]
+    vocabulary = count_words(
+        text for article in public for text in (article.title, *(s.text for s in article.sections))
+    )
+    (generation / "vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False))
+    manifest = {
+        "generation": name,
+        "format": FORMAT,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "embedder": embedder.name,
+        "dimension": embedder.dimension,
+        "sections": report.sections,
+        "vectors": {"store": "server" if chroma_url else "embedded", "key": key},
+        "synonyms": text_hash(synonyms),
+        "articles": {article.slug: article.content_hash for article in loaded.articles},
+    }
+    # The manifest is written last: a generation without one is unfinished and never served.
+    (generation / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    layout.publish(name)
+    layout.prune(chroma_url=chroma_url)
+    report.generation = name
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def build_from_settings(
+    settings: Settings, embedder: Embedder, *, full: bool = False, progress: Progress | None = None
+) -> BuildReport:
+    """build_index with the content folder, data folder and stores a Settings names."""
+    return build_index(
+        settings.content_dir, settings.data_dir, embedder, full=full, progress=progress,
+        ef_search=settings.ef_search, chroma_url=settings.chroma_url,
+    )  # fmt: skip
+
+
+def _diff(articles: list[Article], before: dict[str, str], report: BuildReport) -> None:
+    now = {article.slug: article.content_hash for article in articles}
+    for slug, digest in now.items():
+        if slug not in before:
+            report.added.append(slug)
+        elif before[slug] != digest:
+            report.updated.append(slug)
+        else:
+            report.unchanged.append(slug)
+    report.removed.extend(sorted(set(before) - set(now)))
+
+
+def _embed_sections(
+    articles: list[Article],
+    embedder: Embedder,
+    data_dir: Path,
+    *,
+    refresh: bool,
+    progress: Progress | None,
+) -> tuple[dict[str, np.ndarray], int]:
+    """Vectors for every section, from the cache where the text is unchanged."""
+    texts = {
+        section.id: section.embedding_text(article.title)
+        for article in articles
+        for section in article.sections
+    }
+    hashes = {section_id: text_hash(text) for section_id, text in texts.items()}
+    cache = EmbeddingCache(data_dir / "embeddings.sqlite")
+    try:
+        known = {} if refresh else cache.get_many(embedder.name, hashes.values())
+        missing = list({hashes[i]: texts[i] for i in texts if hashes[i] not in known}.items())
+        total = len(missing)
+        if progress:
+            progress(0, total)
+        for start in range(0, total, EMBED_CHUNK):
+            chunk = missing[start : start + EMBED_CHUNK]
+            computed = embedder.embed([text for _, text in chunk])
+            fresh = {digest: vector for (digest, _), vector in zip(chunk, computed, strict=True)}
+            cache.put_many(embedder.name, fresh)  # saved per chunk: a killed build keeps its work
+            known.update(fresh)
+            if progress:
+                progress(min(start + EMBED_CHUNK, total), total)
+    finally:
+        cache.close()
+    return {section_id: known[digest] for section_id, digest in hashes.items()}, total
+
+
+def _content_key(model: str, vectors: dict[str, np.ndarray]) -> str:
+    """Names the server collections after what they hold, so nodes share identical builds."""
+    digest = hashlib.sha256(f"{model}|{FORMAT}".encode())
+    for section_id in sorted(vectors):
+        digest.update(section_id.encode())
+        digest.update(np.asarray(vectors[section_id], np.float32).tobytes())
+    return "kb-" + digest.hexdigest()[:20]
+
+
+def _stack(vectors: list[np.ndarray], dimension: int) -> np.ndarray:
+    if not vectors:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.vstack(vectors).astype(np.float32)

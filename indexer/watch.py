@@ -1,0 +1,51 @@
+"""`kb watch`: re-index as writers save, so an edited article is searchable within seconds.
+
+Running servers follow the index's CURRENT pointer, so they see each build without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from watchfiles import watch
+
+from indexer.build import BuildReport, build_index
+from kb.embeddings import Embedder
+
+# watchfiles waits for this much quiet before reporting a burst of changes (its default is
+# 1.6 s); a writer's save is one burst, and the goal is "searchable within 2 seconds".
+DEBOUNCE_MS = 250
+
+
+def _relevant(change, path: str) -> bool:
+    name = Path(path).name
+    return (name.endswith(".md") or name == "synonyms.txt") and not name.startswith(".")
+
+
+def watch_content(
+    content_dir: Path,
+    data_dir: Path,
+    embedder: Embedder,
+    *,
+    ef_search: int = 200,
+    chroma_url: str = "",
+    on_build: Callable[[BuildReport], None] = lambda report: None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Build once, then after every burst of changes to articles or synonyms, until stopped."""
+    on_build(
+        build_index(content_dir, data_dir, embedder, ef_search=ef_search, chroma_url=chroma_url)
+    )
+    for _ in watch(
+        content_dir,
+        watch_filter=_relevant,
+        debounce=DEBOUNCE_MS,
+        step=50,
+        stop_event=stop,
+        raise_interrupt=False,
+    ):
+        on_build(
+            build_index(content_dir, data_dir, embedder, ef_search=ef_search, chroma_url=chroma_url)
+        )

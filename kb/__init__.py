@@ -1,0 +1,1 @@
+"""Core library: content model, stores, search. Imports neither Flask nor the indexer."""

@@ -1,0 +1,58 @@
+"""Errors that carry their HTTP status, so the web and CLI layers report them the same way."""
+
+from __future__ import annotations
+
+
+class KBError(Exception):
+    """Base error: a status, a stable code and a message fit for the person who caused it."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def as_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.field:
+            error["field"] = self.field
+        return {"error": error}
+
+
+class BadRequest(KBError):
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(KBError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(KBError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(KBError):
+    status = 404
+    code = "not_found"
+
+
+class PayloadTooLarge(KBError):
+    status = 413
+    code = "payload_too_large"
+
+
+class IndexNotReady(KBError):
+    """No finished index exists yet: run `kb index`."""
+
+    status = 503
+    code = "index_not_ready"
+
+
+class ConfigurationError(KBError):
+    status = 500
+    code = "configuration_error"

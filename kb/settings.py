@@ -1,0 +1,149 @@
+"""Every setting in one frozen dataclass, read from `KB_*` environment variables or a mapping."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kb.errors import ConfigurationError
+
+ENV_PREFIX = "KB_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`."""
+
+    content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
+    data_dir: Path = _setting(
+        Path("instance"), "Folder for indexes, the embedding cache and the SQLite database."
+    )
+    embedder: str = _setting(
+        "minilm",
+        "Embedding model: `minilm` (all-MiniLM-L6-v2, shipped by a PyPI package) or "
+        "`hashing` (a fast lexical stand-in for tests and demos without the model).",
+    )
+    fusion: str = _setting(
+        "weighted", "How hybrid search fuses keyword and vector hits: `weighted` or `rrf`."
+    )
+    semantic_weight: float = _setting(
+        0.8, "Weight of the vector side in weighted fusion (0 = keyword only, 1 = vector only)."
+    )
+    rrf_k: int = _setting(60, "The k constant of reciprocal rank fusion.")
+    candidates: int = _setting(100, "How many sections each retriever returns before fusion.")
+    chroma_url: str = _setting(
+        "", "A chroma server (http://host:port) shared by several nodes; empty = embedded store."
+    )
+    min_similarity: float = _setting(
+        0.15, "Vector hits below this cosine similarity are dropped (so nonsense finds nothing)."
+    )
+    ef_search: int = _setting(200, "HNSW ef_search of the vector index (higher: better recall).")
+    site_name: str = _setting("Help Center", "Name shown in the help center's header and titles.")
+    secret_key: str = _setting(
+        "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
+    )
+    api_keys: str = dataclasses.field(
+        default="",
+        repr=False,
+        metadata={
+            "help": "Operator API keys as `role:key` pairs, comma separated (roles: agent, "
+            "writer, admin). Keys made with `kb keys create` live in the database."
+        },
+    )
+    # Names set explicitly (environment or mapping): they win over the tuned settings file.
+    explicit: frozenset[str] = dataclasses.field(
+        default=frozenset(), repr=False, compare=False, metadata={"internal": True}
+    )
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> Settings:
+        """Build settings from a mapping keyed by upper-case names (`DATA_DIR`) or field names."""
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            if field.metadata.get("internal"):
+                continue
+            for key in (field.name.upper(), field.name):
+                if key in mapping and mapping[key] is not None:
+                    values[field.name] = _coerce(field, mapping[key])
+                    break
+        settings = cls(**values, explicit=frozenset(values))
+        settings.validate()
+        return settings
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        prefixed = {
+            key[len(ENV_PREFIX) :]: value
+            for key, value in environ.items()
+            if key.startswith(ENV_PREFIX)
+        }
+        return cls.from_mapping(prefixed)
+
+    def validate(self) -> None:
+        if self.fusion not in ("weighted", "rrf"):
+            raise ConfigurationError(f"KB_FUSION must be 'weighted' or 'rrf', not {self.fusion!r}")
+        if not 0.0 <= self.semantic_weight <= 1.0:
+            raise ConfigurationError("KB_SEMANTIC_WEIGHT must be between 0 and 1")
+        if self.embedder not in ("minilm", "hashing"):
+            raise ConfigurationError(
+                f"KB_EMBEDDER must be 'minilm' or 'hashing', not {self.embedder!r}"
+            )
+        if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
+            raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
+
+    @property
+    def tuned_settings_path(self) -> Path:
+        return self.data_dir / "settings.json"
+
+    def with_tuned(self) -> Settings:
+        """Apply ranking knobs written by `kb eval --tune` to this knowledge base, if any;
+        a setting given explicitly (environment, config) still wins."""
+        path = self.tuned_settings_path
+        if not path.exists():
+            return self
+        try:
+            tuned = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise ConfigurationError(f"{path}: not valid JSON ({error})") from error
+        allowed = {"fusion", "semantic_weight", "rrf_k"} - self.explicit
+        tuned_settings = dataclasses.replace(
+            self,
+            **{key: _coerce_name(key, value) for key, value in tuned.items() if key in allowed},
+        )
+        tuned_settings.validate()
+        return tuned_settings
+
+
+def _coerce_name(name: str, value: Any) -> Any:
+    field = next(f for f in dataclasses.fields(Settings) if f.name == name)
+    return _coerce(field, value)
+
+
+def _coerce(field: dataclasses.Field, value: Any) -> Any:
+    kind = field.type if isinstance(field.type, str) else field.type.__name__
+    described = {"int": "whole number", "float": "number"}.get(kind, kind)
+    try:
+        if kind == "Path":
+            return Path(value)
+        if kind == "float":
+            return float(value)
+        if kind == "int":
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError) as error:
+        raise ConfigurationError(
+            f"KB_{field.name.upper()} must be a {described}, not {value!r}"
+        ) from error

@@ -1,0 +1,143 @@
+"""Index generations on disk: each build writes a new folder, then one atomic rename publishes it.
+
+    <data>/index/CURRENT          name of the live generation
+    <data>/index/gen-.../          manifest.json, articles.json, keyword/, vectors/
+
+A build that dies before the rename leaves CURRENT, and so the live index, untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from kb.autocomplete import Autocompleter
+from kb.content import Article, Section, article_link_map
+from kb.errors import IndexNotReady
+from kb.keyword import KeywordIndex
+from kb.spelling import Speller
+from kb.synonyms import FILE_NAME as SYNONYMS_FILE
+from kb.synonyms import parse_synonyms
+from kb.vectors import VectorIndex
+
+KEEP_GENERATIONS = 3
+
+
+class IndexLayout:
+    def __init__(self, data_dir: Path) -> None:
+        self.root = Path(data_dir) / "index"
+
+    @property
+    def current_file(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_name(self) -> str | None:
+        try:
+            name = self.current_file.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.root / name / "manifest.json").exists() else None
+
+    def publish(self, name: str) -> None:
+        """Point CURRENT at a finished generation: write a temp file, fsync, rename over."""
+        temporary = self.root / f".CURRENT.{os.getpid()}"
+        with open(temporary, "w") as handle:
+            handle.write(name)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.current_file)
+
+    def generations(self) -> list[Path]:
+        if not self.root.exists():
+            return []
+        return sorted(path for path in self.root.iterdir() if path.name.startswith("gen-"))
+
+    def prune(self, keep: int = KEEP_GENERATIONS, chroma_url: str = "") -> None:
+        """Delete old and unfinished generations, keeping the live one and the newest few (and,
+        on a chroma server, the collections that only pruned generations used)."""
+        current = self.current_name()
+        finished = [p for p in self.generations() if (p / "manifest.json").exists()]
+        keep_names = {p.name for p in finished[-keep:]} | {current}
+        for path in self.generations():
+            if path.name not in keep_names:
+                shutil.rmtree(path, ignore_errors=True)
+        if chroma_url:
+            keys = {
+                read_manifest(self.root / n).get("vectors", {}).get("key") for n in keep_names if n
+            }
+            VectorIndex.drop(chroma_url, {k for k in keys if k})
+
+
+def read_manifest(generation: Path) -> dict[str, Any]:
+    return json.loads((generation / "manifest.json").read_text())
+
+
+class LoadedIndex:
+    """One generation opened for searching: articles, keyword and vector stores."""
+
+    def __init__(self, generation: Path, chroma_url: str = "") -> None:
+        self.path = generation
+        self.name = generation.name
+        self.manifest = read_manifest(generation)
+        raw = json.loads((generation / "articles.json").read_text())
+        self.articles: dict[str, Article] = {data["slug"]: Article.from_dict(data) for data in raw}
+        self.sections: dict[str, tuple[Article, Section]] = {
+            section.id: (article, section)
+            for article in self.articles.values()
+            for section in article.sections
+        }
+        self.links = article_link_map(self.articles.values())
+        self.keyword = KeywordIndex(generation / "keyword")
+        vectors = self.manifest.get("vectors", {})
+        if vectors.get("store") == "server" and not chroma_url:
+            raise IndexNotReady(
+                "this index keeps its vectors on a chroma server: set KB_CHROMA_URL"
+            )
+        on_server = vectors.get("store") == "server"
+        self.vectors = VectorIndex(
+            generation / "vectors", chroma_url if on_server else "", vectors.get("key", "")
+        )
+        self.speller = Speller(json.loads((generation / "vocabulary.json").read_text()))
+        self.synonyms, _ = parse_synonyms((generation / SYNONYMS_FILE).read_text(encoding="utf-8"))
+        self.autocomplete = Autocompleter(a for a in self.articles.values() if a.is_public)
+
+    @property
+    def embedder_name(self) -> str:
+        return self.manifest["embedder"]
+
+
+class IndexHandle:
+    """The live index for a server: follows CURRENT, so a finished build is picked up at once."""
+
+    def __init__(self, data_dir: Path, chroma_url: str = "") -> None:
+        self.layout = IndexLayout(data_dir)
+        self.chroma_url = chroma_url
+        self._loaded: LoadedIndex | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings) -> IndexHandle:
+        return cls(settings.data_dir, settings.chroma_url)
+
+    def get(self) -> LoadedIndex:
+        name = self.layout.current_name()
+        if name is None:
+            raise IndexNotReady("no index has been built yet: run `kb index`")
+        loaded = self._loaded
+        if loaded is not None and loaded.name == name:
+            return loaded
+        with self._lock:
+            if self._loaded is None or self._loaded.name != name:
+                self._loaded = LoadedIndex(self.layout.root / name, self.chroma_url)
+            return self._loaded
+
+    def ready(self) -> bool:
+        try:
+            self.get()
+        except IndexNotReady:
+            return False
+        return True

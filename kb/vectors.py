@@ -1,0 +1,131 @@
+"""The vector index: section embeddings in chromadb, one collection per audience.
+
+Public and internal sections live in separate collections so that customer searches never
+need a `where` filter (slow in chroma) to keep internal articles out.
+
+Embedded (default): the collections live in the generation's folder. With `KB_CHROMA_URL` they
+live on a chroma server shared by every node, named by a key of the indexed content, so nodes
+that index the same content commit share one set of collections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from kb.errors import ConfigurationError
+from kb.hits import Filters, Hit
+
+AUDIENCES = ("public", "internal")
+_BATCH = 4000
+
+
+def _client(path: Path, url: str = ""):
+    import chromadb  # noqa: PLC0415 - heavy, imported on first use
+    from chromadb.config import Settings as ChromaSettings  # noqa: PLC0415
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if not url:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigurationError(f"KB_CHROMA_URL must look like http://host:port, not {url!r}")
+    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    return chromadb.HttpClient(
+        host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings
+    )
+
+
+def collection_name(audience: str, key: str = "") -> str:
+    return f"{key}-{audience}" if key else f"sections-{audience}"
+
+
+def _configuration(ef_search: int) -> dict:
+    space = {"space": "cosine", "ef_search": ef_search, "ef_construction": max(ef_search, 200)}
+    return {"hnsw": space}
+
+
+class VectorIndex:
+    """Read side of a built vector index; every query passes a precomputed embedding."""
+
+    def __init__(self, path: Path, url: str = "", key: str = "") -> None:
+        self._client = _client(path, url)
+        self._collections = {
+            audience: self._client.get_collection(
+                collection_name(audience, key), embedding_function=None
+            )
+            for audience in AUDIENCES
+        }
+
+    @staticmethod
+    def create(
+        path: Path,
+        ids_by_audience: Mapping[str, Sequence[str]],
+        vectors_by_audience: Mapping[str, np.ndarray],
+        ef_search: int,
+        url: str = "",
+        key: str = "",
+    ) -> None:
+        client = _client(path, url)
+        for audience in AUDIENCES:
+            name = collection_name(audience, key)
+            ids = list(ids_by_audience.get(audience, ()))
+            if url and _complete(client, name, len(ids)):
+                continue  # another node indexed the same content already
+            if url:
+                _drop(client, name)
+            collection = client.create_collection(
+                name, embedding_function=None, configuration=_configuration(ef_search)
+            )
+            vectors = vectors_by_audience.get(audience)
+            for start in range(0, len(ids), _BATCH):
+                collection.add(
+                    ids=ids[start : start + _BATCH],
+                    embeddings=vectors[start : start + _BATCH],
+                )
+
+    @staticmethod
+    def drop(url: str, keep: set[str]) -> None:
+        """On a server: delete the collections of content keys no generation uses any more."""
+        client = _client(Path("."), url)
+        for collection in client.list_collections():
+            name = collection.name if hasattr(collection, "name") else str(collection)
+            key = name.rsplit("-", 1)[0]
+            if name.startswith("kb-") and key not in keep:
+                _drop(client, name)
+
+    def count(self) -> int:
+        return sum(collection.count() for collection in self._collections.values())
+
+    def search(self, vector: np.ndarray, limit: int, filters: Filters) -> list[Hit]:
+        audiences = AUDIENCES if filters.include_internal else ("public",)
+        hits: list[Hit] = []
+        for audience in audiences:
+            collection = self._collections[audience]
+            size = collection.count()
+            if size == 0:
+                continue
+            found = collection.query(
+                query_embeddings=[vector], n_results=min(limit, size), include=["distances"]
+            )
+            for section_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):
+                hits.append(Hit(section_id, 1.0 - float(distance)))
+        hits.sort(key=lambda hit: hit.score, reverse=True)
+        return hits[:limit]
+
+
+def _complete(client, name: str, expected: int) -> bool:
+    try:
+        return client.get_collection(name, embedding_function=None).count() == expected
+    except Exception:  # noqa: BLE001 - chroma raises several types for a missing collection
+        return False
+
+
+def _drop(client, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception:  # noqa: BLE001 - absent already
+        pass

@@ -1,0 +1,114 @@
+"""Shared fixtures: a copied content folder, a built index (fake embedder), the app and CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from indexer import build_index
+from kb.embeddings import HashingEmbedder
+from kb.search import SearchEngine
+from kb.settings import Settings
+from kb.store import IndexHandle
+from web import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AGENT_KEY = "agent-key-0123456789abcdef"
+WRITER_KEY = "writer-key-0123456789abcdef"
+ADMIN_KEY = "admin-key-0123456789abcdef"
+# CI runs the store-touching tests a second time against a real `chroma run` server.
+CHROMA_URL = os.environ.get("KB_CHROMA_URL", "")
+# Measurements that model tests report; printed at the end of the run.
+FIGURES: dict[str, dict] = {}
+REPO = Path(__file__).resolve().parent.parent
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, recording every text it embeds."""
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        return super().embed(texts)
+
+
+def build(content_dir: Path, data_dir: Path, embedder, **options):
+    """build_index against whichever vector store this run uses."""
+    return build_index(content_dir, data_dir, embedder, chroma_url=CHROMA_URL, **options)
+
+
+def make_engine(data_dir: Path, embedder, **settings) -> SearchEngine:
+    chosen = Settings(data_dir=data_dir, chroma_url=CHROMA_URL, **settings)
+    return SearchEngine(IndexHandle.for_settings(chosen).get, embedder, chosen)
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(FIXTURES / "content", target)
+    return target
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def embedder() -> CountingEmbedder:
+    return CountingEmbedder()
+
+
+@pytest.fixture
+def built(content_dir: Path, data_dir: Path, embedder: CountingEmbedder):
+    report = build(content_dir, data_dir, embedder)
+    assert not report.skipped
+    return report
+
+
+@pytest.fixture
+def app(built, content_dir: Path, data_dir: Path, embedder: CountingEmbedder):
+    return create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": str(content_dir),
+            "DATA_DIR": str(data_dir),
+            "EMBEDDER": "hashing",
+            "EMBEDDER_INSTANCE": embedder,
+            "CHROMA_URL": CHROMA_URL,
+            "SECRET_KEY": "test-secret",
+            "API_KEYS": f"agent:{AGENT_KEY},writer:{WRITER_KEY},admin:{ADMIN_KEY}",
+        }
+    )
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(content_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("KB_CONTENT_DIR", str(content_dir))
+    monkeypatch.setenv("KB_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("KB_EMBEDDER", "hashing")
+    return CliRunner()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("measured on the demo content (real model)")
+        for name, figures in FIGURES.items():
+            terminalreporter.write_line(f"{name}: {figures}")

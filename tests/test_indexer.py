@@ -1,0 +1,142 @@
+"""Incremental builds, removal, full rebuilds, and a live index that survives a failed build."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from kb.hits import Filters
+from kb.search import SearchEngine
+from kb.store import IndexLayout
+from tests.conftest import CHROMA_URL, REPO, CountingEmbedder, build, make_engine
+
+
+def engine_for(data_dir: Path, embedder) -> SearchEngine:
+    return make_engine(data_dir, embedder)
+
+
+def slugs(engine: SearchEngine, query: str) -> list[str]:
+    return [
+        r.article.slug for r in engine.search(query, filters=Filters(include_internal=True)).results
+    ]
+
+
+def test_first_build_embeds_every_searchable_section(built, embedder: CountingEmbedder) -> None:
+    assert len(built.added) == 5
+    # drafts are not indexed: 4 published articles, 9 sections with text
+    assert built.sections == len(embedder.embedded) == built.embedded == 9
+
+
+def test_editing_one_article_reembeds_only_its_sections(
+    built, content_dir: Path, data_dir: Path, embedder: CountingEmbedder
+) -> None:
+    path = content_dir / "sync/sync-error-codes.md"
+    path.write_text(path.read_text().replace("free up space", "delete old files"))
+    embedder.embedded.clear()
+    report = build(content_dir, data_dir, embedder)
+    assert report.updated == ["sync-error-codes"] and len(report.unchanged) == 4
+    assert embedder.embedded and all(t.startswith("Sync error codes") for t in embedder.embedded)
+    assert report.embedded == len(embedder.embedded) == 1  # only the changed section
+    assert "sync-error-codes" in slugs(engine_for(data_dir, embedder), "delete old files")
+
+
+def test_unchanged_run_embeds_nothing(built, content_dir, data_dir, embedder) -> None:
+    embedder.embedded.clear()
+    report = build(content_dir, data_dir, embedder)
+    assert (report.embedded, len(report.unchanged)) == (0, 5)
+    assert "0 added, 0 updated, 0 removed, 5 unchanged" in report.summary()
+
+
+def test_removed_file_leaves_the_index(built, content_dir, data_dir, embedder) -> None:
+    (content_dir / "billing/cancel-subscription.md").unlink()
+    report = build(content_dir, data_dir, embedder)
+    assert report.removed == ["cancel-subscription"]
+    assert "cancel-subscription" not in slugs(engine_for(data_dir, embedder), "cancel plan renewal")
+
+
+def test_full_rebuild_reembeds_everything(built, content_dir, data_dir, embedder) -> None:
+    embedder.embedded.clear()
+    report = build(content_dir, data_dir, embedder, full=True)
+    assert report.embedded == len(embedder.embedded) == 9
+
+
+class ExplodingEmbedder(CountingEmbedder):
+    def embed(self, texts):
+        raise RuntimeError("power cut")
+
+
+def test_crashed_build_leaves_previous_index_serving(
+    built, content_dir, data_dir, embedder
+) -> None:
+    layout = IndexLayout(data_dir)
+    before = layout.current_name()
+    (content_dir / "sync/new.md").write_text("---\ntitle: Brand new\n---\n## Fresh\nzebra text\n")
+    with pytest.raises(RuntimeError):
+        build(content_dir, data_dir, ExplodingEmbedder())
+    assert layout.current_name() == before
+    assert "request-a-refund" in slugs(engine_for(data_dir, embedder), "refund")
+    assert "new" not in slugs(engine_for(data_dir, embedder), "zebra")
+
+
+KILLABLE_BUILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from indexer import build as build_module
+    from kb.keyword import KeywordIndex
+    from kb.embeddings import HashingEmbedder
+
+    original = KeywordIndex.create
+    def slow_create(path, entries):
+        original(path, entries)
+        Path(sys.argv[3]).write_text("keyword index written")
+        time.sleep(60)  # killed here, halfway through writing the generation
+    KeywordIndex.create = staticmethod(slow_create)
+    build_module.build_index(Path(sys.argv[1]), Path(sys.argv[2]), HashingEmbedder(),
+                             chroma_url=sys.argv[4])
+""")
+
+
+def test_build_killed_halfway_leaves_previous_index_serving(
+    built, content_dir, data_dir, embedder, tmp_path
+) -> None:
+    layout = IndexLayout(data_dir)
+    before = layout.current_name()
+    (content_dir / "sync/new.md").write_text("---\ntitle: Brand new\n---\n## Fresh\nzebra text\n")
+    marker = tmp_path / "marker"
+    script = tmp_path / "killable.py"
+    script.write_text(KILLABLE_BUILD)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(content_dir), str(data_dir), str(marker), CHROMA_URL],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert marker.exists(), "the build never got halfway"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert layout.current_name() == before
+    assert len(layout.generations()) == 2  # the dead build's folder, never published
+    assert "request-a-refund" in slugs(engine_for(data_dir, embedder), "refund")
+    # the next build finishes, is published, and clears the unfinished folder
+    build(content_dir, data_dir, embedder)
+    assert layout.current_name() != before
+    assert all((g / "manifest.json").exists() for g in layout.generations())
+
+
+def test_running_server_picks_up_a_finished_build(built, content_dir, data_dir, embedder) -> None:
+    engine = engine_for(data_dir, embedder)
+    assert "new" not in slugs(engine, "zebra")
+    (content_dir / "sync/new.md").write_text("---\ntitle: Brand new\n---\n## Fresh\nzebra text\n")
+    build(content_dir, data_dir, embedder)
+    assert slugs(engine, "zebra")[0] == "new"

@@ -1,0 +1,90 @@
+"""Help-center pages render real search results and never show internal or draft articles."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def test_home_lists_categories_popular_and_recent(client) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="q"' in html and "search.js" in html
+    assert 'href="/categories/billing"' in html and "2 articles" in html
+    assert "Sync error codes" in html  # most recently updated
+    assert "Refund approval rules" not in html and "agent-handbook" not in html
+
+
+def test_search_page_shows_highlighted_deep_links(client) -> None:
+    html = client.get("/search?q=refund+bank+business+days").get_data(as_text=True)
+    assert 'href="/articles/request-a-refund#how-long-it-takes"' in html
+    assert "<mark>" in html
+    assert "article" in html and "found" in html
+
+
+def test_search_page_category_filter_and_paging(client) -> None:
+    html = client.get("/search?q=refund+sync+cancel&category=sync").get_data(as_text=True)
+    assert "/articles/sync-error-codes" in html and "/articles/request-a-refund" not in html
+
+
+def test_no_results_page_says_what_to_try(client) -> None:
+    html = client.get("/search?q=qqqzzzxxx").get_data(as_text=True)
+    assert "No articles match" in html and "Check the spelling" in html
+
+
+def test_empty_search_page_and_too_long_query(client) -> None:
+    assert client.get("/search").status_code == 200
+    response = client.get("/search?q=" + "x" * 1001)
+    assert response.status_code == 400 and "at most 1000" in response.get_data(as_text=True)
+
+
+def test_article_page_has_toc_breadcrumbs_related_and_feedback(client) -> None:
+    response = client.get("/articles/request-a-refund")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<h2 id="who-can-get-a-refund">' in html
+    assert 'href="#how-long-it-takes"' in html  # table of contents
+    assert 'href="/categories/billing"' in html  # breadcrumb
+    assert 'href="/articles/cancel-subscription"' in html  # related
+    assert "Was this helpful?" in html and 'name="csrf_token"' in html
+
+
+@pytest.mark.parametrize("slug", ["refund-approval-rules", "unreleased-feature", "nope"])
+def test_internal_draft_and_unknown_pages_are_404(client, slug) -> None:
+    response = client.get(f"/articles/{slug}")
+    assert response.status_code == 404
+    assert "couldn’t find" in response.get_data(as_text=True)
+
+
+def test_category_pages(client) -> None:
+    html = client.get("/categories/billing").get_data(as_text=True)
+    assert "Cancel your subscription" in html and "Request a refund" in html
+    assert client.get("/categories/agent-handbook").status_code == 404
+    assert client.get("/categories/drafts").status_code == 404
+
+
+def test_feedback_form_records_vote_with_csrf_token(client, app) -> None:
+    html = client.get("/articles/request-a-refund").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post(
+        "/articles/request-a-refund/feedback",
+        data={"csrf_token": token, "helpful": "no", "comment": "More detail"},
+    )
+    assert response.status_code == 302
+    assert "Thanks for your feedback" in client.get(response.location).get_data(as_text=True)
+    assert app.extensions["kb"].database.feedback_summary("request-a-refund")["not_helpful"] == 1
+
+
+def test_feedback_form_without_csrf_token_is_refused(client, app) -> None:
+    response = client.post("/articles/request-a-refund/feedback", data={"helpful": "yes"})
+    assert response.status_code == 400
+    assert app.extensions["kb"].database.feedback_summary("request-a-refund")["helpful"] == 0
+
+
+def test_static_assets_are_served_locally(client) -> None:
+    for asset in ("style.css", "search.js"):
+        response = client.get(f"/static/{asset}")
+        assert response.status_code == 200
+        response.close()
+    html = client.get("/").get_data(as_text=True)
+    assert "http://" not in html and "https://" not in html  # no CDN

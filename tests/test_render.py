@@ -1,0 +1,54 @@
+"""Safe rendering: raw HTML escaped, script and data links dropped, tables, code, article links."""
+
+from __future__ import annotations
+
+from kb.content import parse_article
+from kb.render import render_article
+
+
+def render(body: str, path: str = "sync/page.md", links: dict | None = None) -> str:
+    article = parse_article(f"---\ntitle: Page\n---\n{body}", path)
+    return render_article(article, links or {}).html
+
+
+def test_raw_html_is_escaped() -> None:
+    html = render('<script>alert("x")</script>\n\n<img src=x onerror=alert(1)>\n')
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_javascript_and_data_links_are_dropped() -> None:
+    html = render(
+        "[a](javascript:alert(1)) [b](JAVASCRIPT:alert(1)) [c](data:text/html,x) "
+        "[d](https://example.com)\n"
+    )
+    assert 'href="javascript' not in html.lower()
+    assert 'href="data:' not in html
+    assert '<a href="https://example.com">d</a>' in html
+
+
+def test_tables_and_fenced_code() -> None:
+    html = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n```bash\necho <hi>\n```\n")
+    assert "<table>" in html and "<td>1</td>" in html
+    assert '<pre><code class="language-bash">echo &lt;hi&gt;' in html
+
+
+def test_links_to_other_articles_resolve_to_their_page() -> None:
+    links = {
+        "billing/request-a-refund.md": "request-a-refund",
+        "request-a-refund.md": "request-a-refund",
+    }
+    html = render(
+        "[r](../billing/request-a-refund.md#who) [s](request-a-refund.md) [u](unknown.md)\n",
+        links=links,
+    )
+    assert 'href="/articles/request-a-refund#who"' in html
+    assert 'href="/articles/request-a-refund"' in html
+    assert 'href="unknown.md"' in html
+
+
+def test_headings_get_the_same_anchors_as_sections() -> None:
+    article = parse_article("---\ntitle: P\n---\n## Step one\nx\n## Step one\ny\n", "p.md")
+    rendered = render_article(article, {})
+    assert '<h2 id="step-one">' in rendered.html and '<h2 id="step-one-1">' in rendered.html
+    assert [entry.anchor for entry in rendered.toc] == [s.anchor for s in article.sections]

@@ -1,0 +1,43 @@
+"""`kb watch`: a saved edit is searchable soon after, without restarting anything."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from indexer.watch import watch_content
+from tests.conftest import CHROMA_URL, make_engine
+
+
+def test_an_edit_becomes_searchable_while_watching(
+    content_dir: Path, data_dir: Path, embedder
+) -> None:
+    builds = []
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch_content,
+        args=(content_dir, data_dir, embedder),
+        kwargs={"on_build": builds.append, "stop": stop, "chroma_url": CHROMA_URL},
+        daemon=True,
+    )
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not builds and time.monotonic() < deadline:
+            time.sleep(0.05)
+        engine = make_engine(data_dir, embedder)
+        assert engine.search("zeppelin", mode="keyword").results == []
+        path = content_dir / "sync/sync-error-codes.md"
+        path.write_text(path.read_text() + "\n## Zeppelin mode\nSync over a zeppelin link.\n")
+        deadline = time.monotonic() + 30
+        found = []
+        while not found and time.monotonic() < deadline:
+            time.sleep(0.1)
+            found = engine.search("zeppelin", mode="keyword").results
+        assert found and found[0].url == "/articles/sync-error-codes#zeppelin-mode"
+        assert builds[-1].updated == ["sync-error-codes"]
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert not watcher.is_alive()

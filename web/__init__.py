@@ -1,0 +1,84 @@
+"""The Flask app: help-center pages and the JSON API. It calls `kb`; it holds no search logic."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from kb.assist import AgentAssist
+from kb.auth import KeyStore, parse_env_keys
+from kb.database import Database
+from kb.embeddings import Embedder, make_embedder
+from kb.search import SearchEngine
+from kb.settings import Settings
+from kb.store import IndexHandle
+from kb.suggestion_log import SuggestionLog
+
+
+@dataclasses.dataclass
+class Services:
+    """What the blueprints share: built once per app (before gunicorn forks, with --preload)."""
+
+    settings: Settings
+    index: IndexHandle
+    engine: SearchEngine
+    database: Database
+    keys: KeyStore
+    suggestion_log: SuggestionLog
+    assist: AgentAssist
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """App factory: defaults, then `KB_*` environment variables, then `config` (tests)."""
+    app = Flask(__name__)
+    app.config.from_prefixed_env("KB")
+    if config:
+        app.config.update(config)
+    settings = Settings.from_mapping(app.config).with_tuned()
+    app.config["SECRET_KEY"] = settings.secret_key or os.urandom(32).hex()
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.json.sort_keys = False
+
+    embedder: Embedder = app.config.get("EMBEDDER_INSTANCE") or make_embedder(settings.embedder)
+    index = IndexHandle.for_settings(settings)
+    engine = SearchEngine(index.get, embedder, settings)
+    database = Database(settings.data_dir / "kb.sqlite")
+    suggestion_log = SuggestionLog(database)
+    services = Services(
+        settings=settings,
+        index=index,
+        engine=engine,
+        database=database,
+        keys=KeyStore(database, parse_env_keys(settings.api_keys)),
+        suggestion_log=suggestion_log,
+        assist=AgentAssist(engine, suggestion_log),
+    )
+    app.extensions["kb"] = services
+    # Load the model and index now, so the first request is not slow and, under
+    # `gunicorn --preload`, workers share the model's memory.
+    embedder.warm_up()
+    # The index is opened lazily, in each worker: chroma's client does not survive a fork.
+
+    from web import agent_api, api, console, errors, portal, writer  # noqa: PLC0415
+
+    csrf = CSRFProtect(app)
+    # JSON only: a cross-site form cannot send application/json. Session-authenticated API
+    # calls from the agent console check the CSRF header themselves (web.auth).
+    csrf.exempt(api.blueprint)
+    csrf.exempt(agent_api.blueprint)
+    csrf.exempt(writer.import_tickets)
+    app.register_blueprint(portal.blueprint)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(agent_api.blueprint)
+    app.register_blueprint(console.blueprint)
+    app.register_blueprint(writer.blueprint)
+    errors.register(app)
+    app.context_processor(lambda: {"site_name": settings.site_name})
+    return app

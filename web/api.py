@@ -1,0 +1,172 @@
+"""The JSON API under /api/v1, and /healthz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from kb.database import MAX_COMMENT_CHARS
+from kb.errors import BadRequest, IndexNotReady
+from kb.hits import Filters
+from kb.render import render_article
+from kb.search import SearchResult, article_url, check_query
+from web.services import category_name, public_article, public_categories, services
+
+blueprint = Blueprint("api", __name__)
+API = "/api/v1"
+MAX_API_LIMIT = 50
+
+
+@blueprint.get("/healthz")
+def healthz():
+    try:
+        index = services().index.get()
+    except IndexNotReady as error:
+        return {"status": "starting", "message": error.message}, 503
+    return {"status": "ok", "generation": index.name, "articles": len(index.articles)}
+
+
+@blueprint.get(f"{API}/search")
+def search():
+    args = request.args
+    results = services().engine.search(
+        args.get("q", ""),
+        mode=args.get("mode", "hybrid"),
+        limit=int_arg("limit", 10, 1, MAX_API_LIMIT),
+        offset=int_arg("offset", 0, 0, 10_000),
+        filters=Filters(
+            category=args.get("category") or None,
+            tag=args.get("tag") or None,
+            type=args.get("type") or None,
+            kind=args.get("kind") or None,
+        ),
+    )
+    return {
+        "query": results.query,
+        "mode": results.mode,
+        "total": results.total,
+        "took_ms": results.took_ms,
+        "did_you_mean": results.did_you_mean,
+        "results": [result_json(result) for result in results.results],
+    }
+
+
+@blueprint.get(f"{API}/autocomplete")
+def autocomplete():
+    typed = check_query(request.args.get("q", ""), maximum=200)
+    limit = int_arg("limit", 8, 1, 20)
+    suggestions = services().index.get().autocomplete.complete(typed, limit)
+    return {
+        "query": typed,
+        "suggestions": [
+            {"text": s.text, "url": s.url, "kind": s.kind, "article_title": s.article_title}
+            for s in suggestions
+        ],
+    }
+
+
+@blueprint.get(f"{API}/articles/<slug>")
+def article(slug: str):
+    index = services().index.get()
+    found = public_article(index, slug)
+    rendered = render_article(found, index.links)
+    related = [index.articles[s] for s in found.related if s in index.articles]
+    return {
+        "slug": found.slug,
+        "title": found.title,
+        "url": article_url(found.slug),
+        "category": found.category,
+        "tags": list(found.tags),
+        "type": found.type,
+        "kind": found.kind,
+        "updated": found.updated,
+        "summary": found.summary,
+        "html": rendered.html,
+        "toc": [{"level": e.level, "anchor": e.anchor, "title": e.title} for e in rendered.toc],
+        "related": [
+            {"slug": r.slug, "title": r.title, "url": article_url(r.slug)}
+            for r in related
+            if r.is_public
+        ],
+        "feedback": services().database.feedback_summary(found.slug),
+    }
+
+
+@blueprint.get(f"{API}/categories")
+def categories():
+    index = services().index.get()
+    return {
+        "categories": [
+            {**category, "url": f"/categories/{category['slug']}"}
+            for category in public_categories(index)
+        ]
+    }
+
+
+@blueprint.post(f"{API}/articles/<slug>/feedback")
+def feedback(slug: str):
+    index = services().index.get()
+    found = public_article(index, slug)
+    body = json_object()
+    helpful = body.get("helpful")
+    if not isinstance(helpful, bool):
+        raise BadRequest("helpful is required and must be true or false", field="helpful")
+    comment = body.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise BadRequest("comment must be text", field="comment")
+    if comment and len(comment) > MAX_COMMENT_CHARS:
+        raise BadRequest(f"comment must be at most {MAX_COMMENT_CHARS} characters", field="comment")
+    services().database.record_feedback(found.slug, helpful, (comment or "").strip() or None)
+    return {"status": "recorded", "slug": found.slug}, 201
+
+
+def result_json(result: SearchResult) -> dict[str, Any]:
+    article = result.article
+    return {
+        "slug": article.slug,
+        "title": article.title,
+        "url": result.url,
+        "section": {"anchor": result.section.anchor, "title": result.section.title},
+        "snippet": result.snippet,
+        "score": round(result.score, 6),
+        "category": article.category,
+        "category_name": category_name(article.category),
+        "tags": list(article.tags),
+        "type": article.type,
+        "kind": article.kind,
+    }
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(
+            f"{name} must be a whole number from {low} to {high}", field=name
+        ) from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be a whole number from {low} to {high}", field=name)
+    return value
+
+
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    if not request.is_json:
+        raise BadRequest("send a JSON body with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest("the body is not valid JSON")
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+@blueprint.after_request
+def no_store_for_api(response: Response) -> Response:
+    if request.path.startswith(API):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

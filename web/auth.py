@@ -1,0 +1,82 @@
+"""Who is calling: a Bearer API key, or a console session signed in with one."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import g, request, session
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
+
+from kb.auth import KBError, Principal, hash_key
+from kb.errors import BadRequest, Forbidden, Unauthorized
+from web.services import services
+
+
+class CSRFFailed(BadRequest):
+    code = "csrf_failed"
+
+
+def current_principal() -> Principal:
+    header = request.headers.get("Authorization", "")
+    keys = services().keys
+    if header:
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise Unauthorized("use Authorization: Bearer <key>")
+        return keys.authenticate(key.strip())
+    digest = session.get("key_hash")
+    if digest:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            # A signed-in browser sends the session cookie by itself: require the CSRF token.
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken", ""))
+            except ValidationError as error:
+                raise CSRFFailed(f"send the page's CSRF token in X-CSRFToken ({error})") from None
+        return keys.authenticate_hash(digest)
+    raise Unauthorized("send an API key: Authorization: Bearer <key>")
+
+
+def require_role(role: str) -> Callable:
+    """401 without a valid key, 403 when the key's role may not do this."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            principal = current_principal()
+            if not principal.may(role):
+                raise Forbidden(
+                    f"this needs the {role} role; the key has the {principal.role} role"
+                )
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def signed_in(role: str) -> Principal | None:
+    """The browser session's user if their key (still) has the role, else None."""
+    if "key_hash" not in session:
+        return None
+    try:
+        principal = services().keys.authenticate_hash(session["key_hash"])
+    except KBError:
+        session.clear()
+        return None
+    return principal if principal.may(role) else None
+
+
+def sign_in(key: str, role: str, purpose: str) -> str | None:
+    """Start a session for a key with the role; the error to show otherwise."""
+    try:
+        principal = services().keys.authenticate(key.strip())
+    except KBError:
+        return "That key is not valid."
+    if not principal.may(role):
+        return f"A {principal.role} key cannot {purpose}."
+    session.clear()  # a new session, so a fixed session id cannot be planted beforehand
+    session["key_hash"] = hash_key(key.strip())
+    return None

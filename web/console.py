@@ -1,0 +1,59 @@
+"""The agent console: sign in with a key, paste a ticket, see triage and suggestions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from kb.errors import NotFound
+from kb.render import render_article
+from web.auth import sign_in, signed_in
+from web.services import category_name, services
+
+blueprint = Blueprint("console", __name__, url_prefix="/agent")
+
+
+def signed_in_agent():
+    """The console's user, or None (then the page sends them to sign in)."""
+    return signed_in("agent")
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        error = sign_in(request.form.get("key", ""), "agent", "use the agent console")
+        if error is None:
+            return redirect(url_for("console.console_page"))
+    return render_template("agent_login.html", error=error), 401 if error else 200
+
+
+@blueprint.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@blueprint.get("")
+def console_page():
+    principal = signed_in_agent()
+    if principal is None:
+        return redirect(url_for("console.login"))
+    return render_template("agent.html", principal=principal)
+
+
+@blueprint.get("/articles/<slug>")
+def agent_article(slug: str):
+    if signed_in_agent() is None:
+        return redirect(url_for("console.login"))
+    index = services().index.get()
+    article = index.articles.get(slug)
+    if article is None or not article.is_searchable:
+        raise NotFound(f"no article '{slug}'")
+    return render_template(
+        "article.html",
+        article=article,
+        rendered=render_article(article, index.links),
+        related=[],
+        category_name=category_name(article.category),
+        agent_view=True,
+    )

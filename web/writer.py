@@ -1,0 +1,155 @@
+"""Writer pages (writer key): the gap queue, drafts beside their source tickets, editing with
+a preview, and approve (publish) or reject. Also the tickets webhook API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+
+from indexer import build_from_settings
+from kb.auth import KBError
+from kb.content import parse_article
+from kb.drafts import get_draft, list_drafts, publish_draft, reject_draft, save_draft
+from kb.errors import BadRequest
+from kb.render import render_article
+from kb.scrub import scrub_personal_data
+from kb.tickets import TicketStore, parse_batch
+from web.api import API, json_object
+from web.auth import require_role, sign_in, signed_in
+from web.services import services
+
+blueprint = Blueprint("writer", __name__)
+MAX_BATCH = 1000
+
+
+@blueprint.post(f"{API}/tickets")
+@require_role("agent")
+def import_tickets():
+    """A help desk's "ticket solved" webhook: one ticket, a list, or {"tickets": [...]}."""
+    body = request.get_json(silent=True)
+    if body is None:
+        json_object()  # raises the right error for a missing or malformed body
+    records = body.get("tickets") if isinstance(body, dict) and "tickets" in body else body
+    records = records if isinstance(records, list) else [records]
+    if not records:
+        raise BadRequest("send at least one ticket", field="tickets")
+    if len(records) > MAX_BATCH:
+        raise BadRequest(f"send at most {MAX_BATCH} tickets per request", field="tickets")
+    tickets, problems = parse_batch(records)
+    if not tickets:
+        problem = problems[0]
+        raise BadRequest(f"{problem.where}: {problem.field} {problem.message}", field=problem.field)
+    inserted, updated = TicketStore(services().database).upsert(tickets)
+    return {
+        "inserted": inserted,
+        "updated": updated,
+        "invalid": [
+            {"index": int(p.where.split()[-1]), "field": p.field, "message": p.message}
+            for p in problems
+        ],
+    }, 200
+
+
+@blueprint.before_request
+def writers_only():
+    if not request.path.startswith("/writer") or request.endpoint == "writer.login":
+        return None
+    if signed_in("writer") is None:
+        return redirect(url_for("writer.login"))
+    return None
+
+
+@blueprint.route("/writer/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        error = sign_in(request.form.get("key", ""), "writer", "review drafts")
+        if error is None:
+            return redirect(url_for("writer.queue"))
+    return render_template("writer_login.html", error=error), 401 if error else 200
+
+
+@blueprint.get("/writer")
+def queue():
+    content_dir = services().settings.content_dir
+    drafts = sorted(list_drafts(content_dir), key=lambda d: (-len(d.source_tickets), d.id))
+    drafts.sort(key=lambda d: str(d.meta.get("generated", "")), reverse=True)
+    return render_template("writer_queue.html", drafts=drafts)
+
+
+@blueprint.get("/writer/drafts/<draft_id>")
+def draft_page(draft_id: str):
+    return _draft_view(draft_id)
+
+
+def _draft_view(
+    draft_id: str, text: str | None = None, error: str | None = None, status: int = 200
+):
+    settings = services().settings
+    draft = get_draft(settings.content_dir, draft_id)
+    shown = draft.text if text is None else text
+    preview, problem = None, error
+    try:
+        article = parse_article(shown, f"drafts/{draft_id}.md")
+        preview = render_article(article, services().index.get().links).html
+    except Exception as invalid:  # noqa: BLE001 - shown to the writer, never raised
+        problem = problem or getattr(invalid, "message", str(invalid))
+    store = TicketStore(services().database)
+    sources = [store.get(ticket_id) for ticket_id in draft.source_tickets]
+    tickets = [
+        {
+            "id": t.id,
+            "brand": t.brand,
+            "messages": [(m.author, scrub_personal_data(m.body)) for m in t.messages],
+        }
+        for t in sources
+        if t is not None
+    ]
+    return render_template(
+        "writer_draft.html",
+        draft=draft,
+        text=shown,
+        preview=preview,
+        error=problem,
+        tickets=tickets,
+    ), status
+
+
+@blueprint.post("/writer/drafts/<draft_id>")
+def save(draft_id: str):
+    text = request.form.get("markdown", "")
+    if request.form.get("action") == "preview":
+        return _draft_view(draft_id, text=text)
+    try:
+        save_draft(services().settings.content_dir, draft_id, text, request.form.get("version", ""))
+    except KBError as error:
+        return _draft_view(draft_id, text=text, error=error.message, status=error.status)
+    flash("Draft saved.")
+    return redirect(url_for("writer.draft_page", draft_id=draft_id))
+
+
+@blueprint.post("/writer/drafts/<draft_id>/publish")
+def publish(draft_id: str):
+    settings = services().settings
+    try:
+        path = publish_draft(settings.content_dir, draft_id)
+    except KBError as error:
+        return _draft_view(draft_id, error=error.message, status=error.status)
+    build_from_settings(settings, services().engine.embedder)
+    flash(f"Published as {path.relative_to(settings.content_dir)}; it is searchable now.")
+    return redirect(url_for("writer.queue"))
+
+
+@blueprint.post("/writer/drafts/<draft_id>/reject")
+def reject(draft_id: str):
+    try:
+        reject_draft(services().settings.content_dir, draft_id, request.form.get("reason", ""))
+    except KBError as error:
+        return _draft_view(draft_id, error=error.message, status=error.status)
+    flash("Draft rejected and archived.")
+    return redirect(url_for("writer.queue"))
+
+
+@blueprint.post("/writer/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("writer.login"))
