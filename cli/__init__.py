@@ -112,6 +112,7 @@ def watch(ctx: click.Context) -> None:
         make_embedder(settings.embedder),
         ef_search=settings.ef_search,
         chroma_url=settings.chroma_url,
+        keyword_engine=settings.keyword_engine,
         on_build=report,
     )
 

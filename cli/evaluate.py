@@ -34,6 +34,7 @@ def evaluate_path(
             embedder,
             ef_search=settings.ef_search,
             chroma_url=settings.chroma_url,
+            keyword_engine=settings.keyword_engine,
         )
         if report.skipped:
             raise click.ClickException(

@@ -16,7 +16,7 @@ import numpy as np
 from kb.content import Article, ContentProblem, load_content
 from kb.embedding_cache import EmbeddingCache, text_hash
 from kb.embeddings import Embedder
-from kb.keyword import FORMAT, KeywordIndex
+from kb.keyword import FORMAT, create_keyword_index
 from kb.settings import Settings
 from kb.spelling import count_words
 from kb.store import IndexLayout, read_manifest
@@ -64,6 +64,7 @@ def build_index(
     ef_search: int = 200,
     progress: Progress | None = None,
     chroma_url: str = "",
+    keyword_engine: str = "tantivy",
 ) -> BuildReport:
     """Index every valid article; report the rest. The live index changes only on success."""
     started = time.perf_counter()
@@ -78,7 +79,11 @@ def build_index(
     current = layout.current_name()
     previous = read_manifest(layout.root / current) if current else {}
     # Another model or index format means every article is indexed afresh.
-    compatible = previous.get("embedder") == embedder.name and previous.get("format") == FORMAT
+    compatible = (
+        previous.get("embedder") == embedder.name
+        and previous.get("format") == FORMAT
+        and previous.get("keyword", "whoosh") == keyword_engine
+    )
     _diff(loaded.articles, previous.get("articles", {}) if compatible else {}, report)
     changed = report.added or report.updated or report.removed
     same_synonyms = previous.get("synonyms") == text_hash(synonyms)
@@ -99,7 +104,7 @@ def build_index(
     generation = layout.root / name
     generation.mkdir()
     entries = [(article, section) for article in searchable for section in article.sections]
-    KeywordIndex.create(generation / "keyword", entries)
+    create_keyword_index(keyword_engine, generation / "keyword", entries)
     ids: dict[str, list[str]] = {"public": [], "internal": []}
     for article, section in entries:
         ids["public" if article.audience == "public" else "internal"].append(section.id)
@@ -128,6 +133,7 @@ def build_index(
     manifest = {
         "generation": name,
         "format": FORMAT,
+        "keyword": keyword_engine,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "embedder": embedder.name,
         "dimension": embedder.dimension,
@@ -152,6 +158,7 @@ def build_from_settings(
     return build_index(
         settings.content_dir, settings.data_dir, embedder, full=full, progress=progress,
         ef_search=settings.ef_search, chroma_url=settings.chroma_url,
+        keyword_engine=settings.keyword_engine,
     )  # fmt: skip
 
 

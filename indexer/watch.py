@@ -31,13 +31,19 @@ def watch_content(
     *,
     ef_search: int = 200,
     chroma_url: str = "",
+    keyword_engine: str = "tantivy",
     on_build: Callable[[BuildReport], None] = lambda report: None,
     stop: threading.Event | None = None,
 ) -> None:
     """Build once, then after every burst of changes to articles or synonyms, until stopped."""
-    on_build(
-        build_index(content_dir, data_dir, embedder, ef_search=ef_search, chroma_url=chroma_url)
-    )
+
+    def build() -> BuildReport:
+        return build_index(
+            content_dir, data_dir, embedder, ef_search=ef_search, chroma_url=chroma_url,
+            keyword_engine=keyword_engine,
+        )  # fmt: skip
+
+    on_build(build())
     for _ in watch(
         content_dir,
         watch_filter=_relevant,
@@ -46,6 +52,4 @@ def watch_content(
         stop_event=stop,
         raise_interrupt=False,
     ):
-        on_build(
-            build_index(content_dir, data_dir, embedder, ef_search=ef_search, chroma_url=chroma_url)
-        )
+        on_build(build())

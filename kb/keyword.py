@@ -122,6 +122,27 @@ class KeywordIndex:
         self._index.close()
 
 
+def create_keyword_index(
+    engine: str, path: Path, entries: Iterable[tuple[Article, Section]]
+) -> None:
+    keyword_index_class(engine).create(path, entries)
+
+
+def open_keyword_index(engine: str, path: Path):
+    return keyword_index_class(engine)(path)
+
+
+def keyword_index_class(engine: str):
+    """Both engines index the same analysed fields and answer `search` alike."""
+    if engine == "tantivy":
+        from kb.keyword_tantivy import TantivyKeywordIndex
+
+        return TantivyKeywordIndex
+    if engine == "whoosh":
+        return KeywordIndex
+    raise ValueError(f"unknown keyword engine {engine!r}")
+
+
 def _any_field(term: str, boost: float = 1.0) -> q.Query:
     return q.Or([q.Term(field, term) for field in SEARCH_FIELDS], boost=boost)
 

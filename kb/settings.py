@@ -12,6 +12,7 @@ from typing import Any
 from kb.errors import ConfigurationError
 
 ENV_PREFIX = "KB_"
+KEYWORD_ENGINES = ("tantivy", "whoosh")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -36,6 +37,10 @@ class Settings:
     )
     semantic_weight: float = _setting(
         0.8, "Weight of the vector side in weighted fusion (0 = keyword only, 1 = vector only)."
+    )
+    keyword_engine: str = _setting(
+        "tantivy",
+        "Keyword index engine: `tantivy` (fast) or `whoosh` (pure Python). Changing it re-indexes.",
     )
     rrf_k: int = _setting(60, "The k constant of reciprocal rank fusion.")
     candidates: int = _setting(100, "How many sections each retriever returns before fusion.")
@@ -97,6 +102,10 @@ class Settings:
             raise ConfigurationError(f"KB_FUSION must be 'weighted' or 'rrf', not {self.fusion!r}")
         if not 0.0 <= self.semantic_weight <= 1.0:
             raise ConfigurationError("KB_SEMANTIC_WEIGHT must be between 0 and 1")
+        if self.keyword_engine not in KEYWORD_ENGINES:
+            raise ConfigurationError(
+                f"KB_KEYWORD_ENGINE must be 'tantivy' or 'whoosh', not {self.keyword_engine!r}"
+            )
         if self.embedder not in ("minilm", "hashing"):
             raise ConfigurationError(
                 f"KB_EMBEDDER must be 'minilm' or 'hashing', not {self.embedder!r}"

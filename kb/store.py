@@ -18,7 +18,7 @@ from typing import Any
 from kb.autocomplete import Autocompleter
 from kb.content import Article, Section, article_link_map
 from kb.errors import IndexNotReady
-from kb.keyword import KeywordIndex
+from kb.keyword import open_keyword_index
 from kb.spelling import Speller
 from kb.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.synonyms import parse_synonyms
@@ -91,7 +91,9 @@ class LoadedIndex:
             for section in article.sections
         }
         self.links = article_link_map(self.articles.values())
-        self.keyword = KeywordIndex(generation / "keyword")
+        self.keyword = open_keyword_index(
+            self.manifest.get("keyword", "whoosh"), generation / "keyword"
+        )
         vectors = self.manifest.get("vectors", {})
         if vectors.get("store") == "server" and not chroma_url:
             raise IndexNotReady(

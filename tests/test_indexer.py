@@ -89,15 +89,14 @@ KILLABLE_BUILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from indexer import build as build_module
-    from kb.keyword import KeywordIndex
     from kb.embeddings import HashingEmbedder
 
-    original = KeywordIndex.create
-    def slow_create(path, entries):
-        original(path, entries)
+    original = build_module.create_keyword_index
+    def slow_create(engine, path, entries):
+        original(engine, path, entries)
         Path(sys.argv[3]).write_text("keyword index written")
         time.sleep(60)  # killed here, halfway through writing the generation
-    KeywordIndex.create = staticmethod(slow_create)
+    build_module.create_keyword_index = slow_create
     build_module.build_index(Path(sys.argv[1]), Path(sys.argv[2]), HashingEmbedder(),
                              chroma_url=sys.argv[4])
 """)

@@ -1,0 +1,132 @@
+"""The keyword index on tantivy: the same fields, analysis and boosts as the whoosh index, at a
+fraction of its per-query cost (see bench/RESULTS.md).
+
+Text is analysed in Python by the same analyzer as whoosh (stemming, stop words) and stored as
+space-separated terms, so both engines see identical terms; tantivy only splits on whitespace.
+tantivy scores each field with BM25 (k1 1.2, b 0.75, not adjustable) and sums the boosted fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import tantivy
+
+from kb.content import Article, Section
+from kb.hits import Filters, Hit, check_limit
+from kb.keyword import FIELD_BOOSTS, SEARCH_FIELDS, analyzer, query_terms
+
+FILTER_FIELDS = ("audience", "category", "type", "kind", "tag")
+WRITER_HEAP = 128_000_000
+
+
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    for field in SEARCH_FIELDS:
+        builder.add_text_field(field, tokenizer_name="whitespace", index_option="freq")
+    for field in FILTER_FIELDS:
+        builder.add_text_field(field, tokenizer_name="raw", index_option="basic")
+    return builder.build()
+
+
+def analysed(text: str) -> str:
+    return " ".join(token.text for token in analyzer()(text))
+
+
+class TantivyKeywordIndex:
+    """A built tantivy index in one folder; one searcher serves every thread."""
+
+    def __init__(self, path: Path) -> None:
+        self._index = tantivy.Index.open(str(path))
+        self._schema = self._index.schema
+        self._searcher = self._index.searcher()
+
+    @staticmethod
+    def create(path: Path, entries: Iterable[tuple[Article, Section]]) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(schema(), path=str(path))
+        writer = index.writer(WRITER_HEAP, 1)
+        for article, section in entries:
+            document = tantivy.Document(
+                id=section.id,
+                title=analysed(article.title),
+                headings=analysed(" ".join(section.heading_path)),
+                body=analysed(section.text),
+                tags=analysed(" ".join(article.tags)),
+                audience=article.audience,
+                category=article.category,
+                type=article.type or "",
+                kind=article.kind or "",
+            )
+            for tag in article.tags:
+                document.add_text("tag", tag.lower())
+            writer.add_document(document)
+        writer.commit()
+        writer.wait_merging_threads()
+
+    def search(
+        self,
+        text: str,
+        limit: int,
+        filters: Filters,
+        alternatives: Sequence[tuple[str, float]] = (),
+    ) -> list[Hit]:
+        """BM25 hits for the query's terms; `alternatives` are (text, boost) pairs, such as
+        typo corrections and synonyms, that may match too (a phrase needs all its words)."""
+        check_limit(limit, maximum=100_000)
+        should = [self._any_field(term) for term in query_terms(text)]
+        for alternative, boost in alternatives:
+            terms = query_terms(alternative)
+            if len(terms) == 1:
+                should.append(tantivy.Query.boost_query(self._any_field(terms[0]), boost))
+            elif terms:
+                every = tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Must, self._any_field(term)) for term in terms]
+                )
+                should.append(tantivy.Query.boost_query(every, boost))
+        if not should:
+            return []
+        # Filters are required clauses scoring 0; at least one query term must match.
+        any_term = tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in should])
+        clauses = [(tantivy.Occur.Must, any_term)]
+        clauses += [(tantivy.Occur.Must, clause) for clause in self._filter_clauses(filters)]
+        query = tantivy.Query.boolean_query(clauses)
+        found = self._searcher.search(query, limit, count=False)
+        return [
+            Hit(self._searcher.doc(address)["id"][0], float(score))
+            for score, address in found.hits
+        ]
+
+    def _any_field(self, term: str) -> tantivy.Query:
+        return tantivy.Query.boolean_query(
+            [
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(
+                        tantivy.Query.term_query(self._schema, field, term), boost
+                    ),
+                )
+                for field, boost in FIELD_BOOSTS.items()
+            ]
+        )
+
+    def _filter_clauses(self, filters: Filters) -> list[tantivy.Query]:
+        values = {
+            "audience": None if filters.include_internal else "public",
+            "category": filters.category,
+            "type": filters.type,
+            "kind": filters.kind,
+            "tag": filters.tag.lower() if filters.tag else None,
+        }
+        return [
+            tantivy.Query.const_score_query(
+                tantivy.Query.term_query(self._schema, field, value), 0.0
+            )
+            for field, value in values.items()
+            if value
+        ]
+
+    def close(self) -> None:
+        self._searcher = None
