@@ -1,6 +1,6 @@
 """Index the demo content with the real model and time indexing, search and suggestions.
 
-    python -m bench [--content content] [--runs 200]
+    python -m bench [--content content | --articles N] [--runs 200] [--keyword-engine tantivy]
 
 Prints tables and writes them to bench/RESULTS.md with the machine, date and command.
 """
@@ -23,7 +23,7 @@ from kb.assist import AgentAssist
 from kb.content import load_content
 from kb.embeddings import MiniLMEmbedder
 from kb.search import SearchEngine
-from kb.settings import Settings
+from kb.settings import KEYWORD_ENGINES, Settings
 from kb.store import IndexHandle
 
 SHORT_QUERIES = [
@@ -82,7 +82,7 @@ def make_ticket(rng: random.Random, sentences: list[str], words: int) -> dict:
     return {"subject": " ".join(rng.choice(sentences).split()[:8]), "body": text}
 
 
-def edit_to_search(content: Path, embedder, built: Path) -> float:
+def edit_to_search(content: Path, embedder, built: Path, keyword_engine: str) -> float:
     """Seconds from saving an edited article to a search that finds the edit, with `kb watch`."""
     import shutil  # noqa: PLC0415
     import threading  # noqa: PLC0415
@@ -98,7 +98,7 @@ def edit_to_search(content: Path, embedder, built: Path) -> float:
         thread = threading.Thread(
             target=watch_content,
             args=(folder, data, embedder),
-            kwargs={"on_build": builds.append, "stop": stop},
+            kwargs={"on_build": builds.append, "stop": stop, "keyword_engine": keyword_engine},
             daemon=True,
         )
         thread.start()
@@ -126,6 +126,7 @@ def main() -> None:
         help="Generate a knowledge base of this many articles instead (seeded).",
     )
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--keyword-engine", choices=KEYWORD_ENGINES, default="tantivy")
     parser.add_argument("--results", type=Path, default=Path(__file__).parent / "RESULTS.md")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -145,15 +146,19 @@ def main() -> None:
             generated = Path(temporary) / "content"
             generate_corpus(generated, args.articles, args.content)
             args.content = generated
-        report = build_index(args.content, data, embedder, full=True)
+        engine_name = args.keyword_engine
+        report = build_index(args.content, data, embedder, full=True, keyword_engine=engine_name)
         articles = len(load_content(args.content).articles)
-        say(f"## Index: {args.content} ({articles} articles, {report.sections} sections)\n")
+        say(
+            f"## Index: {args.content} ({articles} articles, {report.sections} sections; "
+            f"keyword engine {engine_name})\n"
+        )
         say("| step | seconds | sections/s |\n|---|---|---|")
         say(
             f"| full build (embeds every section) | {report.seconds:.2f} | "
             f"{report.sections / report.seconds:.0f} |"
         )
-        again = build_index(args.content, data, embedder)
+        again = build_index(args.content, data, embedder, keyword_engine=engine_name)
         say(f"| unchanged re-run | {again.seconds:.2f} | - |")
 
         settings = Settings(content_dir=args.content, data_dir=data)
@@ -164,7 +169,7 @@ def main() -> None:
         ]
         rng = random.Random(7)
 
-        latency = edit_to_search(args.content, embedder, data)
+        latency = edit_to_search(args.content, embedder, data, engine_name)
         say(f"| one-article edit → searchable under `kb watch` | {latency:.2f} | - |")
 
         say("\n## Search, in process (ms)\n")

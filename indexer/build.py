@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 from kb.content import Article, ContentProblem, load_content
 from kb.embedding_cache import EmbeddingCache, text_hash
 from kb.embeddings import Embedder
-from kb.keyword import FORMAT, create_keyword_index
+from kb.keyword import FORMAT, create_keyword_index, update_keyword_index
 from kb.settings import Settings
 from kb.spelling import count_words
 from kb.store import IndexLayout, read_manifest
@@ -83,6 +84,7 @@ def build_index(
         previous.get("embedder") == embedder.name
         and previous.get("format") == FORMAT
         and previous.get("keyword", "whoosh") == keyword_engine
+        and previous.get("ef_search", ef_search) == ef_search
     )
     _diff(loaded.articles, previous.get("articles", {}) if compatible else {}, report)
     changed = report.added or report.updated or report.removed
@@ -95,31 +97,30 @@ def build_index(
         return report
 
     searchable = [article for article in loaded.articles if article.is_searchable]
-    vectors, report.embedded = _embed_sections(
-        searchable, embedder, Path(data_dir), refresh=full, progress=progress
-    )
-    report.sections = len(vectors)
-
     name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     generation = layout.root / name
-    generation.mkdir()
-    entries = [(article, section) for article in searchable for section in article.sections]
-    create_keyword_index(keyword_engine, generation / "keyword", entries)
-    ids: dict[str, list[str]] = {"public": [], "internal": []}
-    for article, section in entries:
-        ids["public" if article.audience == "public" else "internal"].append(section.id)
-    key = _content_key(embedder.name, vectors) if chroma_url else ""
-    VectorIndex.create(
-        generation / "vectors",
-        ids,
-        {
-            audience: _stack([vectors[i] for i in section_ids], embedder.dimension)
-            for audience, section_ids in ids.items()
-        },
-        ef_search=ef_search,
-        url=chroma_url,
-        key=key,
-    )
+    # An edit changes a copy of the live generation; a full build (or a chroma server, whose
+    # collections are named by their whole content) writes every store afresh.
+    incremental = bool(current and compatible and not full and not chroma_url)
+    if incremental:
+        stale = set(report.updated) | set(report.removed)
+        changed = set(report.added) | set(report.updated)
+        fresh = [article for article in searchable if article.slug in changed]
+        vectors, report.embedded = _embed_sections(
+            fresh, embedder, Path(data_dir), refresh=False, progress=progress
+        )
+        generation.mkdir()
+        _update_stores(layout.root / current, generation, stale, fresh, vectors, keyword_engine)
+        key = ""
+    else:
+        vectors, report.embedded = _embed_sections(
+            searchable, embedder, Path(data_dir), refresh=full, progress=progress
+        )
+        generation.mkdir()
+        key = _create_stores(
+            generation, searchable, vectors, embedder, ef_search, chroma_url, keyword_engine
+        )
+    report.sections = sum(len(article.sections) for article in searchable)
     (generation / "articles.json").write_text(
         json.dumps([article.to_dict() for article in loaded.articles], ensure_ascii=False)
     )
@@ -134,6 +135,7 @@ def build_index(
         "generation": name,
         "format": FORMAT,
         "keyword": keyword_engine,
+        "ef_search": ef_search,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "embedder": embedder.name,
         "dimension": embedder.dimension,
@@ -160,6 +162,77 @@ def build_from_settings(
         ef_search=settings.ef_search, chroma_url=settings.chroma_url,
         keyword_engine=settings.keyword_engine,
     )  # fmt: skip
+
+
+def _create_stores(
+    generation: Path,
+    searchable: list[Article],
+    vectors: dict[str, np.ndarray],
+    embedder: Embedder,
+    ef_search: int,
+    chroma_url: str,
+    keyword_engine: str,
+) -> str:
+    """Write the keyword and vector stores of every searchable section; returns the content key
+    of the server collections (empty for the embedded store)."""
+    entries = [(article, section) for article in searchable for section in article.sections]
+    create_keyword_index(keyword_engine, generation / "keyword", entries)
+    ids = _ids_by_audience(searchable)
+    key = _content_key(embedder.name, vectors) if chroma_url else ""
+    VectorIndex.create(
+        generation / "vectors",
+        ids,
+        {
+            audience: _stack([vectors[i] for i in section_ids], embedder.dimension)
+            for audience, section_ids in ids.items()
+        },
+        ef_search=ef_search,
+        url=chroma_url,
+        key=key,
+    )
+    return key
+
+
+def _update_stores(
+    live: Path,
+    generation: Path,
+    stale: set[str],
+    fresh: list[Article],
+    vectors: dict[str, np.ndarray],
+    keyword_engine: str,
+) -> None:
+    """Copy the live generation's stores, then drop the sections of changed and removed
+    articles and add the changed ones: an edit costs about what it changed, plus a file copy."""
+    before = [
+        article
+        for article in _read_articles(live)
+        if article.slug in stale and article.is_searchable
+    ]
+    shutil.copytree(live / "keyword", generation / "keyword")
+    entries = [(article, section) for article in fresh for section in article.sections]
+    update_keyword_index(keyword_engine, generation / "keyword", stale, entries)
+    shutil.copytree(live / "vectors", generation / "vectors")
+    ids = _ids_by_audience(fresh)
+    dimension = next(iter(vectors.values())).shape[-1] if vectors else 0
+    VectorIndex.update(
+        generation / "vectors",
+        _ids_by_audience(before),
+        ids,
+        {audience: _stack([vectors[i] for i in ids[audience]], dimension) for audience in ids},
+    )
+
+
+def _read_articles(generation: Path) -> list[Article]:
+    raw = json.loads((generation / "articles.json").read_text())
+    return [Article.from_dict(data) for data in raw]
+
+
+def _ids_by_audience(articles: list[Article]) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {"public": [], "internal": []}
+    for article in articles:
+        audience = "public" if article.audience == "public" else "internal"
+        ids[audience].extend(section.id for section in article.sections)
+    return ids
 
 
 def _diff(articles: list[Article], before: dict[str, str], report: BuildReport) -> None:

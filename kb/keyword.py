@@ -25,7 +25,7 @@ FIELD_BOOSTS = {"title": 1.5, "headings": 1.5, "body": 1.0, "tags": 1.2}
 # answer (emanual-s10 keyword nDCG@10 0.821 at B=0.5 against 0.803 at 0.75; covidfaq 0.678/0.672).
 BM25_B, BM25_K1 = 0.5, 1.2
 # Bump when the schema or analysis changes: the indexer rebuilds generations of another format.
-FORMAT = 3
+FORMAT = 4
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 
 
@@ -68,8 +68,18 @@ class KeywordIndex:
     @staticmethod
     def create(path: Path, entries: Iterable[tuple[Article, Section]]) -> None:
         path.mkdir(parents=True, exist_ok=True)
-        index = whoosh_index.create_in(str(path), schema())
+        KeywordIndex._write(whoosh_index.create_in(str(path), schema()), (), entries)
+
+    @staticmethod
+    def update(path: Path, remove_slugs: Iterable[str], entries: Iterable[tuple[Article, Section]]):
+        """Change a copy of a built index in place: drop articles' sections, add new ones."""
+        KeywordIndex._write(whoosh_index.open_dir(str(path)), remove_slugs, entries)
+
+    @staticmethod
+    def _write(index, remove_slugs, entries) -> None:
         writer = index.writer(limitmb=256)
+        for slug in remove_slugs:
+            writer.delete_by_term("slug", slug)
         for article, section in entries:
             writer.add_document(
                 id=section.id,
@@ -85,6 +95,7 @@ class KeywordIndex:
                 audience=article.audience,
             )
         writer.commit()
+        index.close()
 
     def _searcher(self):
         searcher = getattr(self._local, "searcher", None)
@@ -128,6 +139,12 @@ def create_keyword_index(
     keyword_index_class(engine).create(path, entries)
 
 
+def update_keyword_index(
+    engine: str, path: Path, remove_slugs: Iterable[str], entries: Iterable[tuple[Article, Section]]
+) -> None:
+    keyword_index_class(engine).update(path, remove_slugs, entries)
+
+
 def open_keyword_index(engine: str, path: Path):
     return keyword_index_class(engine)(path)
 
@@ -135,7 +152,7 @@ def open_keyword_index(engine: str, path: Path):
 def keyword_index_class(engine: str):
     """Both engines index the same analysed fields and answer `search` alike."""
     if engine == "tantivy":
-        from kb.keyword_tantivy import TantivyKeywordIndex
+        from kb.keyword_tantivy import TantivyKeywordIndex  # noqa: PLC0415 - it imports this module
 
         return TantivyKeywordIndex
     if engine == "whoosh":

@@ -24,6 +24,7 @@ WRITER_HEAP = 128_000_000
 def schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("slug", tokenizer_name="raw", index_option="basic")
     for field in SEARCH_FIELDS:
         builder.add_text_field(field, tokenizer_name="whitespace", index_option="freq")
     for field in FILTER_FIELDS:
@@ -33,6 +34,24 @@ def schema() -> tantivy.Schema:
 
 def analysed(text: str) -> str:
     return " ".join(token.text for token in analyzer()(text))
+
+
+def _document(article: Article, section: Section) -> tantivy.Document:
+    document = tantivy.Document(
+        id=section.id,
+        slug=article.slug,
+        title=analysed(article.title),
+        headings=analysed(" ".join(section.heading_path)),
+        body=analysed(section.text),
+        tags=analysed(" ".join(article.tags)),
+        audience=article.audience,
+        category=article.category,
+        type=article.type or "",
+        kind=article.kind or "",
+    )
+    for tag in article.tags:
+        document.add_text("tag", tag.lower())
+    return document
 
 
 class TantivyKeywordIndex:
@@ -46,23 +65,20 @@ class TantivyKeywordIndex:
     @staticmethod
     def create(path: Path, entries: Iterable[tuple[Article, Section]]) -> None:
         path.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(schema(), path=str(path))
+        TantivyKeywordIndex._write(tantivy.Index(schema(), path=str(path)), (), entries)
+
+    @staticmethod
+    def update(path: Path, remove_slugs: Iterable[str], entries: Iterable[tuple[Article, Section]]):
+        """Change a copy of a built index in place: drop articles' sections, add new ones."""
+        TantivyKeywordIndex._write(tantivy.Index.open(str(path)), remove_slugs, entries)
+
+    @staticmethod
+    def _write(index: tantivy.Index, remove_slugs, entries) -> None:
         writer = index.writer(WRITER_HEAP, 1)
+        for slug in remove_slugs:
+            writer.delete_documents_by_term("slug", slug)
         for article, section in entries:
-            document = tantivy.Document(
-                id=section.id,
-                title=analysed(article.title),
-                headings=analysed(" ".join(section.heading_path)),
-                body=analysed(section.text),
-                tags=analysed(" ".join(article.tags)),
-                audience=article.audience,
-                category=article.category,
-                type=article.type or "",
-                kind=article.kind or "",
-            )
-            for tag in article.tags:
-                document.add_text("tag", tag.lower())
-            writer.add_document(document)
+            writer.add_document(_document(article, section))
         writer.commit()
         writer.wait_merging_threads()
 
@@ -95,8 +111,7 @@ class TantivyKeywordIndex:
         query = tantivy.Query.boolean_query(clauses)
         found = self._searcher.search(query, limit, count=False)
         return [
-            Hit(self._searcher.doc(address)["id"][0], float(score))
-            for score, address in found.hits
+            Hit(self._searcher.doc(address)["id"][0], float(score)) for score, address in found.hits
         ]
 
     def _any_field(self, term: str) -> tantivy.Query:

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from kb.spelling import words
 
 MAX_KEY_TERMS = 24
-VECTOR_WORDS = 160  # all-MiniLM-L6-v2 reads 256 word pieces; the opening says what is wrong
+VECTOR_WORDS = 96  # the opening says what is wrong; the model cost grows with the word pieces
+SIGNATURE_LINES = 16  # how far above the end a sign-off may start a signature
 
 _ERROR_CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,5}\b")
 _QUOTE_HEADER = re.compile(
@@ -84,8 +85,8 @@ def clean_message(text: str) -> str:
         kept.pop(0)
     if kept and _GREETING.match(kept[0]):
         kept.pop(0)
-    # A sign-off near the end starts the signature (name, title, phone...).
-    for index in range(len(kept) - 1, max(-1, len(kept) - 8), -1):
+    # A sign-off near the end starts the signature (name, title, phone, legal disclaimer...).
+    for index in range(len(kept) - 1, max(-1, len(kept) - SIGNATURE_LINES), -1):
         if _SIGN_OFF.match(kept[index]):
             kept = kept[:index]
             break

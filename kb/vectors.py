@@ -88,6 +88,27 @@ class VectorIndex:
                 )
 
     @staticmethod
+    def update(
+        path: Path,
+        remove_ids_by_audience: Mapping[str, Sequence[str]],
+        ids_by_audience: Mapping[str, Sequence[str]],
+        vectors_by_audience: Mapping[str, np.ndarray],
+    ) -> None:
+        """Change a copy of a built embedded index in place: remove sections, add new ones."""
+        client = _client(path)
+        for audience in AUDIENCES:
+            collection = client.get_collection(collection_name(audience), embedding_function=None)
+            gone = list(remove_ids_by_audience.get(audience, ()))
+            for start in range(0, len(gone), _BATCH):
+                collection.delete(ids=gone[start : start + _BATCH])
+            ids = list(ids_by_audience.get(audience, ()))
+            vectors = vectors_by_audience.get(audience)
+            for start in range(0, len(ids), _BATCH):
+                collection.add(
+                    ids=ids[start : start + _BATCH], embeddings=vectors[start : start + _BATCH]
+                )
+
+    @staticmethod
     def drop(url: str, keep: set[str]) -> None:
         """On a server: delete the collections of content keys no generation uses any more."""
         client = _client(Path("."), url)

@@ -91,12 +91,14 @@ KILLABLE_BUILD = textwrap.dedent("""
     from indexer import build as build_module
     from kb.embeddings import HashingEmbedder
 
-    original = build_module.create_keyword_index
-    def slow_create(engine, path, entries):
-        original(engine, path, entries)
-        Path(sys.argv[3]).write_text("keyword index written")
-        time.sleep(60)  # killed here, halfway through writing the generation
-    build_module.create_keyword_index = slow_create
+    def halfway(write):
+        def slowly(*args):
+            write(*args)
+            Path(sys.argv[3]).write_text("keyword index written")
+            time.sleep(60)  # killed here, halfway through writing the generation
+        return slowly
+    build_module.create_keyword_index = halfway(build_module.create_keyword_index)
+    build_module.update_keyword_index = halfway(build_module.update_keyword_index)
     build_module.build_index(Path(sys.argv[1]), Path(sys.argv[2]), HashingEmbedder(),
                              chroma_url=sys.argv[4])
 """)
@@ -139,3 +141,43 @@ def test_running_server_picks_up_a_finished_build(built, content_dir, data_dir, 
     (content_dir / "sync/new.md").write_text("---\ntitle: Brand new\n---\n## Fresh\nzebra text\n")
     build(content_dir, data_dir, embedder)
     assert slugs(engine, "zebra")[0] == "new"
+
+
+def store_contents(data_dir: Path, embedder) -> tuple[dict, dict]:
+    """What each store returns, per query, for every audience: (keyword, vector) hits."""
+    index = engine_for(data_dir, embedder).current_index()
+    everyone = Filters(include_internal=True)
+    queries = ["refund", "zebra", "sync error", "vault preview", "cancel plan", "approval"]
+    keyword = {
+        q: sorted(h.section_id for h in index.keyword.search(q, 100, everyone)) for q in queries
+    }
+    vector = {
+        q: sorted(
+            h.section_id for h in index.vectors.search(embedder.embed_query(q), 100, everyone)
+        )
+        for q in queries
+    }
+    return keyword, vector
+
+
+def test_an_edited_generation_holds_what_a_full_build_would(
+    built, content_dir, data_dir, embedder, tmp_path
+) -> None:
+    """Edits are applied to a copy of the live stores; the result must equal a fresh build."""
+    refund = content_dir / "billing/request-a-refund.md"
+    refund.write_text(
+        refund.read_text().replace("## ", "## Zebra crossing\nzebra refund\n\n## ", 1)
+    )
+    (content_dir / "sync/sync-error-codes.md").unlink()
+    rules = content_dir / "agent-handbook/refund-approval-rules.md"
+    rules.write_text(rules.read_text().replace("audience: internal", "audience: public"))
+    cancel = content_dir / "billing/cancel-subscription.md"
+    cancel.write_text(cancel.read_text().replace("kind: service", "kind: service\nstatus: draft"))
+    (content_dir / "sync/new.md").write_text("---\ntitle: New zebra page\n---\n## Zebra\nsync\n")
+    report = build(content_dir, data_dir, embedder)
+    assert len(report.updated) == 3 and report.removed == ["sync-error-codes"]
+    fresh_dir = tmp_path / "fresh"
+    build(content_dir, fresh_dir, embedder, full=True)
+    assert store_contents(data_dir, embedder) == store_contents(fresh_dir, embedder)
+    found = slugs(engine_for(data_dir, embedder), "zebra")
+    assert "request-a-refund" in found and "new" in found and "cancel-subscription" not in found

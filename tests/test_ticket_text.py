@@ -36,6 +36,12 @@ def test_dash_signature_and_original_message_cut() -> None:
     assert clean_message(text) == "Still broken"
 
 
+def test_signature_with_a_long_legal_disclaimer_is_cut() -> None:
+    disclaimer = "\n".join(f"Confidentiality notice, line {n}." for n in range(10))
+    text = f"The client never connects in the office.\n\nBest regards,\nLukas\nIT\n{disclaimer}"
+    assert clean_message(text) == "The client never connects in the office."
+
+
 def test_error_codes_survive_from_logs_and_lead_the_keyword_query() -> None:
     query = build_ticket_query(
         Ticket("Sync failing", NOISY), {"sync": 9, "windows": 3, "refund": 5}
