@@ -148,18 +148,21 @@ def main() -> None:
             args.content = generated
         engine_name = args.keyword_engine
         report = build_index(args.content, data, embedder, full=True, keyword_engine=engine_name)
-        articles = len(load_content(args.content).articles)
+        loaded = load_content(args.content).articles
+        articles = len(loaded)
         say(
             f"## Index: {args.content} ({articles} articles, {report.sections} sections; "
             f"keyword engine {engine_name})\n"
         )
-        say("| step | seconds | sections/s |\n|---|---|---|")
+        words = sum(len(s.text.split()) for a in loaded if a.is_searchable for s in a.sections)
+        say(f"{words:,} words in sections ({words / max(1, report.sections):.0f} per section)\n")
+        say("| step | seconds | sections/s | words/s |\n|---|---|---|---|")
         say(
             f"| full build (embeds every section) | {report.seconds:.2f} | "
-            f"{report.sections / report.seconds:.0f} |"
+            f"{report.sections / report.seconds:.0f} | {words / report.seconds:,.0f} |"
         )
         again = build_index(args.content, data, embedder, keyword_engine=engine_name)
-        say(f"| unchanged re-run | {again.seconds:.2f} | - |")
+        say(f"| unchanged re-run | {again.seconds:.2f} | - | - |")
 
         settings = Settings(content_dir=args.content, data_dir=data)
         engine = SearchEngine(IndexHandle(data).get, embedder, settings)
@@ -170,7 +173,7 @@ def main() -> None:
         rng = random.Random(7)
 
         latency = edit_to_search(args.content, embedder, data, engine_name)
-        say(f"| one-article edit → searchable under `kb watch` | {latency:.2f} | - |")
+        say(f"| one-article edit → searchable under `kb watch` | {latency:.2f} | - | - |")
 
         say("\n## Search, in process (ms)\n")
         say("| mode | p50 | p95 | p99 |\n|---|---|---|---|")

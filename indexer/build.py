@@ -9,12 +9,13 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from kb.content import Article, ContentProblem, load_content
+from kb.content import Article, ContentProblem, load_content, parse_article
 from kb.embedding_cache import EmbeddingCache, text_hash
 from kb.embeddings import Embedder
 from kb.keyword import FORMAT, create_keyword_index, update_keyword_index
@@ -27,6 +28,42 @@ from kb.vectors import VectorIndex
 
 EMBED_CHUNK = 256
 Progress = Callable[[int, int], None]
+
+
+class BuildCache:
+    """What a long-running watcher keeps between builds: articles parsed, serialised and counted
+    before, by file and content, so an edit re-parses one file instead of the whole folder."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[str, str], Article] = {}
+        self._dicts: dict[tuple[str, str], dict] = {}
+        self._words: dict[tuple[str, str], Counter[str]] = {}
+
+    def parse(self, text: str, relative: str) -> Article:
+        key = (relative, hashlib.sha256(text.encode("utf-8")).hexdigest())
+        if key not in self._parsed:
+            self._parsed[key] = parse_article(text, relative)
+        return self._parsed[key]
+
+    def as_dict(self, article: Article) -> dict:
+        key = (article.path, article.content_hash)
+        if key not in self._dicts:
+            self._dicts[key] = article.to_dict()
+        return self._dicts[key]
+
+    def word_counts(self, article: Article) -> Counter[str]:
+        key = (article.path, article.content_hash)
+        if key not in self._words:
+            texts = (article.title, *(section.text for section in article.sections))
+            self._words[key] = count_words(texts)
+        return self._words[key]
+
+    def keep(self, articles: list[Article]) -> None:
+        """Forget files that changed or went away."""
+        live = {(article.path, article.content_hash) for article in articles}
+        for memo in (self._parsed, self._dicts, self._words):
+            for key in memo.keys() - live:
+                del memo[key]
 
 
 @dataclasses.dataclass
@@ -66,10 +103,13 @@ def build_index(
     progress: Progress | None = None,
     chroma_url: str = "",
     keyword_engine: str = "tantivy",
+    cache: BuildCache | None = None,
 ) -> BuildReport:
     """Index every valid article; report the rest. The live index changes only on success."""
     started = time.perf_counter()
-    loaded = load_content(Path(content_dir))
+    cache = cache or BuildCache()
+    loaded = load_content(Path(content_dir), cache.parse)
+    cache.keep(loaded.articles)
     layout = IndexLayout(Path(data_dir))
     layout.root.mkdir(parents=True, exist_ok=True)
     _, synonym_problems = load_synonyms(Path(content_dir))
@@ -122,14 +162,14 @@ def build_index(
         )
     report.sections = sum(len(article.sections) for article in searchable)
     (generation / "articles.json").write_text(
-        json.dumps([article.to_dict() for article in loaded.articles], ensure_ascii=False)
+        json.dumps([cache.as_dict(article) for article in loaded.articles], ensure_ascii=False)
     )
     (generation / SYNONYMS_FILE).write_text(synonyms, encoding="utf-8")
     # Only public words: "did you mean" must never suggest a term from an internal article.
     public = [article for article in searchable if article.audience == "public"]
-    vocabulary = count_words(
-        text for article in public for text in (article.title, *(s.text for s in article.sections))
-    )
+    vocabulary: Counter[str] = Counter()
+    for article in public:
+        vocabulary.update(cache.word_counts(article))
     (generation / "vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False))
     manifest = {
         "generation": name,

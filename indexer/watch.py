@@ -11,7 +11,7 @@ from pathlib import Path
 
 from watchfiles import watch
 
-from indexer.build import BuildReport, build_index
+from indexer.build import BuildCache, BuildReport, build_index
 from kb.embeddings import Embedder
 
 # watchfiles waits for this much quiet before reporting a burst of changes (its default is
@@ -37,10 +37,12 @@ def watch_content(
 ) -> None:
     """Build once, then after every burst of changes to articles or synonyms, until stopped."""
 
+    cache = BuildCache()
+
     def build() -> BuildReport:
         return build_index(
             content_dir, data_dir, embedder, ef_search=ef_search, chroma_url=chroma_url,
-            keyword_engine=keyword_engine,
+            keyword_engine=keyword_engine, cache=cache,
         )  # fmt: skip
 
     on_build(build())

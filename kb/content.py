@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -140,15 +140,17 @@ def content_files(root: Path) -> list[Path]:
     )
 
 
-def load_content(root: Path) -> LoadedContent:
-    """Read every article under root; bad files are reported, never fatal to the rest."""
+def load_content(root: Path, parse: Callable[[str, str], Article] | None = None) -> LoadedContent:
+    """Read every article under root; bad files are reported, never fatal to the rest.
+    `parse` (text, relative path) → Article may remember articles parsed before."""
+    parse = parse or parse_article
     articles: list[Article] = []
     problems: list[ContentProblem] = []
     by_slug: dict[str, Article] = {}
     for path in content_files(root):
         relative = path.relative_to(root).as_posix()
         try:
-            article = parse_article(path.read_text(encoding="utf-8"), relative)
+            article = parse(path.read_text(encoding="utf-8"), relative)
         except UnicodeDecodeError:
             problems.append(ContentProblem(relative, 1, "not UTF-8 text"))
             continue

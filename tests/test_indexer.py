@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer import build as build_module
 from kb.hits import Filters
 from kb.search import SearchEngine
 from kb.store import IndexLayout
@@ -181,3 +182,25 @@ def test_an_edited_generation_holds_what_a_full_build_would(
     assert store_contents(data_dir, embedder) == store_contents(fresh_dir, embedder)
     found = slugs(engine_for(data_dir, embedder), "zebra")
     assert "request-a-refund" in found and "new" in found and "cancel-subscription" not in found
+
+
+def test_a_watchers_cache_reparses_only_edited_files(
+    built, content_dir, data_dir, embedder, monkeypatch
+) -> None:
+    parsed: list[str] = []
+    real_parse = build_module.parse_article
+
+    def counting_parse(text: str, relative: str):
+        parsed.append(relative)
+        return real_parse(text, relative)
+
+    monkeypatch.setattr(build_module, "parse_article", counting_parse)
+    cache = build_module.BuildCache()
+    build(content_dir, data_dir, embedder, cache=cache)
+    everything = len(parsed)
+    refund = content_dir / "billing/request-a-refund.md"
+    refund.write_text(refund.read_text() + "\n## Quokka\nquokka refunds\n")
+    report = build(content_dir, data_dir, embedder, cache=cache)
+    assert report.updated == ["request-a-refund"]
+    assert parsed[everything:] == ["billing/request-a-refund.md"]
+    assert "request-a-refund" in slugs(engine_for(data_dir, embedder), "quokka")
