@@ -1,4 +1,5 @@
-"""State that is not content (feedback, views, keys, suggestions) in SQLite, with migrations."""
+"""State that is not content (feedback, views, keys, suggestions, tickets, analytics) in SQLite,
+with migrations."""
 
 from __future__ import annotations
 
@@ -74,6 +75,42 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL
     );
     CREATE INDEX tickets_status ON tickets (status);
+    """,
+    """
+    CREATE TABLE search_log (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        visitor TEXT NOT NULL,
+        query TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        results INTEGER NOT NULL,
+        slugs TEXT NOT NULL,
+        took_ms REAL NOT NULL
+    );
+    CREATE INDEX search_log_day ON search_log (day);
+    CREATE TABLE click_log (
+        id INTEGER PRIMARY KEY,
+        search_id TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        rank INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        day TEXT NOT NULL
+    );
+    CREATE INDEX click_log_search ON click_log (search_id);
+    CREATE INDEX click_log_day ON click_log (day);
+    CREATE TABLE deflections (
+        id INTEGER PRIMARY KEY,
+        visitor TEXT NOT NULL,
+        slug TEXT,
+        how TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        cancelled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX deflections_day ON deflections (day);
+    ALTER TABLE tickets ADD COLUMN requester TEXT;
+    ALTER TABLE tickets ADD COLUMN shown_articles TEXT NOT NULL DEFAULT '[]';
     """,
 )
 MAX_COMMENT_CHARS = 2000

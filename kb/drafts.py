@@ -329,3 +329,42 @@ def reject_draft(content_dir: Path, draft_id: str, reason: str) -> Path:
     _save(target, meta, draft.body)
     draft.path.unlink()
     return target
+
+
+def start_draft(content_dir: Path, query: str, today: dt.date | None = None) -> Draft:
+    """An empty KCS draft for something customers searched for and did not find."""
+    title = query[:1].upper() + query[1:]
+    meta: dict[str, Any] = {
+        "title": title,
+        "status": "draft",
+        "audience": "public",
+        "type": "troubleshooting",
+        "source_queries": [query],
+        "generated": (today or dt.date.today()).isoformat(),
+    }
+    body = "\n".join(
+        [
+            f"Customers searched for “{query}” and found no answer.",
+            "",
+            "## Issue",
+            "",
+            "- (what the customer sees, in their words)",
+            "",
+            "## Environment",
+            "",
+            "- (plan, app version, operating system)",
+            "",
+            "## Resolution",
+            "",
+            "1. (the steps that solve it)",
+            "",
+            "## Cause",
+            "",
+            CAUSE_TO_FILL,
+            "",
+        ]
+    )
+    meta["generated_hash"] = body_hash(body)
+    path = _free_path(content_dir / DRAFTS, title)
+    _save(path, meta, body)
+    return read_draft(path)

@@ -24,6 +24,39 @@ class RenderedArticle:
 
 def render_article(article: Article, links: Mapping[str, str]) -> RenderedArticle:
     """Render the body; `links` maps file paths to slugs (see content.article_link_map)."""
+    tokens, headings = _tokens(article, links)
+    md = markdown.parser()
+    html = md.renderer.render(tokens, md.options, {})
+    toc = tuple(TocEntry(level, anchor, title) for level, anchor, title in headings if level <= 3)
+    return RenderedArticle(html=html, toc=toc)
+
+
+def render_section(article: Article, anchor: str, links: Mapping[str, str]) -> str:
+    """The HTML under one heading (without the heading), up to the next heading of the same or
+    a higher level; `anchor` "" is the text before the first heading."""
+    tokens, _ = _tokens(article, links)
+    start, level = 0, 0
+    if anchor:
+        found = [
+            i
+            for i, token in enumerate(tokens)
+            if token.type == "heading_open" and token.attrGet("id") == anchor
+        ]
+        if not found:
+            return ""
+        level = int(tokens[found[0]].tag[1])
+        start = found[0] + 3  # heading_open, inline, heading_close
+    end = start
+    while end < len(tokens):
+        token = tokens[end]
+        if token.type == "heading_open" and (not anchor or int(token.tag[1]) <= level):
+            break
+        end += 1
+    md = markdown.parser()
+    return md.renderer.render(tokens[start:end], md.options, {})
+
+
+def _tokens(article: Article, links: Mapping[str, str]):
     tokens = markdown.parse(article.body)
     headings = markdown.assign_heading_anchors(tokens)
     for token in tokens:
@@ -32,10 +65,7 @@ def render_article(article: Article, links: Mapping[str, str]) -> RenderedArticl
                 child.attrSet(
                     "href", _rewrite_href(str(child.attrGet("href") or ""), article, links)
                 )
-    md = markdown.parser()
-    html = md.renderer.render(tokens, md.options, {})
-    toc = tuple(TocEntry(level, anchor, title) for level, anchor, title in headings if level <= 3)
-    return RenderedArticle(html=html, toc=toc)
+    return tokens, headings
 
 
 def _rewrite_href(href: str, article: Article, links: Mapping[str, str]) -> str:

@@ -51,6 +51,13 @@ class Settings:
         0.15, "Vector hits below this cosine similarity are dropped (so nonsense finds nothing)."
     )
     ef_search: int = _setting(200, "HNSW ef_search of the vector index (higher: better recall).")
+    analytics_retention_days: int = _setting(
+        90, "Days search, click and deflection events are kept (0 = forever)."
+    )
+    contact_rate_limit: str = _setting(
+        "5 per minute; 30 per hour",
+        "How often one client may send the contact form (flask-limiter syntax).",
+    )
     site_name: str = _setting("Help Center", "Name shown in the help center's header and titles.")
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -231,6 +232,36 @@ class TicketStore:
                     )
                     inserted += 1
         return inserted, updated
+
+    def create_from_contact(
+        self, name: str, email: str, subject: str, description: str, shown: Iterable[str]
+    ) -> str:
+        """A new ticket from the help center's contact form, with the articles the customer was
+        shown before sending it; returns its id."""
+        ticket_id = f"web-{uuid.uuid4().hex[:12]}"
+        stamp = now()
+        message = {"author": "customer", "body": description, "created_at": stamp}
+        with self.database.connect() as connection:
+            connection.execute(
+                "INSERT INTO tickets (id, subject, channel, brand, status, created_at, tags,"
+                " messages, linked_articles, imported_at, updated_at, requester, shown_articles)"
+                " VALUES (?, ?, 'web-form', NULL, 'new', ?, '[]', ?, '[]', ?, ?, ?, ?)",
+                (
+                    ticket_id, subject, stamp, json.dumps([message]), stamp, stamp,
+                    json.dumps({"name": name, "email": email}), json.dumps(list(shown)),
+                ),
+            )  # fmt: skip
+        return ticket_id
+
+    def contact_details(self, ticket_id: str) -> dict | None:
+        """Who sent a contact-form ticket and what they were shown (agents' eyes only)."""
+        with self.database.connect() as connection:
+            row = connection.execute(
+                "SELECT requester, shown_articles FROM tickets WHERE id = ?", (ticket_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        return {"requester": json.loads(row[0] or "null"), "shown_articles": json.loads(row[1])}
 
     def all(self, statuses: Iterable[str] = RESOLVED) -> list[StoredTicket]:
         wanted = list(statuses)

@@ -8,8 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 
+from kb.analytics import Analytics, EventRecorder
 from kb.assist import AgentAssist
 from kb.auth import KeyStore, parse_env_keys
 from kb.database import Database
@@ -18,6 +21,7 @@ from kb.search import SearchEngine
 from kb.settings import Settings
 from kb.store import IndexHandle
 from kb.suggestion_log import SuggestionLog
+from web.services import remember_visitor
 
 
 @dataclasses.dataclass
@@ -31,6 +35,9 @@ class Services:
     keys: KeyStore
     suggestion_log: SuggestionLog
     assist: AgentAssist
+    events: EventRecorder
+    analytics: Analytics
+    limiter: Limiter
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -59,6 +66,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         keys=KeyStore(database, parse_env_keys(settings.api_keys)),
         suggestion_log=suggestion_log,
         assist=AgentAssist(engine, suggestion_log),
+        events=EventRecorder(database, settings.analytics_retention_days),
+        analytics=Analytics(database),
+        # Per client address, in each worker's memory: addresses are never stored.
+        limiter=Limiter(get_remote_address, app=app, storage_uri="memory://"),
     )
     app.extensions["kb"] = services
     # Load the model and index now, so the first request is not slow and, under
@@ -66,7 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     embedder.warm_up()
     # The index is opened lazily, in each worker: chroma's client does not survive a fork.
 
-    from web import agent_api, api, console, errors, portal, writer  # noqa: PLC0415
+    from web import admin, agent_api, api, console, contact, errors, portal, writer  # noqa: PLC0415
 
     csrf = CSRFProtect(app)
     # JSON only: a cross-site form cannot send application/json. Session-authenticated API
@@ -74,11 +85,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.blueprint)
     csrf.exempt(agent_api.blueprint)
     csrf.exempt(writer.import_tickets)
+    csrf.exempt(portal.result_click)  # a link's ping carries no token; it only counts a click
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(agent_api.blueprint)
     app.register_blueprint(console.blueprint)
     app.register_blueprint(writer.blueprint)
+    app.register_blueprint(contact.blueprint)
+    app.register_blueprint(admin.blueprint)
+    app.after_request(remember_visitor)
     errors.register(app)
     app.context_processor(lambda: {"site_name": settings.site_name})
     return app

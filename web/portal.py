@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from kb.analytics import ClickEvent, SearchEvent, normalise_query, record_deflection
+from kb.assist import confidence
 from kb.database import MAX_COMMENT_CHARS
 from kb.errors import BadRequest
 from kb.hits import Filters
-from kb.render import render_article
-from kb.search import MAX_QUERY_CHARS
-from web.services import category_name, public_article, public_categories, services
+from kb.render import render_article, render_section
+from kb.search import MAX_QUERY_CHARS, SearchResults
+from web.services import category_name, public_article, public_categories, services, visitor_id
 
 blueprint = Blueprint("portal", __name__)
 PAGE_SIZE = 10
+# The best hit is shown as the answer itself when the search is this sure of it (the confidence
+# of agent suggestions, on the same fused score scale).
+INSTANT_ANSWER_CONFIDENCE = 0.75
+_SEARCH_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @blueprint.get("/")
@@ -59,7 +68,54 @@ def search_page():
         query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=Filters(category=category)
     )
     pages = max(1, -(-results.total // PAGE_SIZE))
-    return render_template("search.html", results=results, pages=pages, **context)
+    search_id = log_search(results) if page == 1 else ""
+    answer = None
+    if page == 1 and results.results:
+        top = results.results[0]
+        if confidence(top.score) >= INSTANT_ANSWER_CONFIDENCE:
+            html = render_section(top.article, top.section.anchor, index.links)
+            answer = {"result": top, "html": html} if html.strip() else None
+    return render_template(
+        "search.html",
+        results=results,
+        pages=pages,
+        search_id=search_id,
+        answer=answer,
+        **context,
+    )
+
+
+def log_search(results: SearchResults) -> str:
+    """Record the search off the request path; returns its id, which clicks refer to."""
+    search_id = uuid.uuid4().hex
+    services().events.record(
+        SearchEvent(
+            search_id,
+            visitor_id(),
+            normalise_query(results.query),
+            results.mode,
+            results.total,
+            tuple(r.article.slug for r in results.results),
+            results.took_ms,
+        )
+    )
+    return search_id
+
+
+@blueprint.post("/search/click")
+def result_click():
+    """A result was opened: the link's `ping` (or a beacon) reports the search and rank."""
+    index = services().index.get()
+    article = public_article(index, request.args.get("slug", ""))
+    search_id = request.args.get("search", "")
+    try:
+        rank = int(request.args.get("rank", ""))
+    except ValueError:
+        rank = 0
+    if not _SEARCH_ID.fullmatch(search_id) or not 1 <= rank <= 1000:
+        raise BadRequest("search and rank must name a logged search and a result position")
+    services().events.record(ClickEvent(search_id, article.slug, rank))
+    return "", 204
 
 
 @blueprint.get("/articles/<slug>")
@@ -76,6 +132,8 @@ def article_page(slug: str):
             if a.is_public and a.category == article.category and a.slug != slug
         ][:5]
     services().database.record_view(article.slug)
+    if request.args.get("from") == "contact":
+        record_deflection(services().database, visitor_id(), article.slug, "opened")
     return render_template(
         "article.html",
         article=article,
@@ -95,6 +153,9 @@ def article_feedback(slug: str):
     comment = (request.form.get("comment") or "").strip()[:MAX_COMMENT_CHARS]
     services().database.record_feedback(article.slug, helpful == "yes", comment or None)
     flash("Thanks for your feedback.")
+    back = request.form.get("back", "")
+    if back.startswith("/search?") and "//" not in back:  # the instant answer's own page
+        return redirect(back)
     return redirect(url_for("portal.article_page", slug=article.slug) + "#feedback")
 
 

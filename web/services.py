@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import re
+import uuid
+
+from flask import current_app, g, request
 
 from kb.content import Article
 from kb.errors import NotFound
@@ -35,3 +38,25 @@ def public_categories(index: LoadedIndex) -> list[dict]:
 
 def category_name(slug: str) -> str:
     return slug.replace("-", " ").replace("_", " ").capitalize()
+
+
+VISITOR_COOKIE = "kb_visitor"
+_VISITOR = re.compile(r"[0-9a-f]{32}")
+
+
+def visitor_id() -> str:
+    """An anonymous, random id per browser (a cookie), so analytics can count people without
+    knowing who they are; never derived from the IP address."""
+    if "visitor" not in g:
+        value = request.cookies.get(VISITOR_COOKIE, "")
+        g.visitor = value if _VISITOR.fullmatch(value) else uuid.uuid4().hex
+        g.new_visitor = g.visitor != value
+    return g.visitor
+
+
+def remember_visitor(response):
+    if g.get("new_visitor"):
+        response.set_cookie(
+            VISITOR_COOKIE, g.visitor, max_age=365 * 86400, httponly=True, samesite="Lax"
+        )
+    return response

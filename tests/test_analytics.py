@@ -1,0 +1,410 @@
+"""Deflection on the contact form, search and click logging, the figures, the gap queue, the
+dashboard's access and exports, retention."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import threading
+
+import pytest
+
+from kb.analytics import (
+    Analytics,
+    ClickEvent,
+    DateRange,
+    EventRecorder,
+    SearchEvent,
+    gap_queue,
+    normalise_query,
+    prune,
+    write_events,
+)
+from kb.database import Database
+from kb.suggestion_log import SuggestionLog
+from tests.conftest import ADMIN_KEY, AGENT_KEY, auth
+from web import portal
+
+TODAY = dt.date.today()
+DAY = TODAY.isoformat()
+
+
+def token(client, path: str = "/contact") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def services(app):
+    return app.extensions["kb"]
+
+
+def rows(app, sql: str, *params) -> list[tuple]:
+    services(app).events.flush()
+    with services(app).database.connect() as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+GOOD = {
+    "name": "Jane Doe",
+    "email": "jane@example.com",
+    "subject": "I want my money back",
+    "description": "I was charged for a yearly plan yesterday and want a refund please.",
+}
+
+
+# Contact form and deflection
+
+
+def test_every_invalid_field_gets_its_own_error_and_nothing_typed_is_lost(client) -> None:
+    form = {"name": "", "email": "jane-at-example", "subject": "hm", "description": "short"}
+    response = client.post("/contact", data={**form, "csrf_token": token(client)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for field in ("name", "email", "subject", "description"):
+        assert f'id="{field}-error"' in html and f'aria-describedby="{field}-error"' in html
+    assert 'value="jane-at-example"' in html and ">short</textarea>" in html
+    assert rows(client.application, "SELECT COUNT(*) FROM tickets")[0][0] == 0
+
+
+def test_over_long_fields_are_refused_with_their_length(client) -> None:
+    form = {**GOOD, "subject": "x" * 201}
+    html = client.post("/contact", data={**form, "csrf_token": token(client)}).get_data(
+        as_text=True
+    )
+    assert "under 200 characters (201 now)" in html
+
+
+def test_without_script_the_answers_are_shown_once_before_the_ticket_is_sent(client) -> None:
+    first = client.post("/contact", data={**GOOD, "csrf_token": token(client)})
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and "/articles/request-a-refund?from=contact" in html
+    assert 'name="confirm" value="1"' in html and "Send anyway" in html
+    assert rows(client.application, "SELECT COUNT(*) FROM tickets")[0][0] == 0
+    shown = re.search(r'name="shown" id="shown" value="([^"]*)"', html).group(1)
+    sent = client.post(
+        "/contact",
+        data={**GOOD, "csrf_token": token(client), "confirm": "1", "shown": shown},
+    )
+    assert "we've got your message" in sent.get_data(as_text=True)
+    (ticket,) = rows(
+        client.application,
+        "SELECT status, channel, subject, requester, shown_articles FROM tickets",
+    )
+    assert ticket[:3] == ("new", "web-form", GOOD["subject"])
+    assert json.loads(ticket[3]) == {"name": "Jane Doe", "email": "jane@example.com"}
+    assert "request-a-refund" in json.loads(ticket[4])
+
+
+def test_shown_articles_keep_only_public_ones(client) -> None:
+    shown = "request-a-refund,refund-approval-rules,no-such-article,unreleased-feature"
+    client.post("/contact", data={**GOOD, "csrf_token": token(client), "shown": shown})
+    (recorded,) = rows(client.application, "SELECT shown_articles FROM tickets")[0]
+    assert json.loads(recorded) == ["request-a-refund"]
+
+
+def test_the_bot_trap_keeps_spam_out(client) -> None:
+    response = client.post(
+        "/contact", data={**GOOD, "csrf_token": token(client), "website": "http://spam.example"}
+    )
+    assert response.status_code == 200 and "got your message" in response.get_data(as_text=True)
+    assert rows(client.application, "SELECT COUNT(*) FROM tickets")[0][0] == 0
+
+
+def test_the_form_needs_its_csrf_token(client) -> None:
+    assert client.post("/contact", data=GOOD).status_code == 400
+    assert rows(client.application, "SELECT COUNT(*) FROM tickets")[0][0] == 0
+
+
+def test_sending_is_rate_limited_per_client(client) -> None:
+    statuses = [
+        client.post("/contact", data={**GOOD, "csrf_token": token(client)}).status_code
+        for _ in range(6)
+    ]
+    assert statuses[:5] == [200] * 5 and statuses[5] == 429
+    assert client.get("/contact").status_code == 200  # reading the page is not limited
+
+
+def test_solved_and_opened_articles_count_as_deflections_until_a_ticket_is_sent(client) -> None:
+    solved = client.post(
+        "/contact/solved", data={"slug": "request-a-refund", "csrf_token": token(client)}
+    )
+    assert "Glad that helped" in solved.get_data(as_text=True)
+    client.get("/articles/cancel-subscription?from=contact")
+    client.get("/articles/cancel-subscription")  # not from the form: no deflection
+    app = client.application
+    assert rows(app, "SELECT how, slug, cancelled FROM deflections ORDER BY id") == [
+        ("solved", "request-a-refund", 0),
+        ("opened", "cancel-subscription", 0),
+    ]
+    assert Analytics(services(app).database).deflection(DateRange(DAY, DAY))["deflected"] == 2
+    client.post("/contact", data={**GOOD, "csrf_token": token(client), "shown": "request-a-refund"})
+    figures = Analytics(services(app).database).deflection(DateRange(DAY, DAY))
+    assert figures == {
+        "deflected": 1,
+        "solved_by_article": 1,
+        "left_after_reading": 0,
+        "tickets_created": 1,
+        "deflection_rate": 0.5,
+    }
+    internal = client.post(
+        "/contact/solved", data={"slug": "refund-approval-rules", "csrf_token": token(client)}
+    )
+    assert internal.status_code == 404
+
+
+# Search and click logging
+
+
+def test_searches_are_logged_without_personal_data(client) -> None:
+    client.get("/search?q=Refund+for+jane.doe@example.com+please")
+    client.get("/search?q=Refund+for+jane.doe@example.com+please&page=2")  # paging: not again
+    app = client.application
+    logged = rows(app, "SELECT * FROM search_log")
+    assert len(logged) == 1
+    columns = [c[1] for c in rows(app, "PRAGMA table_info(search_log)")]
+    entry = dict(zip(columns, logged[0], strict=True))
+    assert "jane" not in entry["query"] and "example.com" not in entry["query"]
+    assert entry["query"].startswith("refund for") and entry["results"] >= 1
+    assert "request-a-refund" in json.loads(entry["slugs"])
+    assert re.fullmatch(r"[0-9a-f]{32}", entry["visitor"])
+    assert not any("ip" in c or "addr" in c or "agent" in c for c in columns)
+    # the visitor id is the browser's anonymous cookie
+    assert client.get_cookie("kb_visitor").value == entry["visitor"]
+
+
+def test_result_links_stay_deep_links_and_ping_a_click(client) -> None:
+    html = client.get("/search?q=refund").get_data(as_text=True)
+    link = re.search(r'href="(/articles/request-a-refund#[^"]+)" ping="([^"]+)"', html)
+    assert link, "result links go to the section and carry a ping"
+    ping = link.group(2).replace("&amp;", "&")
+    assert client.post(ping).status_code == 204
+    app = client.application
+    ((search_id,),) = rows(app, "SELECT id FROM search_log")
+    assert rows(app, "SELECT search_id, slug, rank FROM click_log") == [
+        (search_id, "request-a-refund", int(re.search(r"rank=(\d+)", ping).group(1)))
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ("search=nope&rank=1&slug=request-a-refund", 400),
+        ("search=" + "a" * 32 + "&rank=0&slug=request-a-refund", 400),
+        ("search=" + "a" * 32 + "&rank=1&slug=refund-approval-rules", 404),
+    ],
+)
+def test_bad_click_reports_are_refused(client, query, status) -> None:
+    assert client.post(f"/search/click?{query}").status_code == status
+    assert rows(client.application, "SELECT COUNT(*) FROM click_log")[0][0] == 0
+
+
+def test_instant_answer_shows_the_section_when_confident(client, monkeypatch) -> None:
+    monkeypatch.setattr(portal, "INSTANT_ANSWER_CONFIDENCE", 0.0)
+    html = client.get("/search?q=request+refund").get_data(as_text=True)
+    answer = re.search(r'<section class="instant-answer".*?</section>', html, re.S).group(0)
+    assert "Was this helpful?" in answer and "<p>" in answer
+    monkeypatch.setattr(portal, "INSTANT_ANSWER_CONFIDENCE", 1.01)
+    assert "instant-answer" not in client.get("/search?q=request+refund").get_data(as_text=True)
+
+
+def test_the_recorder_loses_no_events_from_many_threads(tmp_path) -> None:
+    database = Database(tmp_path / "kb.sqlite")
+    recorder = EventRecorder(database)
+
+    def search_many(worker: int) -> None:
+        for n in range(250):
+            recorder.record(
+                SearchEvent(f"{worker:04d}{n:028d}", "v", "q", "hybrid", 1, ("a",), 1.0)
+            )
+
+    threads = [threading.Thread(target=search_many, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    recorder.flush()
+    with database.connect() as connection:
+        assert connection.execute("SELECT COUNT(*) FROM search_log").fetchone()[0] == 2000
+
+
+# Figures from known events
+
+
+def search(search_id: str, visitor: str, query: str, results: int, day: str = DAY):
+    return SearchEvent(search_id.ljust(32, "0"), visitor, query, "hybrid", results, (), 5.0, day)
+
+
+def click(search_id: str, rank: int, day: str = DAY):
+    return ClickEvent(search_id.ljust(32, "0"), "request-a-refund", rank, day)
+
+
+@pytest.fixture
+def known(tmp_path) -> Analytics:
+    database = Database(tmp_path / "kb.sqlite")
+    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    write_events(
+        database,
+        [
+            search("a1", "v1", "refund", 3),
+            search("a2", "v2", "refund", 3),
+            search("a3", "v3", "refund", 3, yesterday),
+            search("b1", "v1", "quokka", 0),
+            search("b2", "v2", "quokka", 0),
+            search("b3", "v2", "quokka", 0),
+            search("c1", "v4", "invoice vat", 2),
+            click("a1", 1),
+            click("a1", 3),
+            click("a2", 2, yesterday),
+        ],
+    )
+    database.record_feedback("request-a-refund", False, "did not say how long it takes")
+    database.record_feedback("request-a-refund", False)
+    database.record_feedback("request-a-refund", True)
+    database.record_feedback("cancel-subscription", True)
+    database.record_view("request-a-refund")
+    return Analytics(database)
+
+
+def test_figures_are_computed_from_the_events(known) -> None:
+    today = DateRange(DAY, DAY)
+    two_days = DateRange.last(2)
+    assert [d["searches"] for d in known.searches_per_day(two_days)] == [1, 6]
+    top = known.top_queries(two_days)
+    assert [(q["query"], q["searches"], q["visitors"]) for q in top] == [
+        ("refund", 3, 3),
+        ("quokka", 3, 2),
+        ("invoice vat", 1, 1),
+    ]
+    assert top[0]["searches_with_click"] == 2 and top[0]["click_through_rate"] == 0.667
+    assert [q["query"] for q in known.no_result_queries(today)] == ["quokka"]
+    assert [q["query"] for q in known.no_click_queries(today)] == ["invoice vat"]
+    clicks = known.clicks(today)
+    assert clicks == {
+        "searches": 6,
+        "searches_with_click": 2,
+        "click_through_rate": 0.333,
+        "clicks": 2,
+        "mean_click_rank": 2.0,
+    }
+    feedback = known.feedback(today)
+    assert feedback[0]["slug"] == "request-a-refund"
+    assert (feedback[0]["helpful"], feedback[0]["not_helpful"]) == (1, 2)
+    assert feedback[0]["comments"] == [
+        {"helpful": False, "comment": "did not say how long it takes"}
+    ]
+    assert known.article_views(today) == [{"slug": "request-a-refund", "views": 1}]
+    assert known.summary(today)["no_result_searches"] == 3
+
+
+def test_agent_link_rate_and_reuse_per_article(known) -> None:
+    log = SuggestionLog(known.database)
+    log.record_request(
+        "r1", None, "service", "billing", ["request-a-refund", "cancel-subscription"]
+    )
+    log.record_request("r2", None, "service", "billing", ["request-a-refund"])
+    log.record_feedback("r1", "request-a-refund", "linked")
+    log.record_feedback("r2", "request-a-refund", "linked")
+    log.record_feedback("r2", "request-a-refund", "helpful")
+    log.record_feedback("r1", "cancel-subscription", "not_helpful")
+    agents = {a["slug"]: a for a in known.agent_articles(DateRange(DAY, DAY))}
+    assert agents["request-a-refund"] == {
+        "slug": "request-a-refund",
+        "suggested": 2,
+        "linked": 2,
+        "link_rate": 1.0,
+        "helpful": 1,
+        "not_helpful": 0,
+    }
+    assert agents["cancel-subscription"]["link_rate"] == 0.0
+    assert agents["cancel-subscription"]["not_helpful"] == 1
+
+
+class FakeDraft:
+    def __init__(self, draft_id: str, tickets: int) -> None:
+        self.id = draft_id
+        self.meta = {"title": f"Draft {draft_id}"}
+        self.source_tickets = [f"t{n}" for n in range(tickets)]
+
+
+def test_the_gap_queue_ranks_every_kind_by_customers_affected(known) -> None:
+    gaps = gap_queue(known, DateRange(DAY, DAY), [FakeDraft("big", 5), FakeDraft("small", 1)])
+    assert [(g.kind, g.target, g.affected) for g in gaps] == [
+        ("tickets", "big", 5),
+        ("no_results", "quokka", 2),
+        ("unhelpful", "request-a-refund", 2),
+        ("tickets", "small", 1),
+        ("no_clicks", "invoice vat", 1),
+    ]
+
+
+def test_old_events_are_pruned_after_the_retention_period(tmp_path) -> None:
+    database = Database(tmp_path / "kb.sqlite")
+    old = (TODAY - dt.timedelta(days=91)).isoformat()
+    recent = (TODAY - dt.timedelta(days=89)).isoformat()
+    write_events(
+        database,
+        [search("old", "v", "x", 1, old), search("new", "v", "y", 1, recent), click("old", 1, old)],
+    )
+    assert prune(database, 90) == 2
+    assert prune(database, 0) == 0  # 0 keeps everything
+    with database.connect() as connection:
+        assert connection.execute("SELECT query FROM search_log").fetchall() == [("y",)]
+
+
+def test_queries_are_normalised() -> None:
+    assert normalise_query("  How do I   CANCEL?? ") == "how do i cancel"
+    assert "555" not in normalise_query("call me on +1 555 123 4567")
+
+
+# The dashboard
+
+
+def sign_in_admin(client, key: str = ADMIN_KEY):
+    return client.post(
+        "/admin/login", data={"key": key, "csrf_token": token(client, "/admin/login")}
+    )
+
+
+def test_dashboard_is_for_admins_only(client) -> None:
+    assert client.get("/admin").headers["Location"].endswith("/admin/login")
+    assert sign_in_admin(client, AGENT_KEY).status_code == 401
+    assert client.get("/api/v1/analytics/summary").status_code == 401
+    assert client.get("/api/v1/analytics/summary", headers=auth(AGENT_KEY)).status_code == 403
+    assert sign_in_admin(client).status_code == 302
+    assert client.get("/admin").status_code == 200
+
+
+def test_dashboard_figures_csv_and_json_agree(client) -> None:
+    for query in ("refund", "refund", "zzqqx"):
+        client.get(f"/search?q={query}")
+    services(client.application).events.flush()
+    sign_in_admin(client)
+    html = client.get("/admin").get_data(as_text=True)
+    assert "<svg" in html and "zzqqx" in html and "Start a draft" in html
+    exported = client.get("/admin/export/top-queries.csv")
+    assert exported.mimetype == "text/csv"
+    table = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    assert table[0]["query"] == "refund" and table[0]["searches"] == "2"
+    api = client.get("/api/v1/analytics/no-results", headers=auth(ADMIN_KEY)).get_json()
+    assert [q["query"] for q in api["no-results"]] == ["zzqqx"]
+    bad = client.get("/api/v1/analytics/summary?from=yesterday", headers=auth(ADMIN_KEY))
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "from"
+
+
+def test_a_failed_search_becomes_a_draft_in_one_click(client, content_dir) -> None:
+    sign_in_admin(client)
+    response = client.post(
+        "/admin/gaps/draft", data={"query": "quokka mode", "csrf_token": token(client)}
+    )
+    assert (
+        response.status_code == 302 and "/writer/drafts/quokka-mode" in response.headers["Location"]
+    )
+    text = (content_dir / "drafts" / "quokka-mode.md").read_text()
+    assert "title: Quokka mode" in text and "## Resolution" in text and "status: draft" in text
+
+
+def test_retention_setting_reaches_the_recorder(app) -> None:
+    assert services(app).events.retention_days == services(app).settings.analytics_retention_days

@@ -1,0 +1,156 @@
+"""The admin dashboard (admin key): what customers search and miss, what they read and vote,
+deflection, what agents reuse, and one gap queue; the same figures as CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from kb.analytics import DateRange, gap_queue
+from kb.drafts import list_drafts, start_draft
+from kb.errors import BadRequest
+from web.api import API
+from web.auth import require_role, sign_in, signed_in
+from web.services import services
+
+blueprint = Blueprint("admin", __name__)
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+
+
+def period_from_args() -> DateRange:
+    """`from` and `to` (YYYY-MM-DD), the last 30 days by default."""
+    default = DateRange.last(DEFAULT_DAYS)
+    values = {}
+    for field, fallback in (("from", default.start), ("to", default.end)):
+        raw = request.args.get(field) or fallback
+        try:
+            values[field] = dt.date.fromisoformat(raw)
+        except ValueError:
+            raise BadRequest(f"{field} must be a date like 2026-11-23", field=field) from None
+    if values["from"] > values["to"]:
+        raise BadRequest("from must not be after to", field="from")
+    if (values["to"] - values["from"]).days >= MAX_DAYS:
+        raise BadRequest(f"choose at most {MAX_DAYS} days", field="from")
+    return DateRange(values["from"].isoformat(), values["to"].isoformat())
+
+
+def pending_drafts() -> list:
+    return [d for d in list_drafts(services().settings.content_dir) if d.source_tickets]
+
+
+def figure(name: str, period: DateRange):
+    """One named figure: the dashboard's tables, the CSV exports and the JSON API share these."""
+    analytics = services().analytics
+    figures = {
+        "summary": lambda: analytics.summary(period),
+        "searches-per-day": lambda: analytics.searches_per_day(period),
+        "top-queries": lambda: analytics.top_queries(period),
+        "no-results": lambda: analytics.no_result_queries(period),
+        "no-clicks": lambda: analytics.no_click_queries(period),
+        "article-views": lambda: analytics.article_views(period),
+        "feedback": lambda: analytics.feedback(period),
+        "deflection": lambda: analytics.deflection(period),
+        "agents": lambda: analytics.agent_articles(period),
+        "gaps": lambda: [gap.__dict__ for gap in gap_queue(analytics, period, pending_drafts())],
+    }
+    if name not in figures:
+        raise BadRequest(f"unknown figure '{name}'; one of: {', '.join(figures)}", field="figure")
+    return figures[name]()
+
+
+@blueprint.get(f"{API}/analytics/<name>")
+@require_role("admin")
+def analytics_api(name: str):
+    period = period_from_args()
+    return {"from": period.start, "to": period.end, name: figure(name, period)}
+
+
+@blueprint.before_request
+def admins_only():
+    if not request.path.startswith("/admin") or request.endpoint == "admin.login":
+        return None
+    if signed_in("admin") is None:
+        return redirect(url_for("admin.login"))
+    return None
+
+
+@blueprint.route("/admin/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        error = sign_in(request.form.get("key", ""), "admin", "see the analytics")
+        if error is None:
+            return redirect(url_for("admin.dashboard"))
+    return render_template("admin_login.html", error=error), 401 if error else 200
+
+
+@blueprint.get("/admin")
+def dashboard():
+    period = period_from_args()
+    names = ("summary", "searches-per-day", "top-queries", "no-results", "no-clicks",
+             "article-views", "feedback", "agents", "gaps")  # fmt: skip
+    data = {name.replace("-", "_"): figure(name, period) for name in names}
+    titles = {slug: article.title for slug, article in services().index.get().articles.items()}
+    return render_template(
+        "admin.html", period=period, chart=bar_chart(data["searches_per_day"]), titles=titles,
+        **data,
+    )  # fmt: skip
+
+
+@blueprint.get("/admin/export/<name>.csv")
+def export(name: str):
+    period = period_from_args()
+    rows = figure(name, period)
+    rows = rows if isinstance(rows, list) else [rows]
+    out = io.StringIO()
+    if rows:
+        columns = list(rows[0])
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+    filename = f"{name}-{period.start}-{period.end}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _cell(value) -> str:
+    if isinstance(value, list):
+        return " | ".join(v["comment"] if isinstance(v, dict) else str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+@blueprint.post("/admin/gaps/draft")
+def draft_from_gap():
+    """One click from a failed search to a draft article a writer can fill in."""
+    query = " ".join((request.form.get("query") or "").split())
+    if not query or len(query) > 200:
+        raise BadRequest("query is required (at most 200 characters)", field="query")
+    draft = start_draft(services().settings.content_dir, query)
+    return redirect(url_for("writer.draft_page", draft_id=draft.id))
+
+
+def bar_chart(days: list[dict], width: int = 720, height: int = 160) -> dict:
+    """Bars for searches per day, as numbers an SVG template draws (no script, no CDN)."""
+    top = max([d["searches"] for d in days] + [1])
+    step = width / max(1, len(days))
+    bars = [
+        {
+            "x": round(i * step + 1, 1),
+            "width": round(max(1.0, step - 2), 1),
+            "height": round((height - 20) * d["searches"] / top, 1),
+            "day": d["day"],
+            "searches": d["searches"],
+        }
+        for i, d in enumerate(days)
+    ]
+    for bar in bars:
+        bar["y"] = round(height - 20 - bar["height"], 1)
+    return {"width": width, "height": height, "bars": bars, "top": top}

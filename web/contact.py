@@ -1,0 +1,110 @@
+"""Contact support, deflection first: the articles that answer the question appear while the
+customer types, and sending creates a ticket that records which articles they were shown."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, render_template, request
+
+from kb.analytics import cancel_deflections, record_deflection
+from kb.search import MAX_QUERY_CHARS
+from kb.tickets import TicketStore
+from web.services import public_article, services, visitor_id
+
+blueprint = Blueprint("contact", __name__)
+SUGGESTIONS = 5
+MAX_SHOWN = 20
+HONEYPOT = "website"  # hidden from people; bots fill every field
+LIMITS = {"name": 100, "email": 254, "subject": 200, "description": 5000}
+MIN_SUBJECT, MIN_DESCRIPTION = 5, 20
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def contact_limit() -> str:
+    return services().settings.contact_rate_limit
+
+
+def validate(form) -> tuple[dict[str, str], dict[str, str]]:
+    """The cleaned fields and an error message per invalid field."""
+    values = {name: " ".join((form.get(name) or "").split()) for name in ("name", "subject")}
+    values["email"] = (form.get("email") or "").strip()
+    values["description"] = (form.get("description") or "").strip()
+    errors: dict[str, str] = {}
+    if not values["name"]:
+        errors["name"] = "Tell us your name."
+    if not values["email"]:
+        errors["email"] = "We need your e-mail address to answer you."
+    elif not _EMAIL.fullmatch(values["email"]):
+        errors["email"] = "This does not look like an e-mail address (name@example.com)."
+    if len(values["subject"]) < MIN_SUBJECT:
+        errors["subject"] = f"Describe the problem in a few words (at least {MIN_SUBJECT} letters)."
+    if len(values["description"]) < MIN_DESCRIPTION:
+        errors["description"] = (
+            f"Tell us a little more (at least {MIN_DESCRIPTION} characters): what happened, "
+            "what you expected, any error message."
+        )
+    for name, limit in LIMITS.items():
+        if name not in errors and len(values[name]) > limit:
+            errors[name] = f"Please keep this under {limit} characters ({len(values[name])} now)."
+    return values, errors
+
+
+def suggestions_for(subject: str, description: str):
+    text = f"{subject} {description}".strip()[:MAX_QUERY_CHARS]
+    if not text:
+        return []
+    return services().engine.search(text, limit=SUGGESTIONS).results
+
+
+def shown_slugs(raw: str) -> list[str]:
+    """Slugs the page says it showed, kept only if they are public articles."""
+    index = services().index.get()
+    slugs = [s for s in raw.split(",") if s][:MAX_SHOWN]
+    known = [s for s in dict.fromkeys(slugs) if s in index.articles]
+    return [s for s in known if index.articles[s].is_public]
+
+
+@blueprint.get("/contact")
+def contact_page():
+    return render_template("contact.html", values={}, errors={}, suggestions=[], shown="")
+
+
+@blueprint.post("/contact")
+def send():
+    with services().limiter.limit(contact_limit):
+        return _send()
+
+
+def _send():
+    values, errors = validate(request.form)
+    if request.form.get(HONEYPOT):
+        # A bot: look like success, keep nothing.
+        return render_template("contact_sent.html", ticket_id=None), 200
+    shown = shown_slugs(request.form.get("shown", ""))
+    suggestions = [] if errors else suggestions_for(values["subject"], values["description"])
+    if errors or (suggestions and not shown and request.form.get("confirm") != "1"):
+        # Errors next to their fields; or, without the page's live suggestions (no JavaScript),
+        # one look at the articles that may answer it before the ticket is sent.
+        shown_now = ",".join(r.article.slug for r in suggestions)
+        return render_template(
+            "contact.html",
+            values=values,
+            errors=errors,
+            suggestions=suggestions,
+            shown=shown_now or request.form.get("shown", ""),
+            confirm=not errors,
+        ), 400 if errors else 200
+    ticket_id = TicketStore(services().database).create_from_contact(
+        values["name"], values["email"], values["subject"], values["description"], shown
+    )
+    cancel_deflections(services().database, visitor_id())
+    return render_template("contact_sent.html", ticket_id=ticket_id)
+
+
+@blueprint.post("/contact/solved")
+def solved():
+    """ "This answers my question" beside a suggested article: a ticket that was not needed."""
+    article = public_article(services().index.get(), request.form.get("slug", ""))
+    record_deflection(services().database, visitor_id(), article.slug, "solved")
+    return render_template("contact_solved.html", article=article)
