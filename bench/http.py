@@ -8,6 +8,7 @@ A bounded load generator: each level runs for --seconds, then stops by itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import statistics
@@ -18,6 +19,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.__main__ import SHORT_QUERIES, percentile
@@ -48,7 +50,11 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
-def load(base: str, seconds: float, concurrency: int) -> dict:
+SEARCH_API = "/api/v1/search?limit=10&q="
+
+
+def load(base: str, seconds: float, concurrency: int, path: str = SEARCH_API) -> dict:
+    """`concurrency` clients asking `base + path + query` in a loop for `seconds`."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -61,7 +67,7 @@ def load(base: str, seconds: float, concurrency: int) -> dict:
             # a number makes every query new, so the query-embedding cache never answers
             query = SHORT_QUERIES[position % len(SHORT_QUERIES)] + f" {position}"
             position += concurrency
-            url = f"{base}/api/v1/search?limit=10&q={urllib.parse.quote(query)}"
+            url = f"{base}{path}{urllib.parse.quote(query)}"
             started = time.perf_counter()
             try:
                 with urllib.request.urlopen(url, timeout=10) as response:
@@ -91,6 +97,59 @@ def load(base: str, seconds: float, concurrency: int) -> dict:
     }
 
 
+@contextlib.contextmanager
+def serve(content: Path, data: str, workers: int, **settings: str) -> Iterator[tuple[str, int]]:
+    """Index `content` into `data`, start gunicorn (--preload) on a free loopback port and
+    yield (base URL, master pid) once both workers are warm; stop it afterwards."""
+    env = {
+        **os.environ,
+        "KB_CONTENT_DIR": str(content),
+        "KB_DATA_DIR": data,
+        "HF_HUB_OFFLINE": "1",
+        **{f"KB_{name.upper()}": value for name, value in settings.items()},
+    }
+    subprocess.run(
+        [sys.executable, "-m", "cli", "index"],
+        env=env,
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--preload",
+            "--workers",
+            str(workers),
+            "--config",
+            str(REPO / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "web:create_app()",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        time.sleep(3)  # let both workers finish their warm-up
+        yield base, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--content", type=Path, default=REPO / "content")
@@ -98,73 +157,34 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data:
-        env = {
-            **os.environ,
-            "KB_CONTENT_DIR": str(args.content),
-            "KB_DATA_DIR": data,
-            "HF_HUB_OFFLINE": "1",
-        }
-        subprocess.run(
-            [sys.executable, "-m", "cli", "index"],
-            env=env,
-            check=True,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
+    with (
+        tempfile.TemporaryDirectory() as data,
+        serve(args.content, data, args.workers) as (
+            base,
+            master,
+        ),
+    ):
+        print(
+            f"\n## HTTP: gunicorn --preload, {args.workers} workers, "
+            f"{args.seconds:.0f} s per level\n"
         )
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--preload",
-                "--workers",
-                str(args.workers),
-                "--config",
-                str(REPO / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "web:create_app()",
-            ],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(240):
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                        break
-                except OSError:
-                    time.sleep(0.5)
-            time.sleep(3)  # let both workers finish their warm-up
+        print("| concurrency | requests/s | p50 ms | p95 ms | p99 ms | errors |")
+        print("|---|---|---|---|---|---|")
+        for level in args.concurrency:
+            r = load(base, args.seconds, level)
             print(
-                f"\n## HTTP: gunicorn --preload, {args.workers} workers, "
-                f"{args.seconds:.0f} s per level\n"
+                f"| {level} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
+                f"{r['p99']:.1f} | {r['errors']} of {r['requests']} |"
             )
-            print("| concurrency | requests/s | p50 ms | p95 ms | p99 ms | errors |")
-            print("|---|---|---|---|---|---|")
-            for level in args.concurrency:
-                r = load(base, args.seconds, level)
-                print(
-                    f"| {level} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-                    f"{r['p99']:.1f} | {r['errors']} of {r['requests']} |"
-                )
-            print("\n## Memory (MiB)\n\n| process | RSS | PSS |\n|---|---|---|")
-            total = 0.0
-            for label, pid in [("master", server.pid)] + [
-                (f"worker {n}", p) for n, p in enumerate(children(server.pid), 1)
-            ]:
-                rss, pss = memory(pid)
-                total += pss
-                print(f"| {label} | {rss:.0f} | {pss:.0f} |")
-            print(f"| total (PSS) | - | {total:.0f} |")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        print("\n## Memory (MiB)\n\n| process | RSS | PSS |\n|---|---|---|")
+        total = 0.0
+        for label, pid in [("master", master)] + [
+            (f"worker {n}", p) for n, p in enumerate(children(master), 1)
+        ]:
+            rss, pss = memory(pid)
+            total += pss
+            print(f"| {label} | {rss:.0f} | {pss:.0f} |")
+        print(f"| total (PSS) | - | {total:.0f} |")
 
 
 if __name__ == "__main__":

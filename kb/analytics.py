@@ -112,6 +112,18 @@ class EventRecorder:
                     self._queue.task_done()
 
 
+class NullRecorder:
+    """Analytics switched off (KB_ANALYTICS=off): nothing is recorded."""
+
+    retention_days = 0
+
+    def record(self, event: SearchEvent | ClickEvent) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
 def write_events(database: Database, events: Iterable[SearchEvent | ClickEvent]) -> None:
     stamp = now()
     searches = [e for e in events if isinstance(e, SearchEvent)]

@@ -51,6 +51,9 @@ class Settings:
         0.15, "Vector hits below this cosine similarity are dropped (so nonsense finds nothing)."
     )
     ef_search: int = _setting(200, "HNSW ef_search of the vector index (higher: better recall).")
+    analytics: str = _setting(
+        "on", "Record searches and clicks for the analytics dashboard: `on` or `off`."
+    )
     analytics_retention_days: int = _setting(
         90, "Days search, click and deflection events are kept (0 = forever)."
     )
@@ -109,6 +112,8 @@ class Settings:
             raise ConfigurationError(f"KB_FUSION must be 'weighted' or 'rrf', not {self.fusion!r}")
         if not 0.0 <= self.semantic_weight <= 1.0:
             raise ConfigurationError("KB_SEMANTIC_WEIGHT must be between 0 and 1")
+        if self.analytics not in ("on", "off"):
+            raise ConfigurationError(f"KB_ANALYTICS must be 'on' or 'off', not {self.analytics!r}")
         if self.keyword_engine not in KEYWORD_ENGINES:
             raise ConfigurationError(
                 f"KB_KEYWORD_ENGINE must be 'tantivy' or 'whoosh', not {self.keyword_engine!r}"

@@ -25,8 +25,8 @@ from kb.analytics import (
 )
 from kb.database import Database
 from kb.suggestion_log import SuggestionLog
-from tests.conftest import ADMIN_KEY, AGENT_KEY, auth
-from web import portal
+from tests.conftest import ADMIN_KEY, AGENT_KEY, CHROMA_URL, auth
+from web import create_app, portal
 
 TODAY = dt.date.today()
 DAY = TODAY.isoformat()
@@ -124,6 +124,9 @@ def test_sending_is_rate_limited_per_client(client) -> None:
         for _ in range(6)
     ]
     assert statuses[:5] == [200] * 5 and statuses[5] == 429
+    limited = client.post("/contact", data={**GOOD, "csrf_token": token(client)})
+    html = limited.get_data(as_text=True)
+    assert "wait a little" in html and GOOD["description"] in html  # nothing typed is lost
     assert client.get("/contact").status_code == 200  # reading the page is not limited
 
 
@@ -404,6 +407,23 @@ def test_a_failed_search_becomes_a_draft_in_one_click(client, content_dir) -> No
     )
     text = (content_dir / "drafts" / "quokka-mode.md").read_text()
     assert "title: Quokka mode" in text and "## Resolution" in text and "status: draft" in text
+
+
+def test_analytics_can_be_switched_off(built, content_dir, data_dir, embedder) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": str(content_dir),
+            "DATA_DIR": str(data_dir),
+            "EMBEDDER": "hashing",
+            "EMBEDDER_INSTANCE": embedder,
+            "CHROMA_URL": CHROMA_URL,
+            "SECRET_KEY": "test",
+            "ANALYTICS": "off",
+        }
+    )
+    assert app.test_client().get("/search?q=refund").status_code == 200
+    assert rows(app, "SELECT COUNT(*) FROM search_log")[0][0] == 0
 
 
 def test_retention_setting_reaches_the_recorder(app) -> None:

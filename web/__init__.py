@@ -12,7 +12,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 
-from kb.analytics import Analytics, EventRecorder
+from kb.analytics import Analytics, EventRecorder, NullRecorder
 from kb.assist import AgentAssist
 from kb.auth import KeyStore, parse_env_keys
 from kb.database import Database
@@ -35,7 +35,7 @@ class Services:
     keys: KeyStore
     suggestion_log: SuggestionLog
     assist: AgentAssist
-    events: EventRecorder
+    events: EventRecorder | NullRecorder
     analytics: Analytics
     limiter: Limiter
 
@@ -66,7 +66,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         keys=KeyStore(database, parse_env_keys(settings.api_keys)),
         suggestion_log=suggestion_log,
         assist=AgentAssist(engine, suggestion_log),
-        events=EventRecorder(database, settings.analytics_retention_days),
+        events=(
+            EventRecorder(database, settings.analytics_retention_days)
+            if settings.analytics == "on"
+            else NullRecorder()
+        ),
         analytics=Analytics(database),
         # Per client address, in each worker's memory: addresses are never stored.
         limiter=Limiter(get_remote_address, app=app, storage_uri="memory://"),

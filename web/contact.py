@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 
 from kb.analytics import cancel_deflections, record_deflection
 from kb.search import MAX_QUERY_CHARS
@@ -72,8 +73,18 @@ def contact_page():
 
 @blueprint.post("/contact")
 def send():
-    with services().limiter.limit(contact_limit):
-        return _send()
+    try:
+        with services().limiter.limit(contact_limit):
+            return _send()
+    except RateLimitExceeded as error:
+        values, _ = validate(request.form)
+        message = (
+            f"You have sent several messages in a short time ({error.limit.limit}). "
+            "Please wait a little and send again; your message is still here."
+        )
+        return render_template(
+            "contact.html", values=values, errors={}, suggestions=[], shown="", limited=message
+        ), 429
 
 
 def _send():
