@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export KB_SITE_NAME ?= Driftbox Help Center
 
-.PHONY: install run test test-chroma-server lint bench clean
+.PHONY: install run test test-chroma-server test-postgres lint bench clean
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,10 @@ test: install
 # The search and index tests again, against a real `chroma run` server on loopback.
 test-chroma-server: install
 	.ci/chroma-server-tests
+
+# The storage tests again, against a real PostgreSQL server on loopback (installed if missing).
+test-postgres: install
+	.ci/postgres-tests
 
 bench: install
 	$(BIN)/python -m bench

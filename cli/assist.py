@@ -14,7 +14,7 @@ def _services(settings: Settings):
     from kb.auth import KeyStore, parse_env_keys  # noqa: PLC0415
     from kb.database import Database  # noqa: PLC0415
 
-    return KeyStore(Database(settings.data_dir / "kb.sqlite"), parse_env_keys(settings.api_keys))
+    return KeyStore(Database.for_settings(settings), parse_env_keys(settings.api_keys))
 
 
 @click.group()
@@ -94,7 +94,7 @@ def suggest(ctx: click.Context, source, limit: int, as_json: bool) -> None:
     engine = SearchEngine(
         IndexHandle.for_settings(settings).get, make_embedder(settings.embedder), settings
     )
-    log = SuggestionLog(Database(settings.data_dir / "kb.sqlite"))
+    log = SuggestionLog(Database.for_settings(settings))
     result = AgentAssist(engine, log).suggest(ticket, limit)
     if as_json:
         from web.agent_api import suggest_json  # noqa: PLC0415

@@ -19,7 +19,7 @@ def _store(settings: Settings):
     from kb.database import Database  # noqa: PLC0415
     from kb.tickets import TicketStore  # noqa: PLC0415
 
-    return TicketStore(Database(settings.data_dir / "kb.sqlite"))
+    return TicketStore(Database.for_settings(settings))
 
 
 def _assist(settings: Settings):

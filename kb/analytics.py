@@ -130,8 +130,8 @@ def write_events(database: Database, events: Iterable[SearchEvent | ClickEvent])
     clicks = [e for e in events if isinstance(e, ClickEvent)]
     with database.connect() as connection:
         connection.executemany(
-            "INSERT OR IGNORE INTO search_log (id, created_at, day, visitor, query, mode, results,"
-            " slugs, took_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO search_log (id, created_at, day, visitor, query, mode, results, slugs,"
+            " took_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             [
                 (e.search_id, stamp, e.day, e.visitor, e.query, e.mode, e.results,
                  json.dumps(list(e.slugs)), e.took_ms)
@@ -247,8 +247,9 @@ class Analytics:
 
     def clicks(self, period: DateRange) -> dict:
         searches, with_click = self._rows(
-            "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM click_log c"
-            " WHERE c.search_id = s.id)), 0) FROM search_log s WHERE s.day BETWEEN ? AND ?",
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM click_log c"
+            " WHERE c.search_id = s.id) THEN 1 ELSE 0 END), 0) FROM search_log s"
+            " WHERE s.day BETWEEN ? AND ?",
             period.start,
             period.end,
         )[0]
@@ -262,7 +263,7 @@ class Analytics:
             "searches_with_click": with_click,
             "click_through_rate": round(with_click / searches, 3) if searches else 0.0,
             "clicks": clicks,
-            "mean_click_rank": round(mean_rank, 2) if mean_rank is not None else None,
+            "mean_click_rank": round(float(mean_rank), 2) if mean_rank is not None else None,
         }
 
     def article_views(self, period: DateRange, limit: int = 50) -> list[dict]:
@@ -295,8 +296,9 @@ class Analytics:
 
     def deflection(self, period: DateRange) -> dict:
         solved, opened = self._rows(
-            "SELECT COALESCE(SUM(how = 'solved'), 0), COALESCE(SUM(how = 'opened' AND NOT"
-            " cancelled), 0) FROM deflections WHERE day BETWEEN ? AND ?",
+            "SELECT COALESCE(SUM(CASE WHEN how = 'solved' THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN how = 'opened' AND cancelled = 0 THEN 1 ELSE 0 END), 0)"
+            " FROM deflections WHERE day BETWEEN ? AND ?",
             period.start,
             period.end,
         )[0]

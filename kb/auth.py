@@ -98,14 +98,12 @@ class KeyStore:
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         created = now()
         with self.database.connect() as connection:
-            cursor = connection.execute(
+            key_id = connection.execute(
                 "INSERT INTO api_keys (name, role, key_hash, prefix, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (name or f"{role} key", role, hash_key(key), key[:7], created),
-            )
-            record = KeyRecord(
-                cursor.lastrowid, name or f"{role} key", role, key[:7], created, None
-            )
+            ).scalar_one()
+            record = KeyRecord(key_id, name or f"{role} key", role, key[:7], created, None)
         return key, record
 
     def list(self) -> list[KeyRecord]:

@@ -1,161 +1,163 @@
-"""State that is not content (feedback, views, keys, suggestions, tickets, analytics) in SQLite,
-with migrations."""
+"""State that is not content (feedback, views, keys, suggestions, tickets, analytics) in one SQL
+database: SQLite in the data folder by default, or PostgreSQL (`KB_DATABASE_URL`) for several
+nodes. One data-access layer (SQLAlchemy Core, SQL written to run on both) and one migration
+history (Alembic, kb/migrations) serve both."""
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import functools
+import os
+import re
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-# Each entry upgrades the schema by one version; never edit one that has shipped, append.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE article_feedback (
-        id INTEGER PRIMARY KEY,
-        slug TEXT NOT NULL,
-        helpful INTEGER NOT NULL,
-        comment TEXT,
-        created_at TEXT NOT NULL
-    );
-    CREATE INDEX article_feedback_slug ON article_feedback (slug);
-    CREATE TABLE article_views (
-        slug TEXT NOT NULL,
-        day TEXT NOT NULL,
-        views INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (slug, day)
-    );
-    """,
-    """
-    CREATE TABLE api_keys (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        role TEXT NOT NULL,
-        key_hash TEXT NOT NULL UNIQUE,
-        prefix TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        revoked_at TEXT
-    );
-    CREATE TABLE suggest_requests (
-        id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        embedding BLOB,
-        triage_kind TEXT,
-        triage_category TEXT
-    );
-    CREATE TABLE suggest_results (
-        request_id TEXT NOT NULL REFERENCES suggest_requests (id),
-        slug TEXT NOT NULL,
-        rank INTEGER NOT NULL,
-        PRIMARY KEY (request_id, slug)
-    );
-    CREATE INDEX suggest_results_slug ON suggest_results (slug);
-    CREATE TABLE suggest_feedback (
-        id INTEGER PRIMARY KEY,
-        request_id TEXT NOT NULL REFERENCES suggest_requests (id),
-        slug TEXT NOT NULL,
-        action TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE INDEX suggest_feedback_slug ON suggest_feedback (slug);
-    """,
-    """
-    CREATE TABLE tickets (
-        id TEXT PRIMARY KEY,
-        subject TEXT NOT NULL,
-        channel TEXT,
-        brand TEXT,
-        status TEXT NOT NULL,
-        created_at TEXT,
-        tags TEXT NOT NULL,
-        messages TEXT NOT NULL,
-        linked_articles TEXT NOT NULL,
-        imported_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX tickets_status ON tickets (status);
-    """,
-    """
-    CREATE TABLE search_log (
-        id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        day TEXT NOT NULL,
-        visitor TEXT NOT NULL,
-        query TEXT NOT NULL,
-        mode TEXT NOT NULL,
-        results INTEGER NOT NULL,
-        slugs TEXT NOT NULL,
-        took_ms REAL NOT NULL
-    );
-    CREATE INDEX search_log_day ON search_log (day);
-    CREATE TABLE click_log (
-        id INTEGER PRIMARY KEY,
-        search_id TEXT NOT NULL,
-        slug TEXT NOT NULL,
-        rank INTEGER NOT NULL,
-        created_at TEXT NOT NULL,
-        day TEXT NOT NULL
-    );
-    CREATE INDEX click_log_search ON click_log (search_id);
-    CREATE INDEX click_log_day ON click_log (day);
-    CREATE TABLE deflections (
-        id INTEGER PRIMARY KEY,
-        visitor TEXT NOT NULL,
-        slug TEXT,
-        how TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        day TEXT NOT NULL,
-        cancelled INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX deflections_day ON deflections (day);
-    ALTER TABLE tickets ADD COLUMN requester TEXT;
-    ALTER TABLE tickets ADD COLUMN shown_articles TEXT NOT NULL DEFAULT '[]';
-    """,
-)
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+
+from kb.errors import ConfigurationError
+from kb.migrations.legacy import MIGRATIONS as LEGACY_MIGRATIONS
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+FIRST_REVISION = "0001"  # the schema of legacy SQLite version 4
+_PLACEHOLDER = re.compile(r"\?")
 MAX_COMMENT_CHARS = 2000
+_MIGRATING = threading.Lock()
+
+
+@functools.lru_cache(maxsize=512)
+def _named(sql: str) -> sa.TextClause:
+    """`?` placeholders (one per value, in order) become :p0, :p1..., which both drivers take."""
+    counter = iter(range(10_000))
+    return sa.text(_PLACEHOLDER.sub(lambda _: f":p{next(counter)}", sql))
+
+
+def _params(values: Sequence[Any]) -> dict[str, Any]:
+    return {f"p{n}": value for n, value in enumerate(values)}
+
+
+class Connection:
+    """One transaction: `execute(sql, params)` with `?` placeholders, as with sqlite3."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self.dialect = connection.dialect.name
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sa.CursorResult:
+        return self._connection.execute(_named(sql), _params(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self._connection.execute(_named(sql), [_params(row) for row in rows])
 
 
 class Database:
-    """Opens a connection per call: safe across gunicorn workers and threads."""
+    """A SQLite file or a PostgreSQL URL. Engines are made per process: gunicorn forks after the
+    app is built, and a pooled connection must never cross a fork."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, location: str | Path) -> None:
+        text = str(location)
+        if "://" in text:
+            if not text.startswith(("postgresql", "sqlite")):
+                raise ConfigurationError(
+                    "KB_DATABASE_URL must be a postgresql:// (or sqlite:///) URL"
+                )
+            self.url = text.replace("postgresql://", "postgresql+psycopg://", 1)
+            self.path = Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite") else None
+        else:
+            self.path = Path(text)
+            self.url = f"sqlite:///{self.path}"
+        self._engine: sa.Engine | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
         self._migrated = False
 
+    @classmethod
+    def for_settings(cls, settings) -> Database:
+        return cls(settings.database_url or settings.data_dir / "kb.sqlite")
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.path is not None else "postgresql"
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._engine = self._make_engine()
+                    self._pid = os.getpid()
+        return self._engine
+
+    def _make_engine(self) -> sa.Engine:
+        if self.path is None:
+            return sa.create_engine(self.url, pool_pre_ping=True, pool_size=5)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(self.url, connect_args={"timeout": 30}, poolclass=sa.NullPool)
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record) -> None:
+            connection.isolation_level = None  # SQLAlchemy begins (below), DDL included
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(connection) -> None:
+            # pysqlite would commit before DDL; a migration must be all or nothing.
+            connection.exec_driver_sql("BEGIN")
+
+        return engine
+
+    def close(self) -> None:
+        """Close pooled connections (before gunicorn forks: a connection must not be shared)."""
+        if self._engine is not None:
+            self._engine.dispose()
+        self._pid = None
+
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[Connection]:
+        """A transaction, committed when the block ends without an exception."""
         if not self._migrated:
             self.migrate()
-        connection = sqlite3.connect(str(self.path), timeout=30)
-        try:
-            with connection:
-                yield connection
-        finally:
-            connection.close()
+        with self.engine.begin() as connection:
+            yield Connection(connection)
 
-    def migrate(self) -> int:
-        """Bring the schema up to date; returns the version it is at."""
+    def migrate(self) -> str:
+        """Bring the schema up to date; returns the revision it is at. Two processes starting
+        together migrate one after the other."""
+        # Alembic's `op` and `context` are process-wide: one migration at a time per process.
+        with _MIGRATING, self._migration_lock():
+            legacy = self.path is not None and _upgrade_legacy(self.path)
+            with self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(72421)"))
+                config = Config()
+                config.set_main_option("script_location", str(MIGRATIONS_DIR))
+                config.attributes["connection"] = connection
+                if legacy:
+                    command.stamp(config, FIRST_REVISION)
+                command.upgrade(config, "head")
+                revision = MigrationContext.configure(connection).get_current_revision()
+        self._migrated = True
+        return revision or ""
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        if self.path is None:
+            yield  # PostgreSQL: an advisory lock inside the transaction
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(str(self.path), timeout=30)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                # BEGIN IMMEDIATE: two workers starting together migrate one after the other.
-                connection.execute("BEGIN IMMEDIATE")
-                current = connection.execute("PRAGMA user_version").fetchone()[0]
-                if current >= number:
-                    connection.execute("COMMIT")
-                    continue
-                for statement in filter(str.strip, script.split(";")):
-                    connection.execute(statement)
-                connection.execute(f"PRAGMA user_version = {number}")
-                connection.execute("COMMIT")
-            self._migrated = True
-            return connection.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            connection.close()
+        with open(self.path.with_suffix(".migrate.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def record_feedback(self, slug: str, helpful: bool, comment: str | None = None) -> None:
         with self.connect() as connection:
@@ -178,7 +180,7 @@ class Database:
         with self.connect() as connection:
             connection.execute(
                 "INSERT INTO article_views (slug, day, views) VALUES (?, ?, 1)"
-                " ON CONFLICT (slug, day) DO UPDATE SET views = views + 1",
+                " ON CONFLICT (slug, day) DO UPDATE SET views = article_views.views + 1",
                 (slug, dt.date.today().isoformat()),
             )
 
@@ -191,6 +193,26 @@ class Database:
                 (since, limit),
             ).fetchall()
         return [row[0] for row in rows]
+
+
+def _upgrade_legacy(path: Path) -> bool:
+    """A SQLite database made before Alembic (PRAGMA user_version > 0, no alembic_version
+    table) is brought to legacy version 4, the first revision's schema; True if it was one."""
+    if not path.exists():
+        return False
+    connection = sqlite3.connect(str(path), timeout=30)
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        stamped = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        if version == 0 or stamped:
+            return False
+        for number, script in enumerate(LEGACY_MIGRATIONS[version:], start=version + 1):
+            connection.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        return True
+    finally:
+        connection.close()
 
 
 def now() -> str:

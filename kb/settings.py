@@ -44,6 +44,11 @@ class Settings:
     )
     rrf_k: int = _setting(60, "The k constant of reciprocal rank fusion.")
     candidates: int = _setting(100, "How many sections each retriever returns before fusion.")
+    database_url: str = _setting(
+        "",
+        "PostgreSQL URL (postgresql://user:password@host/db) for state shared by several nodes; "
+        "empty = SQLite in the data folder.",
+    )
     chroma_url: str = _setting(
         "", "A chroma server (http://host:port) shared by several nodes; empty = embedded store."
     )

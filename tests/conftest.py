@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from indexer import build_index
@@ -24,6 +26,8 @@ WRITER_KEY = "writer-key-0123456789abcdef"
 ADMIN_KEY = "admin-key-0123456789abcdef"
 # CI runs the store-touching tests a second time against a real `chroma run` server.
 CHROMA_URL = os.environ.get("KB_CHROMA_URL", "")
+# ...and the storage tests against a real PostgreSQL server (a URL to its `postgres` database).
+POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "")
 # Measurements that model tests report; printed at the end of the run.
 FIGURES: dict[str, dict] = {}
 REPO = Path(__file__).resolve().parent.parent
@@ -63,6 +67,46 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Where this test's state lives: an empty PostgreSQL database when the run has a server
+    (KB_TEST_POSTGRES_URL), else "" (SQLite in the data folder)."""
+    if not POSTGRES_URL:
+        yield ""
+        return
+    from kb.database import Database  # noqa: PLC0415
+
+    engines: list[sa.Engine] = []
+    make_engine = Database._make_engine
+
+    def tracked(self) -> sa.Engine:
+        engines.append(make_engine(self))
+        return engines[-1]
+
+    monkeypatch.setattr(Database, "_make_engine", tracked)
+    admin = sa.create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    name = f"kbtest_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    for engine in engines:  # the test's pools, closed before their database goes
+        engine.dispose()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def make_database(tmp_path: Path, database_url: str):
+    """A Database on this run's backend."""
+    from kb.database import Database  # noqa: PLC0415
+
+    return lambda: Database(database_url or tmp_path / "state" / "kb.sqlite")
+
+
+@pytest.fixture
 def embedder() -> CountingEmbedder:
     return CountingEmbedder()
 
@@ -75,7 +119,7 @@ def built(content_dir: Path, data_dir: Path, embedder: CountingEmbedder):
 
 
 @pytest.fixture
-def app(built, content_dir: Path, data_dir: Path, embedder: CountingEmbedder):
+def app(built, content_dir: Path, data_dir: Path, embedder: CountingEmbedder, database_url: str):
     return create_app(
         {
             "TESTING": True,
@@ -86,6 +130,7 @@ def app(built, content_dir: Path, data_dir: Path, embedder: CountingEmbedder):
             "CHROMA_URL": CHROMA_URL,
             "SECRET_KEY": "test-secret",
             "API_KEYS": f"agent:{AGENT_KEY},writer:{WRITER_KEY},admin:{ADMIN_KEY}",
+            "DATABASE_URL": database_url,
         }
     )
 
@@ -100,7 +145,10 @@ def client(app):
 
 
 @pytest.fixture
-def runner(content_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def runner(
+    content_dir: Path, data_dir: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> CliRunner:
+    monkeypatch.setenv("KB_DATABASE_URL", database_url)
     monkeypatch.setenv("KB_CONTENT_DIR", str(content_dir))
     monkeypatch.setenv("KB_DATA_DIR", str(data_dir))
     monkeypatch.setenv("KB_EMBEDDER", "hashing")

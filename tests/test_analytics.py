@@ -11,6 +11,7 @@ import re
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from kb.analytics import (
     Analytics,
@@ -23,7 +24,6 @@ from kb.analytics import (
     prune,
     write_events,
 )
-from kb.database import Database
 from kb.suggestion_log import SuggestionLog
 from tests.conftest import ADMIN_KEY, AGENT_KEY, CHROMA_URL, auth
 from web import create_app, portal
@@ -167,7 +167,8 @@ def test_searches_are_logged_without_personal_data(client) -> None:
     app = client.application
     logged = rows(app, "SELECT * FROM search_log")
     assert len(logged) == 1
-    columns = [c[1] for c in rows(app, "PRAGMA table_info(search_log)")]
+    inspector = sa.inspect(services(app).database.engine)
+    columns = [column["name"] for column in inspector.get_columns("search_log")]
     entry = dict(zip(columns, logged[0], strict=True))
     assert "jane" not in entry["query"] and "example.com" not in entry["query"]
     assert entry["query"].startswith("refund for") and entry["results"] >= 1
@@ -213,8 +214,8 @@ def test_instant_answer_shows_the_section_when_confident(client, monkeypatch) ->
     assert "instant-answer" not in client.get("/search?q=request+refund").get_data(as_text=True)
 
 
-def test_the_recorder_loses_no_events_from_many_threads(tmp_path) -> None:
-    database = Database(tmp_path / "kb.sqlite")
+def test_the_recorder_loses_no_events_from_many_threads(make_database) -> None:
+    database = make_database()
     recorder = EventRecorder(database)
 
     def search_many(worker: int) -> None:
@@ -245,8 +246,8 @@ def click(search_id: str, rank: int, day: str = DAY):
 
 
 @pytest.fixture
-def known(tmp_path) -> Analytics:
-    database = Database(tmp_path / "kb.sqlite")
+def known(make_database) -> Analytics:
+    database = make_database()
     yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
     write_events(
         database,
@@ -343,8 +344,8 @@ def test_the_gap_queue_ranks_every_kind_by_customers_affected(known) -> None:
     ]
 
 
-def test_old_events_are_pruned_after_the_retention_period(tmp_path) -> None:
-    database = Database(tmp_path / "kb.sqlite")
+def test_old_events_are_pruned_after_the_retention_period(make_database) -> None:
+    database = make_database()
     old = (TODAY - dt.timedelta(days=91)).isoformat()
     recent = (TODAY - dt.timedelta(days=89)).isoformat()
     write_events(
@@ -409,7 +410,9 @@ def test_a_failed_search_becomes_a_draft_in_one_click(client, content_dir) -> No
     assert "title: Quokka mode" in text and "## Resolution" in text and "status: draft" in text
 
 
-def test_analytics_can_be_switched_off(built, content_dir, data_dir, embedder) -> None:
+def test_analytics_can_be_switched_off(
+    built, content_dir, data_dir, embedder, database_url
+) -> None:
     app = create_app(
         {
             "TESTING": True,
@@ -418,6 +421,7 @@ def test_analytics_can_be_switched_off(built, content_dir, data_dir, embedder) -
             "EMBEDDER": "hashing",
             "EMBEDDER_INSTANCE": embedder,
             "CHROMA_URL": CHROMA_URL,
+            "DATABASE_URL": database_url,
             "SECRET_KEY": "test",
             "ANALYTICS": "off",
         }

@@ -67,14 +67,16 @@ def test_csv_with_documented_header(tmp_path: Path) -> None:
     assert [(p.where, p.field) for p in problems] == [("t.csv:3", "description")]
 
 
-def test_import_is_idempotent_by_id(tmp_path: Path, runner, data_dir: Path) -> None:
+def test_import_is_idempotent_by_id(
+    tmp_path: Path, runner, data_dir: Path, database_url: str
+) -> None:
     path = write_lines(tmp_path / "t.jsonl", [GOOD, {**GOOD, "id": "t2"}])
     first = runner.invoke(main, ["tickets", "import", str(path)])
     assert first.exit_code == 0 and "2 imported, 0 updated" in first.output
     write_lines(path, [{**GOOD, "subject": "Refund please"}, {**GOOD, "id": "t2"}])
     second = runner.invoke(main, ["tickets", "import", str(path)])
     assert "0 imported, 2 updated" in second.output
-    store = TicketStore(Database(data_dir / "kb.sqlite"))
+    store = TicketStore(Database(database_url or data_dir / "kb.sqlite"))
     assert len(store.all()) == 2 and store.get("t1").subject == "Refund please"
 
 

@@ -56,7 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     embedder: Embedder = app.config.get("EMBEDDER_INSTANCE") or make_embedder(settings.embedder)
     index = IndexHandle.for_settings(settings)
     engine = SearchEngine(index.get, embedder, settings)
-    database = Database(settings.data_dir / "kb.sqlite")
+    database = Database.for_settings(settings)
+    database.migrate()  # at start, once (in the master under --preload), not on a request
+    database.close()
     suggestion_log = SuggestionLog(database)
     services = Services(
         settings=settings,
