@@ -432,3 +432,17 @@ def test_analytics_can_be_switched_off(
 
 def test_retention_setting_reaches_the_recorder(app) -> None:
     assert services(app).events.retention_days == services(app).settings.analytics_retention_days
+
+
+def test_autocomplete_offers_queries_many_visitors_searched_and_found(client) -> None:
+    app = client.application
+    events = [search(f"p{n}", f"visitor{n}", "refund for a yearly plan", 2) for n in range(3)]
+    events += [search(f"q{n}", f"visitor{n}", "refund zzz", 0) for n in range(5)]  # found nothing
+    events += [search(f"r{n}", f"visitor{n}", "refund to my own card", 1) for n in range(2)]
+    write_events(services(app).database, events)
+    body = client.get("/api/v1/autocomplete?q=Refund").get_json()
+    queries = [s["text"] for s in body["suggestions"] if s["kind"] == "query"]
+    assert queries == ["refund for a yearly plan"]
+    assert body["suggestions"][0]["kind"] in ("article", "section")  # titles and headings first
+    (popular,) = [s for s in body["suggestions"] if s["kind"] == "query"]
+    assert popular["url"] == "/search?q=refund+for+a+yearly+plan"

@@ -12,7 +12,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 
-from kb.analytics import Analytics, EventRecorder, NullRecorder
+from kb.analytics import Analytics, EventRecorder, NullRecorder, PopularQueries
 from kb.assist import AgentAssist
 from kb.auth import KeyStore, parse_env_keys
 from kb.database import Database
@@ -37,6 +37,7 @@ class Services:
     assist: AgentAssist
     events: EventRecorder | NullRecorder
     analytics: Analytics
+    popular_queries: PopularQueries
     limiter: Limiter
 
 
@@ -74,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             else NullRecorder()
         ),
         analytics=Analytics(database),
+        popular_queries=PopularQueries(database),
         # Per client address, in each worker's memory: addresses are never stored.
         limiter=Limiter(get_remote_address, app=app, storage_uri="memory://"),
     )

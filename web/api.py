@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -54,16 +55,23 @@ def search():
 
 @blueprint.get(f"{API}/autocomplete")
 def autocomplete():
+    """Titles and headings first, then (up to a third of the list) what other customers
+    searched for and found."""
     typed = check_query(request.args.get("q", ""), maximum=200)
     limit = int_arg("limit", 8, 1, 20)
-    suggestions = services().index.get().autocomplete.complete(typed, limit)
-    return {
-        "query": typed,
-        "suggestions": [
-            {"text": s.text, "url": s.url, "kind": s.kind, "article_title": s.article_title}
-            for s in suggestions
-        ],
-    }
+    popular = services().popular_queries.complete(typed, max(1, limit // 3))
+    suggestions = [
+        {"text": s.text, "url": s.url, "kind": s.kind, "article_title": s.article_title}
+        for s in services().index.get().autocomplete.complete(typed, limit)
+    ]
+    shown = {s["text"].lower() for s in suggestions}
+    popular = [query for query in popular if query not in shown]
+    suggestions = suggestions[: limit - len(popular)] + [
+        {"text": q, "url": f"/search?q={urllib.parse.quote_plus(q)}", "kind": "query",
+         "article_title": ""}
+        for q in popular
+    ]  # fmt: skip
+    return {"query": typed, "suggestions": suggestions}
 
 
 @blueprint.get(f"{API}/articles/<slug>")

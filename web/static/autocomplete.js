@@ -20,7 +20,7 @@
         list.replaceChildren(...data.suggestions.map(function (suggestion) {
           const option = document.createElement("option");
           option.value = suggestion.text;
-          option.label = suggestion.kind === "section" ? suggestion.article_title : "Article";
+          option.label = suggestion.kind === "section" ? suggestion.article_title : suggestion.kind === "query" ? "Popular search" : "Article";
           return option;
         }));
       } catch (error) { /* suggestions are a convenience; searching still works */ }
