@@ -27,6 +27,7 @@ from kb.synonyms import load_synonyms
 from kb.vectors import VectorIndex
 
 EMBED_CHUNK = 256
+SECTIONS_FILE = "sections.json"
 Progress = Callable[[int, int], None]
 
 
@@ -36,8 +37,10 @@ class BuildCache:
 
     def __init__(self) -> None:
         self._parsed: dict[tuple[str, str], Article] = {}
-        self._dicts: dict[tuple[str, str], dict] = {}
+        self._dicts: dict[tuple[str, str], str] = {}
         self._words: dict[tuple[str, str], Counter[str]] = {}
+        self._vocabulary: Counter[str] = Counter()
+        self._counted: set[tuple[str, str]] = set()
 
     def parse(self, text: str, relative: str) -> Article:
         key = (relative, hashlib.sha256(text.encode("utf-8")).hexdigest())
@@ -45,10 +48,10 @@ class BuildCache:
             self._parsed[key] = parse_article(text, relative)
         return self._parsed[key]
 
-    def as_dict(self, article: Article) -> dict:
+    def as_json(self, article: Article) -> str:
         key = (article.path, article.content_hash)
         if key not in self._dicts:
-            self._dicts[key] = article.to_dict()
+            self._dicts[key] = json.dumps(article.to_dict(), ensure_ascii=False)
         return self._dicts[key]
 
     def word_counts(self, article: Article) -> Counter[str]:
@@ -58,11 +61,28 @@ class BuildCache:
             self._words[key] = count_words(texts)
         return self._words[key]
 
+    def vocabulary(self, articles: list[Article]) -> dict[str, int]:
+        """Word counts over these articles, updated by what changed since the last call."""
+        now = {(article.path, article.content_hash): article for article in articles}
+        for key in self._counted - now.keys():
+            self._vocabulary.subtract(self._words[key])
+        for key in now.keys() - self._counted:
+            self._vocabulary.update(self.word_counts(now[key]))
+        self._counted = set(now)
+        return {word: count for word, count in self._vocabulary.items() if count > 0}
+
+    def warm(self) -> None:
+        """Serialise and count every article parsed so far, ahead of the first edit."""
+        articles = list(self._parsed.values())
+        for article in articles:
+            self.as_json(article)
+        self.vocabulary([a for a in articles if a.is_searchable and a.audience == "public"])
+
     def keep(self, articles: list[Article]) -> None:
-        """Forget files that changed or went away."""
+        """Forget files that changed or went away (once the vocabulary no longer counts them)."""
         live = {(article.path, article.content_hash) for article in articles}
         for memo in (self._parsed, self._dicts, self._words):
-            for key in memo.keys() - live:
+            for key in memo.keys() - live - (self._counted if memo is self._words else set()):
                 del memo[key]
 
 
@@ -141,7 +161,13 @@ def build_index(
     generation = layout.root / name
     # An edit changes a copy of the live generation; a full build (or a chroma server, whose
     # collections are named by their whole content) writes every store afresh.
-    incremental = bool(current and compatible and not full and not chroma_url)
+    incremental = bool(
+        current
+        and compatible
+        and not full
+        and not chroma_url
+        and (layout.root / current / SECTIONS_FILE).exists()
+    )
     if incremental:
         stale = set(report.updated) | set(report.removed)
         changed = set(report.added) | set(report.updated)
@@ -162,14 +188,16 @@ def build_index(
         )
     report.sections = sum(len(article.sections) for article in searchable)
     (generation / "articles.json").write_text(
-        json.dumps([cache.as_dict(article) for article in loaded.articles], ensure_ascii=False)
+        "[" + ",".join(cache.as_json(article) for article in loaded.articles) + "]"
+    )
+    # Which sections each article has in the stores, so the next edit knows what to remove.
+    (generation / SECTIONS_FILE).write_text(
+        json.dumps({slug: ids for article in searchable for slug, ids in _indexed(article).items()})
     )
     (generation / SYNONYMS_FILE).write_text(synonyms, encoding="utf-8")
     # Only public words: "did you mean" must never suggest a term from an internal article.
     public = [article for article in searchable if article.audience == "public"]
-    vocabulary: Counter[str] = Counter()
-    for article in public:
-        vocabulary.update(cache.word_counts(article))
+    vocabulary = cache.vocabulary(public)
     (generation / "vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False))
     manifest = {
         "generation": name,
@@ -243,11 +271,11 @@ def _update_stores(
 ) -> None:
     """Copy the live generation's stores, then drop the sections of changed and removed
     articles and add the changed ones: an edit costs about what it changed, plus a file copy."""
-    before = [
-        article
-        for article in _read_articles(live)
-        if article.slug in stale and article.is_searchable
-    ]
+    indexed = json.loads((live / SECTIONS_FILE).read_text())
+    before = {
+        audience: [i for slug in stale for i in indexed.get(slug, {}).get(audience, [])]
+        for audience in ("public", "internal")
+    }
     shutil.copytree(live / "keyword", generation / "keyword")
     entries = [(article, section) for article in fresh for section in article.sections]
     update_keyword_index(keyword_engine, generation / "keyword", stale, entries)
@@ -256,15 +284,15 @@ def _update_stores(
     dimension = next(iter(vectors.values())).shape[-1] if vectors else 0
     VectorIndex.update(
         generation / "vectors",
-        _ids_by_audience(before),
+        before,
         ids,
         {audience: _stack([vectors[i] for i in ids[audience]], dimension) for audience in ids},
     )
 
 
-def _read_articles(generation: Path) -> list[Article]:
-    raw = json.loads((generation / "articles.json").read_text())
-    return [Article.from_dict(data) for data in raw]
+def _indexed(article: Article) -> dict[str, dict[str, list[str]]]:
+    audience = "public" if article.audience == "public" else "internal"
+    return {article.slug: {audience: [section.id for section in article.sections]}}
 
 
 def _ids_by_audience(articles: list[Article]) -> dict[str, list[str]]:

@@ -46,6 +46,7 @@ def watch_content(
         )  # fmt: skip
 
     on_build(build())
+    cache.warm()
     for _ in watch(
         content_dir,
         watch_filter=_relevant,

@@ -147,10 +147,12 @@ def load_content(root: Path, parse: Callable[[str, str], Article] | None = None)
     articles: list[Article] = []
     problems: list[ContentProblem] = []
     by_slug: dict[str, Article] = {}
+    texts: dict[str, str] = {}
     for path in content_files(root):
         relative = path.relative_to(root).as_posix()
         try:
-            article = parse(path.read_text(encoding="utf-8"), relative)
+            texts[relative] = path.read_text(encoding="utf-8")
+            article = parse(texts[relative], relative)
         except UnicodeDecodeError:
             problems.append(ContentProblem(relative, 1, "not UTF-8 text"))
             continue
@@ -158,7 +160,7 @@ def load_content(root: Path, parse: Callable[[str, str], Article] | None = None)
             problems.append(ContentProblem(relative, invalid.line, invalid.message))
             continue
         if article.slug in by_slug:
-            line = _key_line(path.read_text(encoding="utf-8"), "slug") or 1
+            line = _key_line(texts[relative], "slug") or 1
             first = by_slug[article.slug].path
             problems.append(
                 ContentProblem(relative, line, f"duplicate slug '{article.slug}' (also {first})")
@@ -166,16 +168,18 @@ def load_content(root: Path, parse: Callable[[str, str], Article] | None = None)
             continue
         by_slug[article.slug] = article
         articles.append(article)
-    problems.extend(_check_references(root, articles))
+    problems.extend(_check_references(texts, articles))
     return LoadedContent(articles, problems)
 
 
-def _check_references(root: Path, articles: list[Article]) -> Iterable[ContentProblem]:
+def _check_references(
+    texts: Mapping[str, str], articles: list[Article]
+) -> Iterable[ContentProblem]:
     """Related slugs and links to other articles must name articles that exist."""
     slugs = {article.slug for article in articles}
     links = article_link_map(articles)
     for article in articles:
-        text = (root / article.path).read_text(encoding="utf-8")
+        text = texts[article.path]
         for slug in article.related:
             if slug not in slugs:
                 line = _key_line(text, "related") or 1

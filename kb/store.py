@@ -8,6 +8,7 @@ A build that dies before the rename leaves CURRENT, and so the live index, untou
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -105,7 +106,11 @@ class LoadedIndex:
         )
         self.speller = Speller(json.loads((generation / "vocabulary.json").read_text()))
         self.synonyms, _ = parse_synonyms((generation / SYNONYMS_FILE).read_text(encoding="utf-8"))
-        self.autocomplete = Autocompleter(a for a in self.articles.values() if a.is_public)
+
+    @functools.cached_property
+    def autocomplete(self) -> Autocompleter:
+        """Built on first use, so a new generation is searchable without waiting for it."""
+        return Autocompleter(a for a in self.articles.values() if a.is_public)
 
     @property
     def embedder_name(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from indexer import build as build_module
+from kb.content import load_content
 from kb.hits import Filters
 from kb.search import SearchEngine
+from kb.spelling import count_words
 from kb.store import IndexLayout
 from tests.conftest import CHROMA_URL, REPO, CountingEmbedder, build, make_engine
 
@@ -204,3 +207,19 @@ def test_a_watchers_cache_reparses_only_edited_files(
     assert report.updated == ["request-a-refund"]
     assert parsed[everything:] == ["billing/request-a-refund.md"]
     assert "request-a-refund" in slugs(engine_for(data_dir, embedder), "quokka")
+
+
+def test_a_watchers_vocabulary_follows_edits_exactly(
+    built, content_dir, data_dir, embedder
+) -> None:
+    cache = build_module.BuildCache()
+    build(content_dir, data_dir, embedder, cache=cache)
+    refund = content_dir / "billing/request-a-refund.md"
+    refund.write_text(refund.read_text().replace("refund", "reimbursement") + "\nquokka\n")
+    (content_dir / "sync/sync-error-codes.md").unlink()
+    build(content_dir, data_dir, embedder, cache=cache)
+    layout = IndexLayout(data_dir)
+    written = json.loads((layout.root / layout.current_name() / "vocabulary.json").read_text())
+    public = [a for a in load_content(content_dir).articles if a.is_public]
+    expected = count_words(t for a in public for t in (a.title, *(s.text for s in a.sections)))
+    assert written == dict(expected) and "quokka" in written
