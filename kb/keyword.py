@@ -58,6 +58,19 @@ def query_terms(text: str) -> list[str]:
     return list(seen)
 
 
+def query_groups(
+    text: str, alternatives: Sequence[tuple[str, float]]
+) -> list[tuple[list[str], float]]:
+    """What a keyword search matches: each query term on its own (boost 1), and each
+    alternative (a correction, a synonym) with its boost, all of whose terms must match."""
+    groups = [([term], 1.0) for term in query_terms(text)]
+    for alternative, boost in alternatives:
+        terms = query_terms(alternative)
+        if terms:
+            groups.append((terms, boost))
+    return groups
+
+
 class KeywordIndex:
     """A built whoosh index in one folder; searchers are reused per thread."""
 
@@ -114,13 +127,12 @@ class KeywordIndex:
         """BM25F hits for the query's terms; `alternatives` are (text, boost) pairs, such as
         typo corrections and synonyms, that may match too (a phrase needs all its words)."""
         check_limit(limit, maximum=100_000)
-        clauses = [_any_field(term) for term in query_terms(text)]
-        for alternative, boost in alternatives:
-            terms = query_terms(alternative)
-            if len(terms) == 1:
-                clauses.append(_any_field(terms[0], boost))
-            elif terms:
-                clauses.append(q.And([_any_field(term) for term in terms], boost=boost))
+        clauses = [
+            _any_field(terms[0], boost)
+            if len(terms) == 1
+            else q.And([_any_field(term) for term in terms], boost=boost)
+            for terms, boost in query_groups(text, alternatives)
+        ]
         if not clauses:
             return []
         results = self._searcher().search(q.Or(clauses), limit=limit, filter=_filter_query(filters))

@@ -15,7 +15,7 @@ import tantivy
 
 from kb.content import Article, Section
 from kb.hits import Filters, Hit, check_limit
-from kb.keyword import FIELD_BOOSTS, SEARCH_FIELDS, analyzer, query_terms
+from kb.keyword import FIELD_BOOSTS, SEARCH_FIELDS, analyzer, query_groups
 
 FILTER_FIELDS = ("audience", "category", "type", "kind", "tag")
 WRITER_HEAP = 128_000_000
@@ -92,16 +92,17 @@ class TantivyKeywordIndex:
         """BM25 hits for the query's terms; `alternatives` are (text, boost) pairs, such as
         typo corrections and synonyms, that may match too (a phrase needs all its words)."""
         check_limit(limit, maximum=100_000)
-        should = [self._any_field(term) for term in query_terms(text)]
-        for alternative, boost in alternatives:
-            terms = query_terms(alternative)
-            if len(terms) == 1:
-                should.append(tantivy.Query.boost_query(self._any_field(terms[0]), boost))
-            elif terms:
-                every = tantivy.Query.boolean_query(
+        should = [
+            tantivy.Query.boost_query(
+                self._any_field(terms[0])
+                if len(terms) == 1
+                else tantivy.Query.boolean_query(
                     [(tantivy.Occur.Must, self._any_field(term)) for term in terms]
-                )
-                should.append(tantivy.Query.boost_query(every, boost))
+                ),
+                boost,
+            )
+            for terms, boost in query_groups(text, alternatives)
+        ]
         if not should:
             return []
         # Filters are required clauses scoring 0; at least one query term must match.

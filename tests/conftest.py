@@ -118,21 +118,25 @@ def built(content_dir: Path, data_dir: Path, embedder: CountingEmbedder):
     return report
 
 
+def app_config(content_dir: Path, data_dir: Path, embedder, database_url: str, **extra) -> dict:
+    """What create_app gets in tests: the fixture corpus, the fake embedder, this run's stores."""
+    return {
+        "TESTING": True,
+        "CONTENT_DIR": str(content_dir),
+        "DATA_DIR": str(data_dir),
+        "EMBEDDER": "hashing",
+        "EMBEDDER_INSTANCE": embedder,
+        "CHROMA_URL": CHROMA_URL,
+        "SECRET_KEY": "test-secret",
+        "API_KEYS": f"agent:{AGENT_KEY},writer:{WRITER_KEY},admin:{ADMIN_KEY}",
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+
+
 @pytest.fixture
 def app(built, content_dir: Path, data_dir: Path, embedder: CountingEmbedder, database_url: str):
-    return create_app(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": str(content_dir),
-            "DATA_DIR": str(data_dir),
-            "EMBEDDER": "hashing",
-            "EMBEDDER_INSTANCE": embedder,
-            "CHROMA_URL": CHROMA_URL,
-            "SECRET_KEY": "test-secret",
-            "API_KEYS": f"agent:{AGENT_KEY},writer:{WRITER_KEY},admin:{ADMIN_KEY}",
-            "DATABASE_URL": database_url,
-        }
-    )
+    return create_app(app_config(content_dir, data_dir, embedder, database_url))
 
 
 def auth(key: str) -> dict[str, str]:

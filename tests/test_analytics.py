@@ -25,7 +25,7 @@ from kb.analytics import (
     write_events,
 )
 from kb.suggestion_log import SuggestionLog
-from tests.conftest import ADMIN_KEY, AGENT_KEY, CHROMA_URL, auth
+from tests.conftest import ADMIN_KEY, AGENT_KEY, app_config, auth
 from web import create_app, portal
 
 TODAY = dt.date.today()
@@ -413,19 +413,7 @@ def test_a_failed_search_becomes_a_draft_in_one_click(client, content_dir) -> No
 def test_analytics_can_be_switched_off(
     built, content_dir, data_dir, embedder, database_url
 ) -> None:
-    app = create_app(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": str(content_dir),
-            "DATA_DIR": str(data_dir),
-            "EMBEDDER": "hashing",
-            "EMBEDDER_INSTANCE": embedder,
-            "CHROMA_URL": CHROMA_URL,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test",
-            "ANALYTICS": "off",
-        }
-    )
+    app = create_app(app_config(content_dir, data_dir, embedder, database_url, ANALYTICS="off"))
     assert app.test_client().get("/search?q=refund").status_code == 200
     assert rows(app, "SELECT COUNT(*) FROM search_log")[0][0] == 0
 
