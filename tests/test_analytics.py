@@ -434,3 +434,13 @@ def test_autocomplete_offers_queries_many_visitors_searched_and_found(client) ->
     assert body["suggestions"][0]["kind"] in ("article", "section")  # titles and headings first
     (popular,) = [s for s in body["suggestions"] if s["kind"] == "query"]
     assert popular["url"] == "/search?q=refund+for+a+yearly+plan"
+
+
+def test_api_searches_are_recorded_unless_typed_ahead(client) -> None:
+    recorded = client.get("/api/v1/search?q=refund").get_json()
+    assert re.fullmatch(r"[0-9a-f]{32}", recorded["search_id"])
+    assert client.get("/api/v1/search?q=refu&log=0").get_json()["search_id"] is None
+    assert client.get("/api/v1/search?q=refund&offset=1").get_json()["search_id"] is None
+    assert rows(client.application, "SELECT id, query FROM search_log") == [
+        (recorded["search_id"], "refund")
+    ]

@@ -13,7 +13,8 @@ def test_search_result_shape(client) -> None:
     response = client.get("/api/v1/search?q=how+long+does+a+refund+take")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"query", "mode", "total", "took_ms", "did_you_mean", "results"}
+    fields = {"query", "search_id", "mode", "total", "took_ms", "did_you_mean", "results"}
+    assert set(body) == fields
     assert body["did_you_mean"] is None
     top = body["results"][0]
     assert top["slug"] == "request-a-refund"

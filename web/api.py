@@ -12,7 +12,7 @@ from kb.errors import BadRequest, IndexNotReady
 from kb.hits import Filters
 from kb.render import render_article
 from kb.search import SearchResult, article_url, check_query
-from web.services import category_name, public_article, public_categories, services
+from web.services import category_name, log_search, public_article, public_categories, services
 
 blueprint = Blueprint("api", __name__)
 API = "/api/v1"
@@ -43,8 +43,12 @@ def search():
             kind=args.get("kind") or None,
         ),
     )
+    # Searches are recorded for analytics unless the caller says `log=0` (search as you type:
+    # its prefixes are not searches) or asks for a later page.
+    logged = args.get("log", "1") not in ("0", "false") and int_arg("offset", 0, 0, 10_000) == 0
     return {
         "query": results.query,
+        "search_id": log_search(results) if logged else None,
         "mode": results.mode,
         "total": results.total,
         "took_ms": results.took_ms,

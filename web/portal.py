@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from kb.analytics import ClickEvent, SearchEvent, normalise_query, record_deflection
+from kb.analytics import ClickEvent, record_deflection
 from kb.assist import confidence
 from kb.database import MAX_COMMENT_CHARS
 from kb.errors import BadRequest
 from kb.hits import Filters
 from kb.render import render_article, render_section
-from kb.search import MAX_QUERY_CHARS, SearchResults
-from web.services import category_name, public_article, public_categories, services, visitor_id
+from kb.search import MAX_QUERY_CHARS
+from web.services import (
+    category_name,
+    log_search,
+    public_article,
+    public_categories,
+    services,
+    visitor_id,
+)
 
 blueprint = Blueprint("portal", __name__)
 PAGE_SIZE = 10
@@ -83,23 +89,6 @@ def search_page():
         answer=answer,
         **context,
     )
-
-
-def log_search(results: SearchResults) -> str:
-    """Record the search off the request path; returns its id, which clicks refer to."""
-    search_id = uuid.uuid4().hex
-    services().events.record(
-        SearchEvent(
-            search_id,
-            visitor_id(),
-            normalise_query(results.query),
-            results.mode,
-            results.total,
-            tuple(r.article.slug for r in results.results),
-            results.took_ms,
-        )
-    )
-    return search_id
 
 
 @blueprint.post("/search/click")

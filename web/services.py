@@ -60,3 +60,22 @@ def remember_visitor(response):
             VISITOR_COOKIE, g.visitor, max_age=365 * 86400, httponly=True, samesite="Lax"
         )
     return response
+
+
+def log_search(results) -> str:
+    """Record a search off the request path (analytics); returns its id, which clicks cite."""
+    from kb.analytics import SearchEvent, normalise_query  # noqa: PLC0415
+
+    search_id = uuid.uuid4().hex
+    services().events.record(
+        SearchEvent(
+            search_id,
+            visitor_id(),
+            normalise_query(results.query),
+            results.mode,
+            results.total,
+            tuple(r.article.slug for r in results.results),
+            results.took_ms,
+        )
+    )
+    return search_id

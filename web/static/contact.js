@@ -46,7 +46,7 @@
     if (text.length < 4) return;
     const ticket = ++latest;
     try {
-      const response = await fetch("/api/v1/search?limit=5&q=" + encodeURIComponent(text));
+      const response = await fetch("/api/v1/search?log=0&limit=5&q=" + encodeURIComponent(text));
       if (!response.ok || ticket !== latest) return;
       const data = await response.json();
       if (ticket !== latest) return;

@@ -38,7 +38,7 @@
   async function lookup(query) {
     const ticket = ++latest;
     try {
-      const response = await fetch("/api/v1/search?limit=6&q=" + encodeURIComponent(query));
+      const response = await fetch("/api/v1/search?log=0&limit=6&q=" + encodeURIComponent(query));
       if (!response.ok || ticket !== latest) return;
       const data = await response.json();
       if (ticket === latest) show(data.results);
