@@ -11,6 +11,7 @@ import atexit
 import dataclasses
 import datetime as dt
 import json
+import logging
 import os
 import queue
 import re
@@ -30,6 +31,7 @@ BATCH = 500
 WRITE_EVERY_SECONDS = 1.0
 _FLUSH = object()  # queued by flush(): write what is waiting now
 _SPACE = re.compile(r"\s+")
+logger = logging.getLogger(__name__)
 
 
 def normalise_query(text: str) -> str:
@@ -107,15 +109,14 @@ class EventRecorder:
                     break
             events = [event for event in batch if event is not _FLUSH]
             try:
-                if events:
-                    write_events(self.database, events)
+                if not events:
+                    continue  # a flush with nothing waiting (the finally still counts it)
+                write_events(self.database, events)
                 if self._pruned_on != today():
                     self._pruned_on = today()
                     prune(self.database, self.retention_days)
             except Exception:  # noqa: BLE001 - a failed write must not kill the writer
-                import logging  # noqa: PLC0415
-
-                logging.getLogger(__name__).exception("could not record %d events", len(events))
+                logger.exception("could not record %d events", len(events))
             finally:
                 for _ in batch:
                     self._queue.task_done()
