@@ -13,7 +13,7 @@ from kb.analytics import DateRange, gap_queue
 from kb.drafts import list_drafts, start_draft
 from kb.errors import BadRequest
 from web.api import API
-from web.auth import require_role, sign_in, signed_in
+from web.auth import login_page, require_role, signed_in
 from web.services import services
 
 blueprint = Blueprint("admin", __name__)
@@ -80,12 +80,7 @@ def admins_only():
 
 @blueprint.route("/admin/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        error = sign_in(request.form.get("key", ""), "admin", "see the analytics")
-        if error is None:
-            return redirect(url_for("admin.dashboard"))
-    return render_template("admin_login.html", error=error), 401 if error else 200
+    return login_page("admin", "see the analytics", "Analytics", "admin.dashboard")
 
 
 @blueprint.get("/admin")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import g, request, session
+from flask import g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
@@ -67,6 +67,21 @@ def signed_in(role: str) -> Principal | None:
         session.clear()
         return None
     return principal if principal.may(role) else None
+
+
+def login_page(role: str, purpose: str, heading: str, success_endpoint: str):
+    """A sign-in page for a role's pages (GET shows it, POST signs in or shows why not)."""
+    error = None
+    if request.method == "POST":
+        error = sign_in(request.form.get("key", ""), role, purpose)
+        if error is None:
+            return redirect(url_for(success_endpoint))
+    keys = f"{role} or admin" if role != "admin" else "admin"
+    page = render_template(
+        "key_login.html", title=f"{role.capitalize()} sign-in", heading=heading, keys=keys,
+        error=error,
+    )  # fmt: skip
+    return page, 401 if error else 200
 
 
 def sign_in(key: str, role: str, purpose: str) -> str | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, session, url_for
 
 from kb.errors import NotFound
 from kb.render import render_article
-from web.auth import sign_in, signed_in
+from web.auth import login_page, signed_in
 from web.services import category_name, services
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
@@ -19,12 +19,7 @@ def signed_in_agent():
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        error = sign_in(request.form.get("key", ""), "agent", "use the agent console")
-        if error is None:
-            return redirect(url_for("console.console_page"))
-    return render_template("agent_login.html", error=error), 401 if error else 200
+    return login_page("agent", "use the agent console", "Agent console", "console.console_page")
 
 
 @blueprint.post("/logout")

@@ -14,7 +14,7 @@ from kb.render import render_article
 from kb.scrub import scrub_personal_data
 from kb.tickets import TicketStore, parse_batch
 from web.api import API, json_object
-from web.auth import require_role, sign_in, signed_in
+from web.auth import login_page, require_role, signed_in
 from web.services import services
 
 blueprint = Blueprint("writer", __name__)
@@ -60,12 +60,7 @@ def writers_only():
 
 @blueprint.route("/writer/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        error = sign_in(request.form.get("key", ""), "writer", "review drafts")
-        if error is None:
-            return redirect(url_for("writer.queue"))
-    return render_template("writer_login.html", error=error), 401 if error else 200
+    return login_page("writer", "review drafts", "Draft review", "writer.queue")
 
 
 @blueprint.get("/writer")
