@@ -79,11 +79,15 @@ class BuildCache:
         self.vocabulary([a for a in articles if a.is_searchable and a.audience == "public"])
 
     def keep(self, articles: list[Article]) -> None:
-        """Forget files that changed or went away (once the vocabulary no longer counts them)."""
+        """Forget files that changed or went away; word counts stay until the vocabulary has
+        subtracted them."""
         live = {(article.path, article.content_hash) for article in articles}
-        for memo in (self._parsed, self._dicts, self._words):
-            for key in memo.keys() - live - (self._counted if memo is self._words else set()):
-                del memo[key]
+        for key in self._parsed.keys() - live:
+            del self._parsed[key]
+        for key in self._dicts.keys() - live:
+            del self._dicts[key]
+        for key in self._words.keys() - live - self._counted:
+            del self._words[key]
 
 
 @dataclasses.dataclass
@@ -170,13 +174,15 @@ def build_index(
     )
     if incremental:
         stale = set(report.updated) | set(report.removed)
-        changed = set(report.added) | set(report.updated)
-        fresh = [article for article in searchable if article.slug in changed]
+        edited = set(report.added) | set(report.updated)
+        fresh = [article for article in searchable if article.slug in edited]
         vectors, report.embedded = _embed_sections(
             fresh, embedder, Path(data_dir), refresh=False, progress=progress
         )
         generation.mkdir()
-        _update_stores(layout.root / current, generation, stale, fresh, vectors, keyword_engine)
+        _update_stores(
+            layout.root / current, generation, stale, fresh, vectors, embedder, keyword_engine
+        )
         key = ""
     else:
         vectors, report.embedded = _embed_sections(
@@ -192,7 +198,9 @@ def build_index(
     )
     # Which sections each article has in the stores, so the next edit knows what to remove.
     (generation / SECTIONS_FILE).write_text(
-        json.dumps({slug: ids for article in searchable for slug, ids in _indexed(article).items()})
+        json.dumps(
+            {a.slug: {_audience(a): [section.id for section in a.sections]} for a in searchable}
+        )
     )
     (generation / SYNONYMS_FILE).write_text(synonyms, encoding="utf-8")
     # Only public words: "did you mean" must never suggest a term from an internal article.
@@ -250,10 +258,7 @@ def _create_stores(
     VectorIndex.create(
         generation / "vectors",
         ids,
-        {
-            audience: _stack([vectors[i] for i in section_ids], embedder.dimension)
-            for audience, section_ids in ids.items()
-        },
+        _vectors_by_audience(ids, vectors, embedder.dimension),
         ef_search=ef_search,
         url=chroma_url,
         key=key,
@@ -267,6 +272,7 @@ def _update_stores(
     stale: set[str],
     fresh: list[Article],
     vectors: dict[str, np.ndarray],
+    embedder: Embedder,
     keyword_engine: str,
 ) -> None:
     """Copy the live generation's stores, then drop the sections of changed and removed
@@ -281,26 +287,27 @@ def _update_stores(
     update_keyword_index(keyword_engine, generation / "keyword", stale, entries)
     shutil.copytree(live / "vectors", generation / "vectors")
     ids = _ids_by_audience(fresh)
-    dimension = next(iter(vectors.values())).shape[-1] if vectors else 0
     VectorIndex.update(
-        generation / "vectors",
-        before,
-        ids,
-        {audience: _stack([vectors[i] for i in ids[audience]], dimension) for audience in ids},
+        generation / "vectors", before, ids, _vectors_by_audience(ids, vectors, embedder.dimension)
     )
 
 
-def _indexed(article: Article) -> dict[str, dict[str, list[str]]]:
-    audience = "public" if article.audience == "public" else "internal"
-    return {article.slug: {audience: [section.id for section in article.sections]}}
+def _audience(article: Article) -> str:
+    """The vector collection an article's sections live in."""
+    return "public" if article.audience == "public" else "internal"
 
 
 def _ids_by_audience(articles: list[Article]) -> dict[str, list[str]]:
     ids: dict[str, list[str]] = {"public": [], "internal": []}
     for article in articles:
-        audience = "public" if article.audience == "public" else "internal"
-        ids[audience].extend(section.id for section in article.sections)
+        ids[_audience(article)].extend(section.id for section in article.sections)
     return ids
+
+
+def _vectors_by_audience(
+    ids: dict[str, list[str]], vectors: dict[str, np.ndarray], dimension: int
+) -> dict[str, np.ndarray]:
+    return {audience: _stack([vectors[i] for i in ids[audience]], dimension) for audience in ids}
 
 
 def _diff(articles: list[Article], before: dict[str, str], report: BuildReport) -> None:

@@ -80,12 +80,7 @@ class VectorIndex:
             collection = client.create_collection(
                 name, embedding_function=None, configuration=_configuration(ef_search)
             )
-            vectors = vectors_by_audience.get(audience)
-            for start in range(0, len(ids), _BATCH):
-                collection.add(
-                    ids=ids[start : start + _BATCH],
-                    embeddings=vectors[start : start + _BATCH],
-                )
+            _add(collection, ids, vectors_by_audience.get(audience))
 
     @staticmethod
     def update(
@@ -101,12 +96,11 @@ class VectorIndex:
             gone = list(remove_ids_by_audience.get(audience, ()))
             for start in range(0, len(gone), _BATCH):
                 collection.delete(ids=gone[start : start + _BATCH])
-            ids = list(ids_by_audience.get(audience, ()))
-            vectors = vectors_by_audience.get(audience)
-            for start in range(0, len(ids), _BATCH):
-                collection.add(
-                    ids=ids[start : start + _BATCH], embeddings=vectors[start : start + _BATCH]
-                )
+            _add(
+                collection,
+                list(ids_by_audience.get(audience, ())),
+                vectors_by_audience.get(audience),
+            )
 
     @staticmethod
     def drop(url: str, keep: set[str]) -> None:
@@ -136,6 +130,12 @@ class VectorIndex:
                 hits.append(Hit(section_id, 1.0 - float(distance)))
         hits.sort(key=lambda hit: hit.score, reverse=True)
         return hits[:limit]
+
+
+def _add(collection, ids: list[str], vectors: np.ndarray | None) -> None:
+    """Precomputed embeddings only, in batches chroma accepts."""
+    for start in range(0, len(ids), _BATCH):
+        collection.add(ids=ids[start : start + _BATCH], embeddings=vectors[start : start + _BATCH])
 
 
 def _complete(client, name: str, expected: int) -> bool:
