@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from kb.database import Database, now
+from kb.database import Database, now, today
 from kb.scrub import scrub_personal_data
 
 MAX_QUERY_CHARS = 200
@@ -39,10 +39,6 @@ def normalise_query(text: str) -> str:
     thing share, and nothing that names either of them."""
     scrubbed = scrub_personal_data(" ".join(text.split()))
     return _SPACE.sub(" ", scrubbed.lower()).strip(" .,;:!?")[:MAX_QUERY_CHARS]
-
-
-def today() -> str:
-    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,7 +220,7 @@ class Analytics:
     def _queries(self, period: DateRange, having: str, limit: int) -> list[dict]:
         rows = self._rows(
             "SELECT s.query, COUNT(*), COUNT(DISTINCT s.visitor),"
-            " SUM(CASE WHEN c.clicks > 0 THEN 1 ELSE 0 END), MIN(s.results)"
+            " SUM(CASE WHEN c.clicks > 0 THEN 1 ELSE 0 END)"
             " FROM search_log s LEFT JOIN (SELECT search_id, COUNT(*) AS clicks FROM click_log"
             " GROUP BY search_id) c ON c.search_id = s.id"
             " WHERE s.day BETWEEN ? AND ? AND s.query != ''"
@@ -242,7 +238,7 @@ class Analytics:
                 "searches_with_click": clicked or 0,
                 "click_through_rate": round((clicked or 0) / searches, 3),
             }
-            for query, searches, visitors, clicked, _ in rows
+            for query, searches, visitors, clicked in rows
         ]
 
     def top_queries(self, period: DateRange, limit: int = 20) -> list[dict]:

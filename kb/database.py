@@ -48,7 +48,6 @@ class Connection:
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
-        self.dialect = connection.dialect.name
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sa.CursorResult:
         return self._connection.execute(_named(sql), _params(params))
@@ -83,10 +82,6 @@ class Database:
     @classmethod
     def for_settings(cls, settings) -> Database:
         return cls(settings.database_url or settings.data_dir / "kb.sqlite")
-
-    @property
-    def dialect(self) -> str:
-        return "sqlite" if self.path is not None else "postgresql"
 
     @property
     def engine(self) -> sa.Engine:
@@ -181,11 +176,11 @@ class Database:
             connection.execute(
                 "INSERT INTO article_views (slug, day, views) VALUES (?, ?, 1)"
                 " ON CONFLICT (slug, day) DO UPDATE SET views = article_views.views + 1",
-                (slug, dt.date.today().isoformat()),
+                (slug, today()),
             )
 
     def popular_slugs(self, limit: int = 5, days: int = 30) -> list[str]:
-        since = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+        since = (dt.date.fromisoformat(today()) - dt.timedelta(days=days)).isoformat()
         with self.connect() as connection:
             rows = connection.execute(
                 "SELECT slug FROM article_views WHERE day >= ? GROUP BY slug"
@@ -213,6 +208,11 @@ def _upgrade_legacy(path: Path) -> bool:
         return True
     finally:
         connection.close()
+
+
+def today() -> str:
+    """The UTC day, as every recorded day is kept (the dashboard's ranges are UTC days)."""
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def now() -> str:

@@ -342,27 +342,10 @@ def start_draft(content_dir: Path, query: str, today: dt.date | None = None) -> 
         "source_queries": [query],
         "generated": (today or dt.date.today()).isoformat(),
     }
-    body = "\n".join(
-        [
-            f"Customers searched for “{query}” and found no answer.",
-            "",
-            "## Issue",
-            "",
-            "- (what the customer sees, in their words)",
-            "",
-            "## Environment",
-            "",
-            "- (plan, app version, operating system)",
-            "",
-            "## Resolution",
-            "",
-            "1. (the steps that solve it)",
-            "",
-            "## Cause",
-            "",
-            CAUSE_TO_FILL,
-            "",
-        ]
+    to_fill = ["_To be completed by the writer._"]
+    empty = DraftContent(title, issue=[], environment=[], resolution=[], cause=to_fill, tags=[])
+    body = f"Customers searched for “{query}” and found no answer.\n\n" + render_body(
+        empty, related=[], target=None
     )
     meta["generated_hash"] = body_hash(body)
     path = _free_path(content_dir / DRAFTS, title)

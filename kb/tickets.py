@@ -253,16 +253,6 @@ class TicketStore:
             )  # fmt: skip
         return ticket_id
 
-    def contact_details(self, ticket_id: str) -> dict | None:
-        """Who sent a contact-form ticket and what they were shown (agents' eyes only)."""
-        with self.database.connect() as connection:
-            row = connection.execute(
-                "SELECT requester, shown_articles FROM tickets WHERE id = ?", (ticket_id,)
-            ).fetchone()
-        if row is None:
-            return None
-        return {"requester": json.loads(row[0] or "null"), "shown_articles": json.loads(row[1])}
-
     def all(self, statuses: Iterable[str] = RESOLVED) -> list[StoredTicket]:
         wanted = list(statuses)
         marks = ",".join("?" * len(wanted))

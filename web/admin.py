@@ -9,7 +9,7 @@ import io
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from kb.analytics import DateRange, gap_queue
+from kb.analytics import MAX_QUERY_CHARS, DateRange, gap_queue
 from kb.drafts import list_drafts, start_draft
 from kb.errors import BadRequest
 from web.api import API
@@ -126,8 +126,8 @@ def _cell(value) -> str:
 def draft_from_gap():
     """One click from a failed search to a draft article a writer can fill in."""
     query = " ".join((request.form.get("query") or "").split())
-    if not query or len(query) > 200:
-        raise BadRequest("query is required (at most 200 characters)", field="query")
+    if not query or len(query) > MAX_QUERY_CHARS:
+        raise BadRequest(f"query is required (at most {MAX_QUERY_CHARS} characters)", field="query")
     draft = start_draft(services().settings.content_dir, query)
     return redirect(url_for("writer.draft_page", draft_id=draft.id))
 

@@ -31,11 +31,12 @@ def healthz():
 @blueprint.get(f"{API}/search")
 def search():
     args = request.args
+    offset = int_arg("offset", 0, 0, 10_000)
     results = services().engine.search(
         args.get("q", ""),
         mode=args.get("mode", "hybrid"),
         limit=int_arg("limit", 10, 1, MAX_API_LIMIT),
-        offset=int_arg("offset", 0, 0, 10_000),
+        offset=offset,
         filters=Filters(
             category=args.get("category") or None,
             tag=args.get("tag") or None,
@@ -45,7 +46,7 @@ def search():
     )
     # Searches are recorded for analytics unless the caller says `log=0` (search as you type:
     # its prefixes are not searches) or asks for a later page.
-    logged = args.get("log", "1") not in ("0", "false") and int_arg("offset", 0, 0, 10_000) == 0
+    logged = args.get("log", "1") not in ("0", "false") and offset == 0
     return {
         "query": results.query,
         "search_id": log_search(results) if logged else None,
