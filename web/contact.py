@@ -93,8 +93,10 @@ def _send():
         # A bot: look like success, keep nothing.
         return render_template("contact_sent.html", ticket_id=None), 200
     shown = shown_slugs(request.form.get("shown", ""))
-    suggestions = [] if errors else suggestions_for(values["subject"], values["description"])
-    if errors or (suggestions and not shown and request.form.get("confirm") != "1"):
+    # Searched only when the customer has not seen suggestions yet (no JavaScript, no confirm).
+    unseen = not errors and not shown and request.form.get("confirm") != "1"
+    suggestions = suggestions_for(values["subject"], values["description"]) if unseen else []
+    if errors or suggestions:
         # Errors next to their fields; or, without the page's live suggestions (no JavaScript),
         # one look at the articles that may answer it before the ticket is sent.
         shown_now = ",".join(r.article.slug for r in suggestions)

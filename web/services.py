@@ -7,6 +7,7 @@ import uuid
 
 from flask import current_app, g, request
 
+from kb.analytics import SearchEvent, normalise_query
 from kb.content import Article
 from kb.errors import NotFound
 from kb.store import LoadedIndex
@@ -64,8 +65,6 @@ def remember_visitor(response):
 
 def log_search(results) -> str:
     """Record a search off the request path (analytics); returns its id, which clicks cite."""
-    from kb.analytics import SearchEvent, normalise_query  # noqa: PLC0415
-
     search_id = uuid.uuid4().hex
     services().events.record(
         SearchEvent(
