@@ -1,0 +1,56 @@
+"""Edit → searchable on a large generated knowledge base, without waiting an hour for the model.
+
+    python -m bench.edit [--articles 10000] [--edits 5]
+
+Builds the generated knowledge base with the fast hashing embedder (an edit embeds one article's
+sections, well under 0.1 s with the real model, so the model is not what an edit waits for),
+keeps the build cache as `kb watch` does, then edits one article at a time and times the build
+and the server loading the new generation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.corpus import generate_corpus
+from indexer.build import BuildCache, build_index
+from kb.embeddings import HashingEmbedder
+from kb.store import IndexHandle
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--content", type=Path, default=Path("content"))
+    args = parser.parse_args()
+    embedder = HashingEmbedder()
+    with tempfile.TemporaryDirectory() as temporary:
+        content, data = Path(temporary) / "content", Path(temporary) / "data"
+        generate_corpus(content, args.articles, args.content)
+        cache = BuildCache()
+        first = build_index(content, data, embedder, cache=cache)
+        cache.warm()  # as `kb watch` does after its first build
+        print(f"\n## Edit → searchable: {args.articles:,} articles, {first.sections:,} sections\n")
+        print("| edit | build s | server load s | total s |\n|---|---|---|---|")
+        totals = []
+        for number, article in enumerate(sorted(content.rglob("*.md"))[: args.edits], 1):
+            article.write_text(article.read_text() + f"\n## Quokka {number}\nQuokka text.\n")
+            started = time.perf_counter()
+            report = build_index(content, data, embedder, cache=cache)
+            built = time.perf_counter() - started
+            assert len(report.updated) == 1, report.summary()
+            started = time.perf_counter()
+            IndexHandle(data).get()
+            loaded = time.perf_counter() - started
+            totals.append(built + loaded)
+            print(f"| {number} | {built:.2f} | {loaded:.2f} | {built + loaded:.2f} |")
+        print(f"\nmedian {statistics.median(totals):.2f} s, worst {max(totals):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
