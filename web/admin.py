@@ -13,7 +13,7 @@ from kb.analytics import MAX_QUERY_CHARS, DateRange, gap_queue
 from kb.drafts import list_drafts, start_draft
 from kb.errors import BadRequest
 from web.api import API
-from web.auth import login_page, require_role, signed_in
+from web.auth import login_page, pages_need_sign_in, require_role
 from web.services import services
 
 blueprint = Blueprint("admin", __name__)
@@ -71,11 +71,7 @@ def analytics_api(name: str):
 
 @blueprint.before_request
 def admins_only():
-    if not request.path.startswith("/admin") or request.endpoint == "admin.login":
-        return None
-    if signed_in("admin") is None:
-        return redirect(url_for("admin.login"))
-    return None
+    return pages_need_sign_in("admin", "/admin", "admin.login")
 
 
 @blueprint.route("/admin/login", methods=["GET", "POST"])

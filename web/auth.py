@@ -69,6 +69,16 @@ def signed_in(role: str) -> Principal | None:
     return principal if principal.may(role) else None
 
 
+def pages_need_sign_in(role: str, prefix: str, login_endpoint: str):
+    """Whether to send this request to sign in: paths under `prefix` need a session whose key
+    has `role` (the sign-in page itself excepted). Returns a redirect, or None to go on."""
+    if not request.path.startswith(prefix) or request.endpoint == login_endpoint:
+        return None
+    if signed_in(role) is None:
+        return redirect(url_for(login_endpoint))
+    return None
+
+
 def login_page(role: str, purpose: str, heading: str, success_endpoint: str):
     """A sign-in page for a role's pages (GET shows it, POST signs in or shows why not)."""
     error = None

@@ -14,7 +14,7 @@ from kb.render import render_article
 from kb.scrub import scrub_personal_data
 from kb.tickets import TicketStore, parse_batch
 from web.api import API, json_object
-from web.auth import login_page, require_role, signed_in
+from web.auth import login_page, pages_need_sign_in, require_role
 from web.services import services
 
 blueprint = Blueprint("writer", __name__)
@@ -51,11 +51,7 @@ def import_tickets():
 
 @blueprint.before_request
 def writers_only():
-    if not request.path.startswith("/writer") or request.endpoint == "writer.login":
-        return None
-    if signed_in("writer") is None:
-        return redirect(url_for("writer.login"))
-    return None
+    return pages_need_sign_in("writer", "/writer", "writer.login")
 
 
 @blueprint.route("/writer/login", methods=["GET", "POST"])
