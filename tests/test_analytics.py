@@ -444,3 +444,25 @@ def test_api_searches_are_recorded_unless_typed_ahead(client) -> None:
     assert rows(client.application, "SELECT id, query FROM search_log") == [
         (recorded["search_id"], "refund")
     ]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 201])
+def test_a_draft_needs_a_query_of_sensible_length(client, content_dir, query) -> None:
+    sign_in_admin(client)
+    before = sorted((content_dir / "drafts").glob("*.md"))
+    response = client.post("/admin/gaps/draft", data={"query": query, "csrf_token": token(client)})
+    assert response.status_code == 400
+    assert sorted((content_dir / "drafts").glob("*.md")) == before
+
+
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/api/v1/analytics/nonsense", "figure"),
+        ("/api/v1/analytics/summary?from=2026-11-20&to=2026-11-01", "from"),
+        ("/api/v1/analytics/summary?from=2020-01-01&to=2026-11-01", "from"),
+    ],
+)
+def test_bad_analytics_requests_name_the_field(client, url, field) -> None:
+    response = client.get(url, headers=auth(ADMIN_KEY))
+    assert response.status_code == 400 and response.get_json()["error"]["field"] == field
