@@ -17,6 +17,7 @@ from kb.embeddings import Embedder
 # watchfiles waits for this much quiet before reporting a burst of changes (its default is
 # 1.6 s); a writer's save is one burst, and the goal is "searchable within 2 seconds".
 DEBOUNCE_MS = 250
+CATCH_UP_MS = 200
 
 
 def _relevant(change, path: str) -> bool:
@@ -47,12 +48,22 @@ def watch_content(
 
     on_build(build())
     cache.warm()
-    for _ in watch(
+    # Saves made before the watcher is in place (during the first build or the warm-up) would be
+    # missed: the first yield, empty after a short timeout, says it is in place, and one more
+    # build then catches up on anything saved meanwhile.
+    caught_up = False
+    for changes in watch(
         content_dir,
         watch_filter=_relevant,
         debounce=DEBOUNCE_MS,
         step=50,
         stop_event=stop,
         raise_interrupt=False,
+        yield_on_timeout=True,
+        rust_timeout=CATCH_UP_MS,
     ):
-        on_build(build())
+        if changes or not caught_up:
+            report = build()
+            caught_up = True
+            if changes or report.added or report.updated or report.removed:
+                on_build(report)

@@ -41,3 +41,36 @@ def test_an_edit_becomes_searchable_while_watching(
         stop.set()
         watcher.join(timeout=10)
     assert not watcher.is_alive()
+
+
+def test_a_save_before_the_watcher_is_in_place_is_not_missed(
+    content_dir: Path, data_dir: Path, embedder
+) -> None:
+    """A writer may save while the first build runs; that save must still be indexed."""
+    path = content_dir / "sync/sync-error-codes.md"
+    builds = []
+
+    def on_build(report) -> None:
+        if not builds:  # saved after the first build read the folder, before watching began
+            path.write_text(path.read_text() + "\n## Blimp mode\nSync over a blimp link.\n")
+        builds.append(report)
+
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch_content,
+        args=(content_dir, data_dir, embedder),
+        kwargs={"on_build": on_build, "stop": stop, "chroma_url": CHROMA_URL},
+        daemon=True,
+    )
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(builds) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(builds) == 2 and builds[1].updated == ["sync-error-codes"]
+        found = make_engine(data_dir, embedder).search("blimp", mode="keyword").results
+        assert found and found[0].url == "/articles/sync-error-codes#blimp-mode"
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert not watcher.is_alive()
