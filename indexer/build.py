@@ -19,6 +19,7 @@ from kb.content import Article, ContentProblem, load_content, parse_article
 from kb.embedding_cache import EmbeddingCache, text_hash
 from kb.embeddings import Embedder
 from kb.keyword import FORMAT, create_keyword_index, update_keyword_index
+from kb.passages import PASSAGE_WORDS, article_vector_ids, section_vectors
 from kb.settings import Settings
 from kb.spelling import count_words
 from kb.store import IndexLayout, read_manifest
@@ -27,7 +28,7 @@ from kb.synonyms import load_synonyms
 from kb.vectors import VectorIndex
 
 EMBED_CHUNK = 256
-SECTIONS_FILE = "sections.json"
+VECTORS_FILE = "vectors.json"
 Progress = Callable[[int, int], None]
 
 
@@ -149,6 +150,7 @@ def build_index(
         and previous.get("format") == FORMAT
         and previous.get("keyword", "whoosh") == keyword_engine
         and previous.get("ef_search", ef_search) == ef_search
+        and previous.get("passage_words") == PASSAGE_WORDS
     )
     _diff(loaded.articles, previous.get("articles", {}) if compatible else {}, report)
     changed = report.added or report.updated or report.removed
@@ -170,7 +172,7 @@ def build_index(
         and compatible
         and not full
         and not chroma_url
-        and (layout.root / current / SECTIONS_FILE).exists()
+        and (layout.root / current / VECTORS_FILE).exists()
     )
     if incremental:
         stale = set(report.updated) | set(report.removed)
@@ -196,11 +198,9 @@ def build_index(
     (generation / "articles.json").write_text(
         "[" + ",".join(cache.as_json(article) for article in loaded.articles) + "]"
     )
-    # Which sections each article has in the stores, so the next edit knows what to remove.
-    (generation / SECTIONS_FILE).write_text(
-        json.dumps(
-            {a.slug: {_audience(a): [section.id for section in a.sections]} for a in searchable}
-        )
+    # Which vectors each article has in the store, so the next edit knows what to remove.
+    (generation / VECTORS_FILE).write_text(
+        json.dumps({a.slug: {_audience(a): article_vector_ids(a)} for a in searchable})
     )
     (generation / SYNONYMS_FILE).write_text(synonyms, encoding="utf-8")
     # Only public words: "did you mean" must never suggest a term from an internal article.
@@ -212,6 +212,7 @@ def build_index(
         "format": FORMAT,
         "keyword": keyword_engine,
         "ef_search": ef_search,
+        "passage_words": PASSAGE_WORDS,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "embedder": embedder.name,
         "dimension": embedder.dimension,
@@ -277,7 +278,7 @@ def _update_stores(
 ) -> None:
     """Copy the live generation's stores, then drop the sections of changed and removed
     articles and add the changed ones: an edit costs about what it changed, plus a file copy."""
-    indexed = json.loads((live / SECTIONS_FILE).read_text())
+    indexed = json.loads((live / VECTORS_FILE).read_text())
     before = {
         audience: [i for slug in stale for i in indexed.get(slug, {}).get(audience, [])]
         for audience in ("public", "internal")
@@ -298,9 +299,10 @@ def _audience(article: Article) -> str:
 
 
 def _ids_by_audience(articles: list[Article]) -> dict[str, list[str]]:
+    """The vector ids of the articles' sections, by collection."""
     ids: dict[str, list[str]] = {"public": [], "internal": []}
     for article in articles:
-        ids[_audience(article)].extend(section.id for section in article.sections)
+        ids[_audience(article)].extend(article_vector_ids(article))
     return ids
 
 
@@ -330,13 +332,15 @@ def _embed_sections(
     refresh: bool,
     progress: Progress | None,
 ) -> tuple[dict[str, np.ndarray], int]:
-    """Vectors for every section, from the cache where the text is unchanged."""
+    """Every vector of every section (kb.passages) by vector id, from the cache where the text
+    is unchanged; and how many texts were embedded."""
     texts = {
-        section.id: section.embedding_text(article.title)
+        vector_id: text
         for article in articles
         for section in article.sections
+        for vector_id, text in section_vectors(article, section)
     }
-    hashes = {section_id: text_hash(text) for section_id, text in texts.items()}
+    hashes = {vector_id: text_hash(text) for vector_id, text in texts.items()}
     cache = EmbeddingCache(data_dir / "embeddings.sqlite")
     try:
         known = {} if refresh else cache.get_many(embedder.name, hashes.values())
@@ -354,15 +358,15 @@ def _embed_sections(
                 progress(min(start + EMBED_CHUNK, total), total)
     finally:
         cache.close()
-    return {section_id: known[digest] for section_id, digest in hashes.items()}, total
+    return {vector_id: known[digest] for vector_id, digest in hashes.items()}, total
 
 
 def _content_key(model: str, vectors: dict[str, np.ndarray]) -> str:
     """Names the server collections after what they hold, so nodes share identical builds."""
     digest = hashlib.sha256(f"{model}|{FORMAT}".encode())
-    for section_id in sorted(vectors):
-        digest.update(section_id.encode())
-        digest.update(np.asarray(vectors[section_id], np.float32).tobytes())
+    for vector_id in sorted(vectors):
+        digest.update(vector_id.encode())
+        digest.update(np.asarray(vectors[vector_id], np.float32).tobytes())
     return "kb-" + digest.hexdigest()[:20]
 
 

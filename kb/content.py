@@ -50,11 +50,6 @@ class Section:
     def id(self) -> str:
         return f"{self.slug}#{self.anchor}"
 
-    def embedding_text(self, article_title: str) -> str:
-        """Title and heading path give a section the context it lacks on its own."""
-        path = " > ".join((article_title, *self.heading_path))
-        return f"{path}\n{self.text}"
-
 
 @dataclasses.dataclass(frozen=True)
 class Article:

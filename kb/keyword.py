@@ -24,8 +24,10 @@ FIELD_BOOSTS = {"title": 1.5, "headings": 1.5, "body": 1.0, "tags": 1.2}
 # Weaker length normalisation than BM25's usual 0.75: a long, complete section is not a worse
 # answer (emanual-s10 keyword nDCG@10 0.821 at B=0.5 against 0.803 at 0.75; covidfaq 0.678/0.672).
 BM25_B, BM25_K1 = 0.5, 1.2
-# Bump when the schema or analysis changes: the indexer rebuilds generations of another format.
-FORMAT = 4
+# Bump when the schema, analysis or what is embedded changes: the indexer rebuilds generations of
+# another format. 6: passages and headings embedded instead of whole sections (kb.passages), and
+# tantivy's `all` field.
+FORMAT = 6
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 
 

