@@ -5,7 +5,9 @@
 Builds the generated knowledge base with the fast hashing embedder (an edit embeds one article's
 sections, well under 0.1 s with the real model, so the model is not what an edit waits for),
 keeps the build cache as `kb watch` does, then edits one article at a time and times the build
-and the server loading the new generation.
+and the server loading the new generation. Last, it times the vector store's part of a search at
+this size (chroma's query and folding passages into sections; the model's query embedding is
+timed by `python -m bench`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from bench.corpus import generate_corpus
 from indexer.build import BuildCache, build_index
 from kb.embeddings import HashingEmbedder
+from kb.hits import Filters
 from kb.store import IndexHandle
 
 
@@ -50,6 +53,21 @@ def main() -> None:
             totals.append(built + loaded)
             print(f"| {number} | {built:.2f} | {loaded:.2f} | {built + loaded:.2f} |")
         print(f"\nmedian {statistics.median(totals):.2f} s, worst {max(totals):.2f} s")
+        vector_search(IndexHandle(data).get(), embedder, args.content)
+
+
+def vector_search(index, embedder, content: Path, runs: int = 200) -> None:
+    """Percentiles of the vector store's search for 100 sections, one query at a time."""
+    titles = [path.stem.replace("-", " ") for path in sorted(content.rglob("*.md"))]
+    vectors = embedder.embed([titles[i % len(titles)] for i in range(runs)])
+    times = []
+    for vector in vectors:
+        started = time.perf_counter()
+        index.vectors.search(vector, 100, Filters())
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95)]
+    print(f"\nvector store search (100 sections): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -182,9 +182,16 @@ def build_index(
             fresh, embedder, Path(data_dir), refresh=False, progress=progress
         )
         generation.mkdir()
+        # Which vectors each article has in the store, so an edit knows what to remove:
+        # the live generation's, less the changed articles', plus theirs anew.
+        vector_ids = json.loads((layout.root / current / VECTORS_FILE).read_text())
         _update_stores(
-            layout.root / current, generation, stale, fresh, vectors, embedder, keyword_engine
-        )
+            layout.root / current, generation, stale, fresh, vectors, vector_ids, embedder,
+            keyword_engine,
+        )  # fmt: skip
+        for slug in stale:
+            vector_ids.pop(slug, None)
+        vector_ids.update({a.slug: {_audience(a): article_vector_ids(a)} for a in fresh})
         key = ""
     else:
         vectors, report.embedded = _embed_sections(
@@ -194,14 +201,12 @@ def build_index(
         key = _create_stores(
             generation, searchable, vectors, embedder, ef_search, chroma_url, keyword_engine
         )
+        vector_ids = {a.slug: {_audience(a): article_vector_ids(a)} for a in searchable}
     report.sections = sum(len(article.sections) for article in searchable)
     (generation / "articles.json").write_text(
         "[" + ",".join(cache.as_json(article) for article in loaded.articles) + "]"
     )
-    # Which vectors each article has in the store, so the next edit knows what to remove.
-    (generation / VECTORS_FILE).write_text(
-        json.dumps({a.slug: {_audience(a): article_vector_ids(a)} for a in searchable})
-    )
+    (generation / VECTORS_FILE).write_text(json.dumps(vector_ids))
     (generation / SYNONYMS_FILE).write_text(synonyms, encoding="utf-8")
     # Only public words: "did you mean" must never suggest a term from an internal article.
     public = [article for article in searchable if article.audience == "public"]
@@ -273,12 +278,13 @@ def _update_stores(
     stale: set[str],
     fresh: list[Article],
     vectors: dict[str, np.ndarray],
+    indexed: dict[str, dict[str, list[str]]],
     embedder: Embedder,
     keyword_engine: str,
 ) -> None:
     """Copy the live generation's stores, then drop the sections of changed and removed
-    articles and add the changed ones: an edit costs about what it changed, plus a file copy."""
-    indexed = json.loads((live / VECTORS_FILE).read_text())
+    articles and add the changed ones: an edit costs about what it changed, plus a file copy.
+    `indexed` holds the vector ids of each article in the live store."""
     before = {
         audience: [i for slug in stale for i in indexed.get(slug, {}).get(audience, [])]
         for audience in ("public", "internal")

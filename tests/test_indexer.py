@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from indexer import build as build_module
+from indexer.build import VECTORS_FILE
 from kb.content import load_content
 from kb.hits import Filters
 from kb.search import SearchEngine
@@ -166,6 +167,11 @@ def store_contents(data_dir: Path, embedder) -> tuple[dict, dict]:
     return keyword, vector
 
 
+def vector_record(data_dir: Path) -> dict:
+    layout = IndexLayout(data_dir)
+    return json.loads((layout.root / layout.current_name() / VECTORS_FILE).read_text())
+
+
 def test_an_edited_generation_holds_what_a_full_build_would(
     built, content_dir, data_dir, embedder, tmp_path
 ) -> None:
@@ -185,6 +191,8 @@ def test_an_edited_generation_holds_what_a_full_build_would(
     fresh_dir = tmp_path / "fresh"
     build(content_dir, fresh_dir, embedder, full=True)
     assert store_contents(data_dir, embedder) == store_contents(fresh_dir, embedder)
+    # The record of each article's vectors, which plans the next edit, is carried over too.
+    assert vector_record(data_dir) == vector_record(fresh_dir)
     found = slugs(engine_for(data_dir, embedder), "zebra")
     assert "request-a-refund" in found and "new" in found and "cancel-subscription" not in found
 
