@@ -24,23 +24,31 @@ from kb.content import Article, Section
 
 PASSAGE_WORDS = 20
 HEADING_WEIGHT = 0.85
+LONGEST = 4  # × PASSAGE_WORDS: a longer run without a sentence end is cut by word count
 HEADING = "h"  # the vector id suffix of the heading vector; passages are numbered
 _SEPARATOR = "~"
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
 
 
 def passages(text: str, words: int = PASSAGE_WORDS) -> list[str]:
-    """Consecutive whole sentences (or lines) grouped until a passage has `words` words."""
+    """Consecutive whole sentences (or lines) grouped until a passage has `words` words. A run
+    of more than LONGEST × `words` words without a sentence end (a log, a code line) is cut into
+    pieces of `words` words, or the model would read only its start."""
     grouped: list[str] = []
     current: list[str] = []
     size = 0
     for sentence in _SENTENCE_END.split(text):
-        if sentence.strip():
-            current.append(sentence.strip())
-            size += len(sentence.split())
-        if size >= words:
-            grouped.append(" ".join(current))
-            current, size = [], 0
+        tokens = sentence.split()
+        if len(tokens) > LONGEST * words:
+            pieces = [" ".join(tokens[i : i + words]) for i in range(0, len(tokens), words)]
+        else:
+            pieces = [" ".join(tokens)] if tokens else []
+        for piece in pieces:
+            current.append(piece)
+            size += len(piece.split())
+            if size >= words:
+                grouped.append(" ".join(current))
+                current, size = [], 0
     if current:
         grouped.append(" ".join(current))
     return grouped

@@ -37,10 +37,15 @@ def test_short_text_is_one_passage_and_a_trailing_sentence_is_kept() -> None:
     assert passages("Tap Save.", words=20) == ["Tap Save."]
     assert passages("", words=20) == []
     # A long first sentence fills a passage alone; the short one after it still gets its own.
-    long_sentence = " ".join(["word"] * 30) + "."
+    long_sentence = " ".join(["word"] * 30) + "."  # long, but not cut: under 4 × 20 words
     assert passages(f"{long_sentence} Then tap Save.", words=20) == [
         long_sentence,
         "Then tap Save.",
+    ]
+    # A run far longer than a passage with no sentence end (a log line) is cut by word count.
+    log = " ".join(f"w{number}" for number in range(100))
+    assert passages(log, words=20) == [
+        " ".join(f"w{n}" for n in range(i, i + 20)) for i in range(0, 100, 20)
     ]
     # Lines without end punctuation (list items) are sentences too.
     assert passages("first item\nsecond item", words=2) == ["first item", "second item"]
