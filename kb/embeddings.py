@@ -57,7 +57,9 @@ class MiniLMEmbedder:
     name = "all-MiniLM-L6-v2"
     dimension = DIMENSION
 
-    def __init__(self, batch_size: int = 64) -> None:
+    # Passages are short, and small batches pad less: 32 embeds them faster than 64 (demo
+    # content, `kb index --full`: 21.4 s against 23.6 s, mean of two runs, model load included).
+    def __init__(self, batch_size: int = 32) -> None:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
