@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -182,31 +182,31 @@ def build_index(
             fresh, embedder, Path(data_dir), refresh=False, progress=progress
         )
         generation.mkdir()
-        # Which vectors each article has in the store, so an edit knows what to remove:
-        # the live generation's, less the changed articles', plus theirs anew.
-        vector_ids = json.loads((layout.root / current / VECTORS_FILE).read_text())
+        # The live generation's record, less the changed articles, plus them anew.
+        live_record = json.loads((layout.root / current / VECTORS_FILE).read_text())
+        added = _vector_record(fresh)
+        removed = _ids_by_audience(live_record[slug] for slug in stale if slug in live_record)
         _update_stores(
-            layout.root / current, generation, stale, fresh, vectors, vector_ids, embedder,
-            keyword_engine,
+            layout.root / current, generation, stale, fresh, vectors, removed,
+            _ids_by_audience(added.values()), embedder, keyword_engine,
         )  # fmt: skip
-        for slug in stale:
-            vector_ids.pop(slug, None)
-        vector_ids.update({a.slug: {_audience(a): article_vector_ids(a)} for a in fresh})
+        record = {slug: e for slug, e in live_record.items() if slug not in stale} | added
         key = ""
     else:
         vectors, report.embedded = _embed_sections(
             searchable, embedder, Path(data_dir), refresh=full, progress=progress
         )
         generation.mkdir()
+        record = _vector_record(searchable)
         key = _create_stores(
-            generation, searchable, vectors, embedder, ef_search, chroma_url, keyword_engine
-        )
-        vector_ids = {a.slug: {_audience(a): article_vector_ids(a)} for a in searchable}
+            generation, searchable, _ids_by_audience(record.values()), vectors, embedder,
+            ef_search, chroma_url, keyword_engine,
+        )  # fmt: skip
     report.sections = sum(len(article.sections) for article in searchable)
     (generation / "articles.json").write_text(
         "[" + ",".join(cache.as_json(article) for article in loaded.articles) + "]"
     )
-    (generation / VECTORS_FILE).write_text(json.dumps(vector_ids))
+    (generation / VECTORS_FILE).write_text(json.dumps(record))
     (generation / SYNONYMS_FILE).write_text(synonyms, encoding="utf-8")
     # Only public words: "did you mean" must never suggest a term from an internal article.
     public = [article for article in searchable if article.audience == "public"]
@@ -249,17 +249,17 @@ def build_from_settings(
 def _create_stores(
     generation: Path,
     searchable: list[Article],
+    ids: dict[str, list[str]],
     vectors: dict[str, np.ndarray],
     embedder: Embedder,
     ef_search: int,
     chroma_url: str,
     keyword_engine: str,
 ) -> str:
-    """Write the keyword and vector stores of every searchable section; returns the content key
-    of the server collections (empty for the embedded store)."""
+    """Write the keyword and vector stores of every searchable section (`ids`: their vector ids
+    by collection); returns the content key of the server collections (empty when embedded)."""
     entries = [(article, section) for article in searchable for section in article.sections]
     create_keyword_index(keyword_engine, generation / "keyword", entries)
-    ids = _ids_by_audience(searchable)
     key = _content_key(embedder.name, vectors) if chroma_url else ""
     VectorIndex.create(
         generation / "vectors",
@@ -278,24 +278,23 @@ def _update_stores(
     stale: set[str],
     fresh: list[Article],
     vectors: dict[str, np.ndarray],
-    indexed: dict[str, dict[str, list[str]]],
+    removed: dict[str, list[str]],
+    added: dict[str, list[str]],
     embedder: Embedder,
     keyword_engine: str,
 ) -> None:
     """Copy the live generation's stores, then drop the sections of changed and removed
     articles and add the changed ones: an edit costs about what it changed, plus a file copy.
-    `indexed` holds the vector ids of each article in the live store."""
-    before = {
-        audience: [i for slug in stale for i in indexed.get(slug, {}).get(audience, [])]
-        for audience in ("public", "internal")
-    }
+    `removed` and `added` are vector ids by collection."""
     shutil.copytree(live / "keyword", generation / "keyword")
     entries = [(article, section) for article in fresh for section in article.sections]
     update_keyword_index(keyword_engine, generation / "keyword", stale, entries)
     shutil.copytree(live / "vectors", generation / "vectors")
-    ids = _ids_by_audience(fresh)
     VectorIndex.update(
-        generation / "vectors", before, ids, _vectors_by_audience(ids, vectors, embedder.dimension)
+        generation / "vectors",
+        removed,
+        added,
+        _vectors_by_audience(added, vectors, embedder.dimension),
     )
 
 
@@ -304,11 +303,18 @@ def _audience(article: Article) -> str:
     return "public" if article.audience == "public" else "internal"
 
 
-def _ids_by_audience(articles: list[Article]) -> dict[str, list[str]]:
-    """The vector ids of the articles' sections, by collection."""
+def _vector_record(articles: list[Article]) -> dict[str, dict[str, list[str]]]:
+    """Which vectors each article has in which collection, kept with the generation so that
+    the next edit knows what to remove."""
+    return {article.slug: {_audience(article): article_vector_ids(article)} for article in articles}
+
+
+def _ids_by_audience(entries: Iterable[Mapping[str, list[str]]]) -> dict[str, list[str]]:
+    """Vector ids by collection, from entries of a vector record."""
     ids: dict[str, list[str]] = {"public": [], "internal": []}
-    for article in articles:
-        ids[_audience(article)].extend(article_vector_ids(article))
+    for entry in entries:
+        for audience, vector_ids in entry.items():
+            ids[audience].extend(vector_ids)
     return ids
 
 
