@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.__main__ import timings
 from bench.corpus import generate_corpus
 from indexer.build import BuildCache, build_index
 from kb.embeddings import HashingEmbedder
@@ -59,15 +60,12 @@ def main() -> None:
 def vector_search(index, embedder, content: Path, runs: int = 200) -> None:
     """Percentiles of the vector store's search for 100 sections, one query at a time."""
     titles = [path.stem.replace("-", " ") for path in sorted(content.rglob("*.md"))]
-    vectors = embedder.embed([titles[i % len(titles)] for i in range(runs)])
-    times = []
-    for vector in vectors:
-        started = time.perf_counter()
-        index.vectors.search(vector, 100, Filters())
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95)]
-    print(f"\nvector store search (100 sections): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    vectors = list(embedder.embed(titles[:runs]))
+    figures = timings(lambda vector: index.vectors.search(vector, 100, Filters()), vectors, runs)
+    print(
+        f"\nvector store search (100 sections): p50 {figures['p50']:.1f} ms, "
+        f"p95 {figures['p95']:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

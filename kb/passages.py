@@ -39,13 +39,11 @@ def passages(text: str, words: int = PASSAGE_WORDS) -> list[str]:
     size = 0
     for sentence in _SENTENCE_END.split(text):
         tokens = sentence.split()
-        if len(tokens) > LONGEST * words:
-            pieces = [" ".join(tokens[i : i + words]) for i in range(0, len(tokens), words)]
-        else:
-            pieces = [" ".join(tokens)] if tokens else []
-        for piece in pieces:
-            current.append(piece)
-            size += len(piece.split())
+        step = words if len(tokens) > LONGEST * words else max(len(tokens), 1)
+        for start in range(0, len(tokens), step):
+            piece = tokens[start : start + step]
+            current.append(" ".join(piece))
+            size += len(piece)
             if size >= words:
                 grouped.append(" ".join(current))
                 current, size = [], 0
