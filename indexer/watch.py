@@ -46,7 +46,8 @@ def watch_content(
             keyword_engine=keyword_engine, cache=cache,
         )  # fmt: skip
 
-    on_build(build())
+    first = build()
+    on_build(first)
     cache.warm()
     # Saves made before the watcher is in place (during the first build or the warm-up) would be
     # missed: the first yield, empty after a short timeout, says it is in place, and one more
@@ -65,5 +66,7 @@ def watch_content(
         if changes or not caught_up:
             report = build()
             caught_up = True
-            if changes or report.added or report.updated or report.removed:
+            # The catch-up build counts only if it published something (an article or the
+            # synonyms changed); a build after a burst of saves is always reported.
+            if changes or report.generation != first.generation:
                 on_build(report)
