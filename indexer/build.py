@@ -10,44 +10,69 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from kb.content import Article, ContentProblem, load_content, parse_article
+from kb.content import Article, ContentProblem, ContentReader, load_content
 from kb.embedding_cache import EmbeddingCache, text_hash
 from kb.embeddings import Embedder
 from kb.keyword import FORMAT, create_keyword_index, update_keyword_index
 from kb.passages import PASSAGE_WORDS, article_vector_ids, section_vectors
 from kb.settings import Settings
 from kb.spelling import count_words
-from kb.store import IndexLayout, read_manifest
+from kb.store import ARTICLES_FILE, CHANGES_FILE, IndexLayout, read_manifest
 from kb.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.synonyms import load_synonyms
-from kb.vectors import VectorIndex
+from kb.vectors import AUDIENCES, Delta, VectorIndex
 
 EMBED_CHUNK = 256
-VECTORS_FILE = "vectors.json"
+# An edit's vectors are kept beside the base store until they outnumber this many, or this share
+# of the base store; then the next build compacts them into a new base store.
+COMPACT_FLOOR = 2_000
+COMPACT_SHARE = 0.02
 Progress = Callable[[int, int], None]
 
 
-class BuildCache:
-    """What a long-running watcher keeps between builds: articles parsed, serialised and counted
-    before, by file and content, so an edit re-parses one file instead of the whole folder."""
+class BuildCache(ContentReader):
+    """What a long-running watcher keeps between builds: files read, and articles parsed,
+    serialised and counted before, so an edit re-reads and re-parses one file, not the folder.
+
+    A file is read again when its modification time, size or inode changed; an editor's save
+    changes at least the first."""
 
     def __init__(self) -> None:
-        self._parsed: dict[tuple[str, str], Article] = {}
+        self._texts: dict[str, tuple[tuple[int, int, int], str]] = {}
+        self._read: set[str] = set()
+        self._parsed: dict[str, tuple[str, Article]] = {}
+        self._links: dict[str, list[tuple[int, str]]] = {}
         self._dicts: dict[tuple[str, str], str] = {}
         self._words: dict[tuple[str, str], Counter[str]] = {}
         self._vocabulary: Counter[str] = Counter()
         self._counted: set[tuple[str, str]] = set()
 
+    def read(self, path: Path, relative: str) -> str:
+        status = path.stat()
+        stamp = (status.st_mtime_ns, status.st_size, status.st_ino)
+        self._read.add(relative)
+        known = self._texts.get(relative)
+        if known is None or known[0] != stamp:
+            known = (stamp, super().read(path, relative))
+            self._texts[relative] = known
+        return known[1]
+
     def parse(self, text: str, relative: str) -> Article:
-        key = (relative, hashlib.sha256(text.encode("utf-8")).hexdigest())
-        if key not in self._parsed:
-            self._parsed[key] = parse_article(text, relative)
-        return self._parsed[key]
+        known = self._parsed.get(relative)
+        if known is None or known[0] is not text and known[0] != text:
+            known = (text, super().parse(text, relative))
+            self._parsed[relative] = known
+        return known[1]
+
+    def links(self, text: str) -> list[tuple[int, str]]:
+        if text not in self._links:
+            self._links[text] = super().links(text)
+        return self._links[text]
 
     def as_json(self, article: Article) -> str:
         key = (article.path, article.content_hash)
@@ -74,17 +99,23 @@ class BuildCache:
 
     def warm(self) -> None:
         """Serialise and count every article parsed so far, ahead of the first edit."""
-        articles = list(self._parsed.values())
+        articles = [article for _, article in self._parsed.values()]
         for article in articles:
             self.as_json(article)
         self.vocabulary([a for a in articles if a.is_searchable and a.audience == "public"])
 
     def keep(self, articles: list[Article]) -> None:
-        """Forget files that changed or went away; word counts stay until the vocabulary has
-        subtracted them."""
+        """Forget files that changed or went away since the last build; word counts stay
+        until the vocabulary has subtracted them."""
+        for relative in self._texts.keys() - self._read:
+            del self._texts[relative]
+        for relative in self._parsed.keys() - self._read:
+            del self._parsed[relative]
+        self._read = set()
+        texts = {text for _, text in self._texts.values()}
+        for text in self._links.keys() - texts:
+            del self._links[text]
         live = {(article.path, article.content_hash) for article in articles}
-        for key in self._parsed.keys() - live:
-            del self._parsed[key]
         for key in self._dicts.keys() - live:
             del self._dicts[key]
         for key in self._words.keys() - live - self._counted:
@@ -133,7 +164,7 @@ def build_index(
     """Index every valid article; report the rest. The live index changes only on success."""
     started = time.perf_counter()
     cache = cache or BuildCache()
-    loaded = load_content(Path(content_dir), cache.parse)
+    loaded = load_content(Path(content_dir), cache)
     cache.keep(loaded.articles)
     layout = IndexLayout(Path(data_dir))
     layout.root.mkdir(parents=True, exist_ok=True)
@@ -153,10 +184,10 @@ def build_index(
         and previous.get("passage_words") == PASSAGE_WORDS
     )
     _diff(loaded.articles, previous.get("articles", {}) if compatible else {}, report)
-    changed = report.added or report.updated or report.removed
+    stale = set(report.added) | set(report.updated) | set(report.removed)
     same_synonyms = previous.get("synonyms") == text_hash(synonyms)
 
-    if current and compatible and same_synonyms and not full and not changed:
+    if current and compatible and same_synonyms and not full and not stale:
         report.generation = current
         report.sections = previous.get("sections", 0)
         report.seconds = time.perf_counter() - started
@@ -165,48 +196,46 @@ def build_index(
     searchable = [article for article in loaded.articles if article.is_searchable]
     name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     generation = layout.root / name
-    # An edit changes a copy of the live generation; a full build (or a chroma server, whose
-    # collections are named by their whole content) writes every store afresh.
-    incremental = bool(
-        current
-        and compatible
-        and not full
-        and not chroma_url
-        and (layout.root / current / VECTORS_FILE).exists()
-    )
-    if incremental:
-        stale = set(report.updated) | set(report.removed)
-        edited = set(report.added) | set(report.updated)
-        fresh = [article for article in searchable if article.slug in edited]
+    live_vectors = previous.get("vectors", {}) if compatible and not full else {}
+    layered = None
+    # An edit layers the changed articles over the live generation's base stores; a full build,
+    # a change too big to layer, or a chroma server (whose collections are named by their whole
+    # content) writes every store afresh.
+    if current and live_vectors.get("store") == "embedded" and not chroma_url:
+        changed = set(live_vectors["changed"]) | stale
+        delta = [article for article in searchable if article.slug in changed]
         vectors, report.embedded = _embed_sections(
-            fresh, embedder, Path(data_dir), refresh=False, progress=progress
+            delta, embedder, Path(data_dir), refresh=False, progress=progress
         )
-        generation.mkdir()
-        # The live generation's record, less the changed articles, plus them anew.
-        live_record = json.loads((layout.root / current / VECTORS_FILE).read_text())
-        added = _vector_record(fresh)
-        removed = _ids_by_audience(live_record[slug] for slug in stale if slug in live_record)
-        _update_stores(
-            layout.root / current, generation, stale, fresh, vectors, removed,
-            _ids_by_audience(added.values()), embedder, keyword_engine,
-        )  # fmt: skip
-        record = {slug: e for slug, e in live_record.items() if slug not in stale} | added
-        key = ""
+        if len(vectors) <= max(COMPACT_FLOOR, COMPACT_SHARE * live_vectors["base_vectors"]):
+            layered = changed, [article for article in searchable if article.slug in stale]
+    generation.mkdir()
+    if layered:
+        changed, fresh = layered
+        _copy_keyword_index(layout.root / current / "keyword", generation / "keyword")
+        entries = [(article, section) for article in fresh for section in article.sections]
+        update_keyword_index(keyword_engine, generation / "keyword", stale, entries)
+        _delta(delta, vectors, embedder.dimension).save(generation / Delta.FILE)
+        stored = {**live_vectors, "changed": sorted(changed)}
+        changes = [article for article in loaded.articles if article.slug in changed]
+        _write_articles(generation / CHANGES_FILE, cache, changes)
     else:
-        vectors, report.embedded = _embed_sections(
+        vectors, embedded = _embed_sections(
             searchable, embedder, Path(data_dir), refresh=full, progress=progress
         )
-        generation.mkdir()
-        record = _vector_record(searchable)
+        report.embedded += embedded
         key = _create_stores(
-            generation, searchable, _ids_by_audience(record.values()), vectors, embedder,
-            ef_search, chroma_url, keyword_engine,
-        )  # fmt: skip
+            generation, searchable, vectors, embedder, ef_search, chroma_url, keyword_engine
+        )
+        stored = {
+            "store": "server" if chroma_url else "embedded",
+            "key": key,
+            "base": name,
+            "base_vectors": len(vectors),
+            "changed": [],
+        }
+        _write_articles(generation / ARTICLES_FILE, cache, loaded.articles)
     report.sections = sum(len(article.sections) for article in searchable)
-    (generation / "articles.json").write_text(
-        "[" + ",".join(cache.as_json(article) for article in loaded.articles) + "]"
-    )
-    (generation / VECTORS_FILE).write_text(json.dumps(record))
     (generation / SYNONYMS_FILE).write_text(synonyms, encoding="utf-8")
     # Only public words: "did you mean" must never suggest a term from an internal article.
     public = [article for article in searchable if article.audience == "public"]
@@ -222,7 +251,7 @@ def build_index(
         "embedder": embedder.name,
         "dimension": embedder.dimension,
         "sections": report.sections,
-        "vectors": {"store": "server" if chroma_url else "embedded", "key": key},
+        "vectors": stored,
         "synonyms": text_hash(synonyms),
         "articles": {article.slug: article.content_hash for article in loaded.articles},
     }
@@ -249,79 +278,58 @@ def build_from_settings(
 def _create_stores(
     generation: Path,
     searchable: list[Article],
-    ids: dict[str, list[str]],
     vectors: dict[str, np.ndarray],
     embedder: Embedder,
     ef_search: int,
     chroma_url: str,
     keyword_engine: str,
 ) -> str:
-    """Write the keyword and vector stores of every searchable section (`ids`: their vector ids
-    by collection); returns the content key of the server collections (empty when embedded)."""
+    """Write the keyword and vector stores of every searchable section; returns the content
+    key of the server collections (empty when embedded)."""
     entries = [(article, section) for article in searchable for section in article.sections]
     create_keyword_index(keyword_engine, generation / "keyword", entries)
     key = _content_key(embedder.name, vectors) if chroma_url else ""
+    delta = _delta(searchable, vectors, embedder.dimension)
     VectorIndex.create(
-        generation / "vectors",
-        ids,
-        _vectors_by_audience(ids, vectors, embedder.dimension),
-        ef_search=ef_search,
-        url=chroma_url,
+        generation / "vectors", delta.ids, delta.vectors, ef_search=ef_search, url=chroma_url,
         key=key,
-    )
+    )  # fmt: skip
     return key
 
 
-def _update_stores(
-    live: Path,
-    generation: Path,
-    stale: set[str],
-    fresh: list[Article],
-    vectors: dict[str, np.ndarray],
-    removed: dict[str, list[str]],
-    added: dict[str, list[str]],
-    embedder: Embedder,
-    keyword_engine: str,
-) -> None:
-    """Copy the live generation's stores, then drop the sections of changed and removed
-    articles and add the changed ones: an edit costs about what it changed, plus a file copy.
-    `removed` and `added` are vector ids by collection."""
-    shutil.copytree(live / "keyword", generation / "keyword")
-    entries = [(article, section) for article in fresh for section in article.sections]
-    update_keyword_index(keyword_engine, generation / "keyword", stale, entries)
-    shutil.copytree(live / "vectors", generation / "vectors")
-    VectorIndex.update(
-        generation / "vectors",
-        removed,
-        added,
-        _vectors_by_audience(added, vectors, embedder.dimension),
-    )
+def _delta(articles: list[Article], vectors: dict[str, np.ndarray], dimension: int) -> Delta:
+    """These articles' vectors, by collection."""
+    ids: dict[str, list[str]] = {audience: [] for audience in AUDIENCES}
+    for article in articles:
+        audience = "public" if article.audience == "public" else "internal"
+        ids[audience].extend(article_vector_ids(article))
+    stacked = {a: _stack([vectors[i] for i in ids[a]], dimension) for a in AUDIENCES}
+    return Delta(ids, stacked)
 
 
-def _audience(article: Article) -> str:
-    """The vector collection an article's sections live in."""
-    return "public" if article.audience == "public" else "internal"
+def _copy_keyword_index(live: Path, generation: Path) -> None:
+    """Copy the live keyword index for an edit to change. tantivy never writes a file twice
+    (it adds segment and deletion files and replaces its meta files by renaming), so its files
+    are hard-linked, not copied; whoosh's are copied."""
+
+    def link_or_copy(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, or one without hard links
+            shutil.copy2(source, target)
+
+    hard_links = (live / "meta.json").exists()  # a tantivy index
+    shutil.copytree(live, generation, copy_function=link_or_copy if hard_links else shutil.copy2)
 
 
-def _vector_record(articles: list[Article]) -> dict[str, dict[str, list[str]]]:
-    """Which vectors each article has in which collection, kept with the generation so that
-    the next edit knows what to remove."""
-    return {article.slug: {_audience(article): article_vector_ids(article)} for article in articles}
-
-
-def _ids_by_audience(entries: Iterable[Mapping[str, list[str]]]) -> dict[str, list[str]]:
-    """Vector ids by collection, from entries of a vector record."""
-    ids: dict[str, list[str]] = {"public": [], "internal": []}
-    for entry in entries:
-        for audience, vector_ids in entry.items():
-            ids[audience].extend(vector_ids)
-    return ids
-
-
-def _vectors_by_audience(
-    ids: dict[str, list[str]], vectors: dict[str, np.ndarray], dimension: int
-) -> dict[str, np.ndarray]:
-    return {audience: _stack([vectors[i] for i in ids[audience]], dimension) for audience in ids}
+def _write_articles(path: Path, cache: BuildCache, articles: list[Article]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("[")
+        for number, article in enumerate(articles):
+            if number:
+                handle.write(",")
+            handle.write(cache.as_json(article))
+        handle.write("]")
 
 
 def _diff(articles: list[Article], before: dict[str, str], report: BuildReport) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -126,28 +127,45 @@ class _Invalid(Exception):
         self.message = message
 
 
-def content_files(root: Path) -> list[Path]:
-    """Markdown files under root in sorted order, skipping dotfiles and dot-folders."""
-    return sorted(
-        path
-        for path in root.rglob("*.md")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
-    )
+def content_files(root: Path) -> list[str]:
+    """Markdown files under root, as POSIX paths relative to it, in path order; dotfiles and
+    dot-folders are skipped."""
+    found: list[tuple[str, ...]] = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        parts = PurePosixPath(Path(folder).relative_to(root).as_posix()).parts
+        found.extend(
+            (*parts, name) for name in files if name.endswith(".md") and not name.startswith(".")
+        )
+    return ["/".join(parts) for parts in sorted(found)]
 
 
-def load_content(root: Path, parse: Callable[[str, str], Article] | None = None) -> LoadedContent:
-    """Read every article under root; bad files are reported, never fatal to the rest.
-    `parse` (text, relative path) → Article may remember articles parsed before."""
-    parse = parse or parse_article
+class ContentReader:
+    """How load_content reads, parses and scans files. A long-running watcher keeps one that
+    remembers (indexer.build.BuildCache), so a build re-reads only what changed."""
+
+    def read(self, path: Path, relative: str) -> str:
+        return path.read_text(encoding="utf-8")
+
+    def parse(self, text: str, relative: str) -> Article:
+        return parse_article(text, relative)
+
+    def links(self, text: str) -> list[tuple[int, str]]:
+        """(line, target) of each link to another article's file."""
+        return list(_markdown_links(text))
+
+
+def load_content(root: Path, reader: ContentReader | None = None) -> LoadedContent:
+    """Read every article under root; bad files are reported, never fatal to the rest."""
+    reader = reader or ContentReader()
     articles: list[Article] = []
     problems: list[ContentProblem] = []
     by_slug: dict[str, Article] = {}
     texts: dict[str, str] = {}
-    for path in content_files(root):
-        relative = path.relative_to(root).as_posix()
+    for relative in content_files(root):
         try:
-            texts[relative] = path.read_text(encoding="utf-8")
-            article = parse(texts[relative], relative)
+            texts[relative] = reader.read(root / relative, relative)
+            article = reader.parse(texts[relative], relative)
         except UnicodeDecodeError:
             problems.append(ContentProblem(relative, 1, "not UTF-8 text"))
             continue
@@ -163,12 +181,12 @@ def load_content(root: Path, parse: Callable[[str, str], Article] | None = None)
             continue
         by_slug[article.slug] = article
         articles.append(article)
-    problems.extend(_check_references(texts, articles))
+    problems.extend(_check_references(texts, articles, reader))
     return LoadedContent(articles, problems)
 
 
 def _check_references(
-    texts: Mapping[str, str], articles: list[Article]
+    texts: Mapping[str, str], articles: list[Article], reader: ContentReader
 ) -> Iterable[ContentProblem]:
     """Related slugs and links to other articles must name articles that exist."""
     slugs = {article.slug for article in articles}
@@ -181,7 +199,7 @@ def _check_references(
                 yield ContentProblem(
                     article.path, line, f"related: unknown article slug '{slug}'", fatal=False
                 )
-        for line_number, target in _markdown_links(text):
+        for line_number, target in reader.links(text):
             if resolve_article_link(target, article.path, links) is None:
                 yield ContentProblem(
                     article.path, line_number, f"link to unknown article '{target}'", fatal=False
@@ -204,7 +222,7 @@ def article_link_map(articles: Iterable[Article]) -> dict[str, str]:
     links: dict[str, str] = {}
     for article in articles:
         links[article.path] = article.slug
-        links.setdefault(PurePosixPath(article.path).name, article.slug)
+        links.setdefault(article.path.rpartition("/")[2], article.slug)  # the file name
     return links
 
 

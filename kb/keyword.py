@@ -26,8 +26,8 @@ FIELD_BOOSTS = {"title": 1.5, "headings": 1.5, "body": 1.0, "tags": 1.2}
 BM25_B, BM25_K1 = 0.5, 1.2
 # Bump when the schema, analysis or what is embedded changes: the indexer rebuilds generations of
 # another format. 6: passages and headings embedded instead of whole sections (kb.passages), and
-# tantivy's `all` field.
-FORMAT = 6
+# tantivy's `all` field. 7: edits layered over a base store (kb.vectors.LayeredVectors).
+FORMAT = 7
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 
 

@@ -15,8 +15,16 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 @functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    """Porter stemming is the cost of a snippet; a help center's vocabulary is small."""
+    """Porter stemming is a snippet's main cost; a help center's vocabulary is small."""
     return stem(word.lower())
+
+
+@functools.lru_cache(maxsize=4096)
+def _analysed(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """Where each word of a section's text is, and its stem: the same sections come back
+    query after query, and this is most of a snippet's cost."""
+    spans = [match.span() for match in _WORD.finditer(text)]
+    return spans, [_stem(text[begin:end]) for begin, end in spans]
 
 
 def make_snippet(text: str, terms: Collection[str], words: int = 36) -> str:
@@ -24,25 +32,22 @@ def make_snippet(text: str, terms: Collection[str], words: int = 36) -> str:
 
     `terms` are analysed query terms (lower-case stems, as the keyword index makes them).
     """
-    tokens = list(_WORD.finditer(text))
-    if not tokens:
+    spans, stems = _analysed(text)
+    if not spans:
         return ""
-    stems = [_stem(token.group()) for token in tokens]
     matches = [token_stem in terms for token_stem in stems]
     start = _best_window(stems, matches, terms, words)
-    end = min(len(tokens), start + words)
-    begin_char = tokens[start].start()
-    end_char = tokens[end - 1].end()
+    end = min(len(spans), start + words)
     pieces: list[str] = ["… " if start > 0 else ""]
-    cursor = begin_char
+    cursor = spans[start][0]
     for position in range(start, end):
         if matches[position]:
-            token = tokens[position]
-            pieces.append(escape(text[cursor : token.start()]))
-            pieces.append(f"<mark>{escape(token.group())}</mark>")
-            cursor = token.end()
-    pieces.append(escape(text[cursor:end_char]))
-    if end < len(tokens):
+            begin, finish = spans[position]
+            pieces.append(escape(text[cursor:begin]))
+            pieces.append(f"<mark>{escape(text[begin:finish])}</mark>")
+            cursor = finish
+    pieces.append(escape(text[cursor : spans[end - 1][1]]))
+    if end < len(spans):
         pieces.append(" …")
     return " ".join("".join(pieces).split())
 

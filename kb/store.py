@@ -1,7 +1,10 @@
 """Index generations on disk: each build writes a new folder, then one atomic rename publishes it.
 
     <data>/index/CURRENT          name of the live generation
-    <data>/index/gen-.../          manifest.json, articles.json, keyword/, vectors/
+    <data>/index/gen-.../          manifest.json, keyword/, vocabulary.json, synonyms.txt, and
+                                   either articles.json and vectors/ (a full build: its own base)
+                                   or changes.json and delta.npz (an edit, layered over the base
+                                   generation its manifest names: kb.vectors.LayeredVectors)
 
 A build that dies before the rename leaves CURRENT, and so the live index, untouched.
 """
@@ -23,9 +26,11 @@ from kb.keyword import open_keyword_index
 from kb.spelling import Speller
 from kb.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.synonyms import parse_synonyms
-from kb.vectors import VectorIndex
+from kb.vectors import Delta, LayeredVectors, VectorIndex
 
 KEEP_GENERATIONS = 3
+ARTICLES_FILE = "articles.json"  # every article, in a generation that built its stores afresh
+CHANGES_FILE = "changes.json"  # the articles changed since, in a generation an edit layered
 
 
 class IndexLayout:
@@ -63,6 +68,8 @@ class IndexLayout:
         current = self.current_name()
         finished = [p for p in self.generations() if (p / "manifest.json").exists()]
         keep_names = {p.name for p in finished[-keep:]} | {current}
+        # and the base generations whose stores the kept ones are layered over
+        keep_names |= {_base(self.root / name) for name in keep_names if name}
         for path in self.generations():
             if path.name not in keep_names:
                 shutil.rmtree(path, ignore_errors=True)
@@ -77,15 +84,35 @@ def read_manifest(generation: Path) -> dict[str, Any]:
     return json.loads((generation / "manifest.json").read_text())
 
 
-class LoadedIndex:
-    """One generation opened for searching: articles, keyword and vector stores."""
+def _base(generation: Path) -> str:
+    return read_manifest(generation)["vectors"].get("base", generation.name)
 
-    def __init__(self, generation: Path, chroma_url: str = "") -> None:
+
+class LoadedIndex:
+    """One generation opened for searching: articles, keyword and vector stores.
+
+    Opened after `previous` on the same base (the server's index before an edit), it keeps the
+    articles and the open base vector store that did not change, and reads only the rest."""
+
+    def __init__(
+        self, generation: Path, chroma_url: str = "", previous: LoadedIndex | None = None
+    ) -> None:
         self.path = generation
         self.name = generation.name
         self.manifest = read_manifest(generation)
-        raw = json.loads((generation / "articles.json").read_text())
-        self.articles: dict[str, Article] = {data["slug"]: Article.from_dict(data) for data in raw}
+        stored = self.manifest["vectors"]
+        base = generation.parent / stored.get("base", self.name)
+        changed = set(stored.get("changed", ()))
+        if previous is not None and previous.vectors.base_path != base:
+            previous = None
+        if previous is None:
+            articles = _read_articles(base / ARTICLES_FILE, skip=changed)
+        else:
+            articles = [a for a in previous.articles.values() if a.slug not in changed]
+        if changed:
+            articles += _read_articles(generation / CHANGES_FILE)
+        articles.sort(key=lambda article: article.path)
+        self.articles: dict[str, Article] = {article.slug: article for article in articles}
         self.sections: dict[str, tuple[Article, Section]] = {
             section.id: (article, section)
             for article in self.articles.values()
@@ -95,14 +122,18 @@ class LoadedIndex:
         self.keyword = open_keyword_index(
             self.manifest.get("keyword", "whoosh"), generation / "keyword"
         )
-        vectors = self.manifest.get("vectors", {})
-        if vectors.get("store") == "server" and not chroma_url:
+        on_server = stored.get("store") == "server"
+        if on_server and not chroma_url:
             raise IndexNotReady(
                 "this index keeps its vectors on a chroma server: set KB_CHROMA_URL"
             )
-        on_server = vectors.get("store") == "server"
-        self.vectors = VectorIndex(
-            generation / "vectors", chroma_url if on_server else "", vectors.get("key", "")
+        if previous is not None:
+            base_vectors = previous.vectors.base
+        else:
+            url = chroma_url if on_server else ""
+            base_vectors = VectorIndex(base / "vectors", url, stored.get("key", ""))
+        self.vectors = LayeredVectors(
+            base_vectors, Delta.load(generation / Delta.FILE), changed, base_path=base
         )
         self.speller = Speller(json.loads((generation / "vocabulary.json").read_text()))
         self.synonyms, _ = parse_synonyms((generation / SYNONYMS_FILE).read_text(encoding="utf-8"))
@@ -139,7 +170,7 @@ class IndexHandle:
             return loaded
         with self._lock:
             if self._loaded is None or self._loaded.name != name:
-                self._loaded = LoadedIndex(self.layout.root / name, self.chroma_url)
+                self._loaded = LoadedIndex(self.layout.root / name, self.chroma_url, self._loaded)
             return self._loaded
 
     def ready(self) -> bool:
@@ -148,3 +179,8 @@ class IndexHandle:
         except IndexNotReady:
             return False
         return True
+
+
+def _read_articles(path: Path, skip: set[str] = frozenset()) -> list[Article]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [Article.from_dict(data) for data in raw if data["slug"] not in skip]

@@ -4,14 +4,17 @@ several vectors (its heading and its passages, see kb.passages); a search return
 Public and internal sections live in separate collections so that customer searches never
 need a `where` filter (slow in chroma) to keep internal articles out.
 
-Embedded (default): the collections live in the generation's folder. With `KB_CHROMA_URL` they
-live on a chroma server shared by every node, named by a key of the indexed content, so nodes
-that index the same content commit share one set of collections.
+Embedded (default): a full build writes the collections into its generation's folder; the
+generations an edit makes after it search that base store, never written again, less the
+articles changed since, plus those articles' vectors in a small exact `Delta` (LayeredVectors).
+With `KB_CHROMA_URL` the collections live on a chroma server shared by every node, named by a
+key of the indexed content, so nodes that index the same content commit share one set of
+collections; there every build writes them afresh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -25,6 +28,9 @@ AUDIENCES = ("public", "internal")
 _BATCH = 4000
 # A section has several vectors, so a search fetches this many times the sections it needs.
 VECTORS_PER_SECTION = 2
+# Vectors fetched beyond that for each article hidden in a base store (an article has about 25;
+# a search that finds fewer asks again for more).
+HIDDEN_ALLOWANCE = 32
 
 
 def _client(path: Path, url: str = ""):
@@ -89,26 +95,6 @@ class VectorIndex:
             _add(collection, ids, vectors_by_audience.get(audience))
 
     @staticmethod
-    def update(
-        path: Path,
-        remove_ids_by_audience: Mapping[str, Sequence[str]],
-        ids_by_audience: Mapping[str, Sequence[str]],
-        vectors_by_audience: Mapping[str, np.ndarray],
-    ) -> None:
-        """Change a copy of a built embedded index in place: remove sections, add new ones."""
-        client = _client(path)
-        for audience in AUDIENCES:
-            collection = client.get_collection(collection_name(audience), embedding_function=None)
-            gone = list(remove_ids_by_audience.get(audience, ()))
-            for start in range(0, len(gone), _BATCH):
-                collection.delete(ids=gone[start : start + _BATCH])
-            _add(
-                collection,
-                list(ids_by_audience.get(audience, ())),
-                vectors_by_audience.get(audience),
-            )
-
-    @staticmethod
     def drop(url: str, keep: set[str]) -> None:
         """On a server: delete the collections of content keys no generation uses any more."""
         client = _client(Path("."), url)
@@ -118,27 +104,138 @@ class VectorIndex:
             if name.startswith("kb-") and key not in keep:
                 _drop(client, name)
 
-    def search(self, vector: np.ndarray, limit: int, filters: Filters) -> list[Hit]:
-        """The `limit` sections most similar to the vector: each scored by its best vector."""
-        audiences = AUDIENCES if filters.include_internal else ("public",)
+    def search(
+        self,
+        vector: np.ndarray,
+        limit: int,
+        filters: Filters,
+        hidden: Collection[str] = frozenset(),
+    ) -> list[Hit]:
+        """The `limit` sections most similar to the vector, each scored by its best vector;
+        sections of `hidden` articles are skipped."""
         best: dict[str, float] = {}
-        for audience in audiences:
-            size = self._sizes[audience]
-            if size == 0:
-                continue
+        for audience in _audiences(filters):
+            for vector_id, similarity in self._nearest(audience, vector, limit, hidden):
+                _keep_best(best, vector_id, similarity)
+        return _ranked(best, limit)
+
+    def _nearest(
+        self, audience: str, vector: np.ndarray, limit: int, hidden: Collection[str]
+    ) -> list[tuple[str, float]]:
+        """(vector id, similarity) of the nearest limit × VECTORS_PER_SECTION vectors that are
+        not hidden: asks chroma for more while hidden ones crowd them out."""
+        size = self._sizes[audience]
+        wanted = limit * VECTORS_PER_SECTION
+        fetch = min(size, wanted + min(wanted, HIDDEN_ALLOWANCE * len(hidden)))
+        while fetch:
             found = self._collections[audience].query(
-                query_embeddings=[vector],
-                n_results=min(limit * VECTORS_PER_SECTION, size),
-                include=["distances"],
+                query_embeddings=[vector], n_results=fetch, include=["distances"]
             )
-            for vector_id, distance in zip(found["ids"][0], found["distances"][0], strict=True):
-                section_id, weight = section_of(vector_id)
-                score = weight * (1.0 - float(distance))
-                if score > best.get(section_id, -2.0):
-                    best[section_id] = score
-        hits = [Hit(section_id, score) for section_id, score in best.items()]
-        hits.sort(key=lambda hit: (-hit.score, hit.section_id))
-        return hits[:limit]
+            nearest = [
+                (vector_id, 1.0 - float(distance))
+                for vector_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
+                if not hidden or slug_of(vector_id) not in hidden
+            ]
+            if len(nearest) >= wanted or fetch == size:
+                return nearest[:wanted]
+            fetch = min(size, fetch * 4)
+        return []
+
+
+class Delta:
+    """The vectors of articles changed since the base store was built, searched exactly.
+
+    An edit writes these (a few hundred at most: the indexer compacts them into a new base
+    store beyond that) instead of copying and changing the whole chroma store."""
+
+    FILE = "delta.npz"
+
+    def __init__(self, ids: Mapping[str, Sequence[str]], vectors: Mapping[str, np.ndarray]):
+        self.ids = {audience: list(ids.get(audience, ())) for audience in AUDIENCES}
+        self.vectors = {
+            audience: np.asarray(vectors.get(audience, np.zeros((0, 0))), dtype=np.float32)
+            for audience in AUDIENCES
+        }
+
+    @classmethod
+    def load(cls, path: Path) -> Delta:
+        if not path.exists():
+            return cls({}, {})
+        with np.load(path, allow_pickle=False) as arrays:
+            return cls(
+                {a: arrays[f"{a}_ids"].tolist() for a in AUDIENCES},
+                {a: arrays[f"{a}_vectors"] for a in AUDIENCES},
+            )
+
+    def save(self, path: Path) -> None:
+        arrays = {}
+        for audience in AUDIENCES:
+            arrays[f"{audience}_ids"] = np.array(self.ids[audience], dtype=str)
+            arrays[f"{audience}_vectors"] = self.vectors[audience]
+        with open(path, "wb") as handle:
+            np.savez(handle, **arrays)
+
+    def __len__(self) -> int:
+        return sum(len(ids) for ids in self.ids.values())
+
+    def nearest(self, audience: str, vector: np.ndarray, count: int) -> list[tuple[str, float]]:
+        ids = self.ids[audience]
+        if not ids:
+            return []
+        similarities = self.vectors[audience] @ np.asarray(vector, dtype=np.float32)
+        if count < len(ids):
+            top = np.argpartition(-similarities, count)[:count]
+        else:
+            top = np.arange(len(ids))
+        return [(ids[i], float(similarities[i])) for i in top]
+
+
+class LayeredVectors:
+    """A generation's vectors: a base chroma store, shared by the generations an edit made from
+    it and never written after it was built, less the articles changed since (`hidden`), plus
+    their vectors now (`delta`)."""
+
+    def __init__(
+        self, base: VectorIndex, delta: Delta, hidden: Collection[str], base_path: Path
+    ) -> None:
+        self.base = base
+        self.base_path = base_path  # the generation that built the base store
+        self.delta = delta
+        self.hidden = frozenset(hidden)
+
+    def search(self, vector: np.ndarray, limit: int, filters: Filters) -> list[Hit]:
+        hits = self.base.search(vector, limit, filters, self.hidden)
+        if not len(self.delta):
+            return hits
+        best = {hit.section_id: hit.score for hit in hits}
+        for audience in _audiences(filters):
+            for vector_id, similarity in self.delta.nearest(
+                audience, vector, limit * VECTORS_PER_SECTION
+            ):
+                _keep_best(best, vector_id, similarity)
+        return _ranked(best, limit)
+
+
+def slug_of(vector_id: str) -> str:
+    """The article a vector (or section) id belongs to: ids are `slug#anchor~part`."""
+    return vector_id.split("#", 1)[0]
+
+
+def _audiences(filters: Filters) -> tuple[str, ...]:
+    return AUDIENCES if filters.include_internal else ("public",)
+
+
+def _keep_best(best: dict[str, float], vector_id: str, similarity: float) -> None:
+    section_id, weight = section_of(vector_id)
+    score = weight * similarity
+    if score > best.get(section_id, -2.0):
+        best[section_id] = score
+
+
+def _ranked(best: Mapping[str, float], limit: int) -> list[Hit]:
+    hits = [Hit(section_id, score) for section_id, score in best.items()]
+    hits.sort(key=lambda hit: (-hit.score, hit.section_id))
+    return hits[:limit]
 
 
 def _add(collection, ids: list[str], vectors: np.ndarray | None) -> None:

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from indexer import build as build_module
-from indexer.build import VECTORS_FILE
+from kb import content as content_module
+from kb import store as store_module
 from kb.content import load_content
 from kb.hits import Filters
 from kb.search import SearchEngine
 from kb.spelling import count_words
-from kb.store import IndexLayout
+from kb.store import IndexHandle, IndexLayout
 from tests.conftest import CHROMA_URL, REPO, CountingEmbedder, build, make_engine
 
 
@@ -167,15 +168,15 @@ def store_contents(data_dir: Path, embedder) -> tuple[dict, dict]:
     return keyword, vector
 
 
-def vector_record(data_dir: Path) -> dict:
+def live_manifest(data_dir: Path) -> dict:
     layout = IndexLayout(data_dir)
-    return json.loads((layout.root / layout.current_name() / VECTORS_FILE).read_text())
+    return json.loads((layout.root / layout.current_name() / "manifest.json").read_text())
 
 
 def test_an_edited_generation_holds_what_a_full_build_would(
     built, content_dir, data_dir, embedder, tmp_path
 ) -> None:
-    """Edits are applied to a copy of the live stores; the result must equal a fresh build."""
+    """Edits are layered over the live base stores; the result must equal a fresh build."""
     refund = content_dir / "billing/request-a-refund.md"
     refund.write_text(
         refund.read_text().replace("## ", "## Zebra crossing\nzebra refund\n\n## ", 1)
@@ -186,36 +187,85 @@ def test_an_edited_generation_holds_what_a_full_build_would(
     cancel = content_dir / "billing/cancel-subscription.md"
     cancel.write_text(cancel.read_text().replace("kind: service", "kind: service\nstatus: draft"))
     (content_dir / "sync/new.md").write_text("---\ntitle: New zebra page\n---\n## Zebra\nsync\n")
+    base = live_manifest(data_dir)["vectors"]["base"]
     report = build(content_dir, data_dir, embedder)
     assert len(report.updated) == 3 and report.removed == ["sync-error-codes"]
+    stored = live_manifest(data_dir)["vectors"]
+    if not CHROMA_URL:  # layered over the live base store, not rewritten
+        assert stored["base"] == base and len(stored["changed"]) == 5
     fresh_dir = tmp_path / "fresh"
     build(content_dir, fresh_dir, embedder, full=True)
     assert store_contents(data_dir, embedder) == store_contents(fresh_dir, embedder)
-    # The record of each article's vectors, which plans the next edit, is carried over too.
-    assert vector_record(data_dir) == vector_record(fresh_dir)
+    edited, fresh = (engine_for(d, embedder).current_index() for d in (data_dir, fresh_dir))
+    assert edited.articles == fresh.articles and list(edited.articles) == list(fresh.articles)
     found = slugs(engine_for(data_dir, embedder), "zebra")
     assert "request-a-refund" in found and "new" in found and "cancel-subscription" not in found
 
 
-def test_a_watchers_cache_reparses_only_edited_files(
+@pytest.mark.skipif(bool(CHROMA_URL), reason="a chroma server's collections are rebuilt")
+def test_edits_layer_over_a_base_that_outlives_pruning_until_compacted(
+    built, content_dir, data_dir, embedder, monkeypatch, tmp_path
+) -> None:
+    layout = IndexLayout(data_dir)
+    base = live_manifest(data_dir)["vectors"]["base"]
+    handle = IndexHandle(data_dir)
+    first = handle.get()
+    refund = content_dir / "billing/request-a-refund.md"
+    for number in range(store_module.KEEP_GENERATIONS + 2):
+        refund.write_text(refund.read_text() + f"\n## Quokka {number}\nquokka {number}\n")
+        build(content_dir, data_dir, embedder)
+    assert live_manifest(data_dir)["vectors"]["base"] == base
+    assert (layout.root / base).exists() and len(layout.generations()) == 4  # 3 newest + base
+    # A server that had the index open keeps the open base store and the unchanged articles.
+    edited = handle.get()
+    assert edited.vectors.base is first.vectors.base
+    assert edited.articles["cancel-subscription"] is first.articles["cancel-subscription"]
+    cold = IndexHandle(data_dir).get()
+    assert cold.articles == edited.articles
+    # Past the limit, the next build writes a new base store and the old one is pruned.
+    monkeypatch.setattr(build_module, "COMPACT_FLOOR", 0)
+    monkeypatch.setattr(build_module, "COMPACT_SHARE", 0.0)
+    refund.write_text(refund.read_text() + "\n## Zebra\nzebra\n")
+    embedder.embedded.clear()
+    report = build(content_dir, data_dir, embedder)
+    assert report.embedded == len(embedder.embedded) == 2  # only the new section, even so
+    stored = live_manifest(data_dir)["vectors"]
+    assert stored["base"] == report.generation and stored["changed"] == []
+    for _ in range(store_module.KEEP_GENERATIONS):
+        refund.write_text(refund.read_text() + "\nmore\n")
+        build(content_dir, data_dir, embedder)
+    assert not (layout.root / base).exists()
+    fresh_dir = tmp_path / "fresh"
+    build(content_dir, fresh_dir, embedder, full=True)
+    assert store_contents(data_dir, embedder) == store_contents(fresh_dir, embedder)
+
+
+def test_a_watchers_cache_rereads_and_reparses_only_edited_files(
     built, content_dir, data_dir, embedder, monkeypatch
 ) -> None:
+    read: list[str] = []
     parsed: list[str] = []
-    real_parse = build_module.parse_article
+    real_read, real_parse = content_module.ContentReader.read, content_module.parse_article
+
+    def counting_read(self, path: Path, relative: str) -> str:
+        read.append(relative)
+        return real_read(self, path, relative)
 
     def counting_parse(text: str, relative: str):
         parsed.append(relative)
         return real_parse(text, relative)
 
-    monkeypatch.setattr(build_module, "parse_article", counting_parse)
+    monkeypatch.setattr(content_module.ContentReader, "read", counting_read)
+    monkeypatch.setattr(content_module, "parse_article", counting_parse)
     cache = build_module.BuildCache()
     build(content_dir, data_dir, embedder, cache=cache)
     everything = len(parsed)
+    assert len(read) == everything >= 5
     refund = content_dir / "billing/request-a-refund.md"
     refund.write_text(refund.read_text() + "\n## Quokka\nquokka refunds\n")
     report = build(content_dir, data_dir, embedder, cache=cache)
     assert report.updated == ["request-a-refund"]
-    assert parsed[everything:] == ["billing/request-a-refund.md"]
+    assert read[everything:] == parsed[everything:] == ["billing/request-a-refund.md"]
     assert "request-a-refund" in slugs(engine_for(data_dir, embedder), "quokka")
 
 
