@@ -93,18 +93,17 @@ def edit_to_search(content: Path, embedder, built: Path, keyword_engine: str) ->
         folder, data = Path(temporary) / "content", Path(temporary) / "data"
         shutil.copytree(content, folder)
         shutil.copytree(built, data)  # with its embedding cache: nothing is embedded again
-        builds: list = []
-        stop = threading.Event()
+        ready, stop = threading.Event(), threading.Event()
         thread = threading.Thread(
             target=watch_content,
             args=(folder, data, embedder),
-            kwargs={"on_build": builds.append, "stop": stop, "keyword_engine": keyword_engine},
+            kwargs={"on_ready": ready.set, "stop": stop, "keyword_engine": keyword_engine},
             daemon=True,
         )
         thread.start()
-        while not builds:
-            time.sleep(0.05)
+        ready.wait()
         engine = SearchEngine(IndexHandle(data).get, embedder, Settings(data_dir=data))
+        engine.search("quokka")  # a running server has the index open
         article = sorted(folder.rglob("*.md"))[0]
         started = time.perf_counter()
         article.write_text(article.read_text() + "\n## Quokka mode\nQuokka test paragraph.\n")

@@ -105,7 +105,7 @@ def watch(ctx: click.Context) -> None:
             click.echo(f"{problem} [{'error, skipped' if problem.fatal else 'warning'}]", err=True)
         click.echo(build.summary(), err=False)
 
-    click.echo(f"watching {settings.content_dir} (Ctrl-C stops)", err=True)
+    click.echo(f"indexing {settings.content_dir}", err=True)
     watch_content(
         settings.content_dir,
         settings.data_dir,
@@ -114,6 +114,7 @@ def watch(ctx: click.Context) -> None:
         chroma_url=settings.chroma_url,
         keyword_engine=settings.keyword_engine,
         on_build=report,
+        on_ready=lambda: click.echo(f"watching {settings.content_dir} (Ctrl-C stops)", err=True),
     )
 
 

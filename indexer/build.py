@@ -201,7 +201,12 @@ def build_index(
     # An edit layers the changed articles over the live generation's base stores; a full build,
     # a change too big to layer, or a chroma server (whose collections are named by their whole
     # content) writes every store afresh.
-    if current and live_vectors.get("store") == "embedded" and not chroma_url:
+    if (
+        current
+        and live_vectors.get("store") == "embedded"
+        and not chroma_url
+        and (layout.root / live_vectors["base"] / "vectors").is_dir()
+    ):
         changed = set(live_vectors["changed"]) | stale
         delta = [article for article in searchable if article.slug in changed]
         vectors, report.embedded = _embed_sections(

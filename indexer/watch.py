@@ -34,9 +34,12 @@ def watch_content(
     chroma_url: str = "",
     keyword_engine: str = "tantivy",
     on_build: Callable[[BuildReport], None] = lambda report: None,
+    on_ready: Callable[[], None] = lambda: None,
     stop: threading.Event | None = None,
 ) -> None:
-    """Build once, then after every burst of changes to articles or synonyms, until stopped."""
+    """Build once, then after every burst of changes to articles or synonyms, until stopped.
+    `on_ready` is called once the watcher is in place and caught up: any save from then on is
+    indexed within DEBOUNCE_MS plus a build."""
 
     cache = BuildCache()
 
@@ -65,8 +68,10 @@ def watch_content(
     ):
         if changes or not caught_up:
             report = build()
-            caught_up = True
             # The catch-up build counts only if it published something (an article or the
             # synonyms changed); a build after a burst of saves is always reported.
             if changes or report.generation != first.generation:
                 on_build(report)
+            if not caught_up:
+                caught_up = True
+                on_ready()

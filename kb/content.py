@@ -169,6 +169,9 @@ def load_content(root: Path, reader: ContentReader | None = None) -> LoadedConte
         except UnicodeDecodeError:
             problems.append(ContentProblem(relative, 1, "not UTF-8 text"))
             continue
+        except OSError as error:  # a dangling link, a file without read permission
+            problems.append(ContentProblem(relative, 1, f"cannot be read: {error.strerror}"))
+            continue
         except _Invalid as invalid:
             problems.append(ContentProblem(relative, invalid.line, invalid.message))
             continue

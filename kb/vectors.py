@@ -145,8 +145,9 @@ class VectorIndex:
 class Delta:
     """The vectors of articles changed since the base store was built, searched exactly.
 
-    An edit writes these (a few hundred at most: the indexer compacts them into a new base
-    store beyond that) instead of copying and changing the whole chroma store."""
+    An edit writes these instead of copying and changing the whole chroma store; past a few
+    thousand (indexer.build.COMPACT_FLOOR and COMPACT_SHARE) the indexer compacts them into a
+    new base store."""
 
     FILE = "delta.npz"
 

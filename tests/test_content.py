@@ -106,6 +106,15 @@ def test_dotfiles_skipped(content_dir: Path) -> None:
     assert "secret" not in {a.slug for a in load_content(content_dir).articles}
 
 
+def test_an_unreadable_file_is_reported_and_the_rest_load(content_dir: Path) -> None:
+    before = {a.slug for a in load_content(content_dir).articles}
+    (content_dir / "sync/gone.md").symlink_to(content_dir / "nowhere.md")
+    loaded = load_content(content_dir)
+    assert {a.slug for a in loaded.articles} == before
+    [problem] = [p for p in loaded.problems if p.path == "sync/gone.md"]
+    assert problem.line == 1 and problem.message.startswith("cannot be read")
+
+
 def test_lint_lists_every_problem_and_exits_1(runner, content_dir: Path) -> None:
     write(content_dir, "a/one.md", "---\ntitle: [unclosed\n---\n")
     write(content_dir, "a/two.md", "---\nsummary: no title\n---\n")

@@ -55,18 +55,22 @@ def test_a_save_before_the_watcher_is_in_place_is_not_missed(
             path.write_text(path.read_text() + "\n## Blimp mode\nSync over a blimp link.\n")
         builds.append(report)
 
+    ready = threading.Event()
+
+    def on_ready() -> None:
+        assert len(builds) == 2  # ready only once the catch-up build is done
+        ready.set()
+
     stop = threading.Event()
     watcher = threading.Thread(
         target=watch_content,
         args=(content_dir, data_dir, embedder),
-        kwargs={"on_build": on_build, "stop": stop, "chroma_url": CHROMA_URL},
+        kwargs={"on_build": on_build, "on_ready": on_ready, "stop": stop, "chroma_url": CHROMA_URL},
         daemon=True,
     )
     watcher.start()
     try:
-        deadline = time.monotonic() + 30
-        while len(builds) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert ready.wait(timeout=30)
         assert len(builds) == 2 and builds[1].updated == ["sync-error-codes"]
         found = make_engine(data_dir, embedder).search("blimp", mode="keyword").results
         assert found and found[0].url == "/articles/sync-error-codes#blimp-mode"
