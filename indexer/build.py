@@ -25,7 +25,7 @@ from kb.spelling import count_words
 from kb.store import ARTICLES_FILE, CHANGES_FILE, IndexLayout, read_manifest
 from kb.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.synonyms import load_synonyms
-from kb.vectors import AUDIENCES, Delta, VectorIndex
+from kb.vectors import AUDIENCES, Delta, VectorIndex, collection_of
 
 EMBED_CHUNK = 256
 # An edit's vectors are kept beside the base store until they outnumber this many, or this share
@@ -306,8 +306,7 @@ def _delta(articles: list[Article], vectors: dict[str, np.ndarray], dimension: i
     """These articles' vectors, by collection."""
     ids: dict[str, list[str]] = {audience: [] for audience in AUDIENCES}
     for article in articles:
-        audience = "public" if article.audience == "public" else "internal"
-        ids[audience].extend(article_vector_ids(article))
+        ids[collection_of(article)].extend(article_vector_ids(article))
     stacked = {a: _stack([vectors[i] for i in ids[a]], dimension) for a in AUDIENCES}
     return Delta(ids, stacked)
 

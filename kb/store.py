@@ -26,7 +26,7 @@ from kb.keyword import open_keyword_index
 from kb.spelling import Speller
 from kb.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.synonyms import parse_synonyms
-from kb.vectors import Delta, LayeredVectors, VectorIndex
+from kb.vectors import Delta, Hidden, LayeredVectors, VectorIndex
 
 KEEP_GENERATIONS = 3
 ARTICLES_FILE = "articles.json"  # every article, in a generation that built its stores afresh
@@ -106,9 +106,17 @@ class LoadedIndex:
         if previous is not None and previous.vectors.base_path != base:
             previous = None
         if previous is None:
-            articles = _read_articles(base / ARTICLES_FILE, skip=changed)
+            articles, in_base = [], []
+            for article in _read_articles(base / ARTICLES_FILE):
+                (in_base if article.slug in changed else articles).append(article)
+            hidden = Hidden().adding(in_base)
         else:
             articles = [a for a in previous.articles.values() if a.slug not in changed]
+            # Articles changed since the previous generation: it had them as the base has them.
+            newly = changed - previous.vectors.hidden.slugs
+            hidden = previous.vectors.hidden.adding(
+                previous.articles[slug] for slug in newly if slug in previous.articles
+            )
         if changed:
             articles += _read_articles(generation / CHANGES_FILE)
         articles.sort(key=lambda article: article.path)
@@ -133,7 +141,7 @@ class LoadedIndex:
             url = chroma_url if on_server else ""
             base_vectors = VectorIndex(base / "vectors", url, stored.get("key", ""))
         self.vectors = LayeredVectors(
-            base_vectors, Delta.load(generation / Delta.FILE), changed, base_path=base
+            base_vectors, Delta.load(generation / Delta.FILE), hidden, base_path=base
         )
         self.speller = Speller(json.loads((generation / "vocabulary.json").read_text()))
         self.synonyms, _ = parse_synonyms((generation / SYNONYMS_FILE).read_text(encoding="utf-8"))
@@ -181,6 +189,5 @@ class IndexHandle:
         return True
 
 
-def _read_articles(path: Path, skip: set[str] = frozenset()) -> list[Article]:
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return [Article.from_dict(data) for data in raw if data["slug"] not in skip]
+def _read_articles(path: Path) -> list[Article]:
+    return [Article.from_dict(data) for data in json.loads(path.read_text(encoding="utf-8"))]

@@ -14,23 +14,22 @@ collections; there every build writes them afresh.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 
+from kb.content import Article
 from kb.errors import ConfigurationError
 from kb.hits import Filters, Hit
-from kb.passages import section_of
+from kb.passages import article_vector_ids, section_of
 
 AUDIENCES = ("public", "internal")
 _BATCH = 4000
 # A section has several vectors, so a search fetches this many times the sections it needs.
 VECTORS_PER_SECTION = 2
-# Vectors fetched beyond that for each article hidden in a base store (an article has about 25;
-# a search that finds fewer asks again for more).
-HIDDEN_ALLOWANCE = 32
 
 
 def _client(path: Path, url: str = ""):
@@ -105,41 +104,54 @@ class VectorIndex:
                 _drop(client, name)
 
     def search(
-        self,
-        vector: np.ndarray,
-        limit: int,
-        filters: Filters,
-        hidden: Collection[str] = frozenset(),
+        self, vector: np.ndarray, limit: int, filters: Filters, hidden: Hidden | None = None
     ) -> list[Hit]:
         """The `limit` sections most similar to the vector, each scored by its best vector;
         sections of `hidden` articles are skipped."""
+        hidden = hidden or Hidden()
         best: dict[str, float] = {}
         for audience in _audiences(filters):
-            for vector_id, similarity in self._nearest(audience, vector, limit, hidden):
-                _keep_best(best, vector_id, similarity)
-        return _ranked(best, limit)
-
-    def _nearest(
-        self, audience: str, vector: np.ndarray, limit: int, hidden: Collection[str]
-    ) -> list[tuple[str, float]]:
-        """(vector id, similarity) of the nearest limit × VECTORS_PER_SECTION vectors that are
-        not hidden: asks chroma for more while hidden ones crowd them out."""
-        size = self._sizes[audience]
-        wanted = limit * VECTORS_PER_SECTION
-        fetch = min(size, wanted + min(wanted, HIDDEN_ALLOWANCE * len(hidden)))
-        while fetch:
+            size = self._sizes[audience]
+            wanted = limit * VECTORS_PER_SECTION
+            # Enough to find `wanted` visible vectors even if every hidden one is among them.
+            fetch = min(size, wanted + hidden.vectors.get(audience, 0))
+            if not fetch:
+                continue
             found = self._collections[audience].query(
                 query_embeddings=[vector], n_results=fetch, include=["distances"]
             )
-            nearest = [
+            visible = [
                 (vector_id, 1.0 - float(distance))
                 for vector_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
-                if not hidden or slug_of(vector_id) not in hidden
+                if slug_of(vector_id) not in hidden.slugs
             ]
-            if len(nearest) >= wanted or fetch == size:
-                return nearest[:wanted]
-            fetch = min(size, fetch * 4)
-        return []
+            for vector_id, similarity in visible[:wanted]:
+                _keep_best(best, vector_id, similarity)
+        return _ranked(best, limit)
+
+
+@dataclasses.dataclass(frozen=True)
+class Hidden:
+    """Articles whose vectors in a base store are void (changed since it was built), and how
+    many vectors that is in each collection."""
+
+    slugs: frozenset[str] = frozenset()
+    vectors: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    def adding(self, base_articles: Iterable[Article]) -> Hidden:
+        """These articles hidden too; as the base store holds them (their vectors are counted)."""
+        slugs, vectors = set(self.slugs), dict(self.vectors)
+        for article in base_articles:
+            slugs.add(article.slug)
+            if article.is_searchable:
+                audience = collection_of(article)
+                vectors[audience] = vectors.get(audience, 0) + len(article_vector_ids(article))
+        return Hidden(frozenset(slugs), vectors)
+
+
+def collection_of(article: Article) -> str:
+    """The collection an article's vectors live in."""
+    return "public" if article.audience == "public" else "internal"
 
 
 class Delta:
@@ -196,13 +208,11 @@ class LayeredVectors:
     it and never written after it was built, less the articles changed since (`hidden`), plus
     their vectors now (`delta`)."""
 
-    def __init__(
-        self, base: VectorIndex, delta: Delta, hidden: Collection[str], base_path: Path
-    ) -> None:
+    def __init__(self, base: VectorIndex, delta: Delta, hidden: Hidden, base_path: Path) -> None:
         self.base = base
         self.base_path = base_path  # the generation that built the base store
         self.delta = delta
-        self.hidden = frozenset(hidden)
+        self.hidden = hidden
 
     def search(self, vector: np.ndarray, limit: int, filters: Filters) -> list[Hit]:
         hits = self.base.search(vector, limit, filters, self.hidden)

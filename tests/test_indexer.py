@@ -18,6 +18,7 @@ from kb import content as content_module
 from kb import store as store_module
 from kb.content import load_content
 from kb.hits import Filters
+from kb.passages import article_vector_ids
 from kb.search import SearchEngine
 from kb.spelling import count_words
 from kb.store import IndexHandle, IndexLayout
@@ -222,6 +223,10 @@ def test_edits_layer_over_a_base_that_outlives_pruning_until_compacted(
     assert edited.articles["cancel-subscription"] is first.articles["cancel-subscription"]
     cold = IndexHandle(data_dir).get()
     assert cold.articles == edited.articles
+    # Both know how many base vectors the edit hides, so a search fetches just enough more.
+    in_base = len(article_vector_ids(first.articles["request-a-refund"]))
+    assert cold.vectors.hidden == edited.vectors.hidden
+    assert edited.vectors.hidden.vectors == {"public": in_base}
     # Past the limit, the next build writes a new base store and the old one is pruned.
     monkeypatch.setattr(build_module, "COMPACT_FLOOR", 0)
     monkeypatch.setattr(build_module, "COMPACT_SHARE", 0.0)

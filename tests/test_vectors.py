@@ -8,7 +8,7 @@ import numpy as np
 
 from kb.hits import Filters
 from kb.passages import section_of
-from kb.vectors import Delta, LayeredVectors, VectorIndex
+from kb.vectors import Delta, Hidden, LayeredVectors, VectorIndex
 
 DIMENSION = 8
 
@@ -38,7 +38,8 @@ def test_hidden_articles_crowding_the_nearest_vectors_are_fetched_past(tmp_path:
     # The edited article now has one vector, in the delta.
     moved = unit(rng.normal(size=(1, DIMENSION)))
     delta = Delta({"public": ["edited#new~0"]}, {"public": moved})
-    layered = LayeredVectors(base, delta, {"edited"}, base_path=tmp_path)
+    hidden = Hidden(frozenset({"edited"}), {"public": 60})
+    layered = LayeredVectors(base, delta, hidden, base_path=tmp_path)
     found = [hit.section_id for hit in layered.search(query, 5, Filters())]
     expected = exact(ids[60:] + ["edited#new~0"], np.vstack([far, moved]), query, 5)
     assert found == expected
