@@ -197,7 +197,7 @@ def build_index(
     name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     generation = layout.root / name
     live_vectors = previous.get("vectors", {}) if compatible and not full else {}
-    layered = None
+    layered = False
     # An edit layers the changed articles over the live generation's base stores; a full build,
     # a change too big to layer, or a chroma server (whose collections are named by their whole
     # content) writes every store afresh.
@@ -212,11 +212,10 @@ def build_index(
         vectors, report.embedded = _embed_sections(
             delta, embedder, Path(data_dir), refresh=False, progress=progress
         )
-        if len(vectors) <= max(COMPACT_FLOOR, COMPACT_SHARE * live_vectors["base_vectors"]):
-            layered = changed, [article for article in searchable if article.slug in stale]
+        layered = len(vectors) <= max(COMPACT_FLOOR, COMPACT_SHARE * live_vectors["base_vectors"])
     generation.mkdir()
     if layered:
-        changed, fresh = layered
+        fresh = [article for article in searchable if article.slug in stale]
         _copy_keyword_index(layout.root / current / "keyword", generation / "keyword")
         entries = [(article, section) for article in fresh for section in article.sections]
         update_keyword_index(keyword_engine, generation / "keyword", stale, entries)
