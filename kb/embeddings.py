@@ -56,9 +56,9 @@ class MiniLMEmbedder:
 
     The weights are cast to bfloat16 when the CPU computes in it (oneDNN: AVX-512 or newer),
     unless `full_precision`. It embeds twice as fast, and its vectors are the float32 ones to a
-    cosine of 0.9999 (bench/RESULTS.md, "bfloat16 and layered edits"): closer than two CPUs'
-    float32 results need be, so both share one name, one embedding cache and one index. int8
-    (torch's dynamic quantization) was as fast but cost covidfaq 0.024 of hybrid nDCG@10.
+    cosine of 0.9999 (tests/test_model.py prints it): closer than two CPUs' float32 results need
+    be, so both share one name, one embedding cache and one index. int8 (torch's dynamic
+    quantization) was as fast but lowered covidfaq's nDCG@10 (bench/RESULTS.md).
     """
 
     name = "all-MiniLM-L6-v2"
@@ -126,9 +126,7 @@ class MiniLMEmbedder:
         return cached
 
     def _embed_one(self, text: str) -> np.ndarray:
-        """The model's own modules on one text, without `encode`'s batching and bookkeeping,
-        which cost a query 1 to 2 ms of its 7 (bench/RESULTS.md, "bfloat16 and layered
-        edits")."""
+        """The model's own modules on one text, without `encode`'s batching and bookkeeping."""
         import torch  # noqa: PLC0415 - loaded with the model anyway
 
         model = self._load()
