@@ -32,7 +32,13 @@ def test_cli_help_does_not_import_heavy_libraries() -> None:
 
 
 @pytest.mark.parametrize(
-    "environ", [{"KB_FUSION": "magic"}, {"KB_SEMANTIC_WEIGHT": "2"}, {"KB_CANDIDATES": "many"}]
+    "environ",
+    [
+        {"KB_FUSION": "magic"},
+        {"KB_SEMANTIC_WEIGHT": "2"},
+        {"KB_CANDIDATES": "many"},
+        {"KB_EMBEDDER": "minilm-int8"},
+    ],
 )
 def test_bad_settings_name_the_variable(environ: dict) -> None:
     with pytest.raises(ConfigurationError) as error:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from kb.errors import ConfigurationError
 from kb.hits import Filters
 from kb.passages import section_of
 from kb.vectors import Delta, Hidden, LayeredVectors, VectorIndex
@@ -56,3 +58,8 @@ def test_a_delta_survives_saving_and_loading(tmp_path: Path) -> None:
     nearest = loaded.nearest("internal", vectors[2], 1)
     assert nearest[0][0] == "b#~0" and abs(nearest[0][1] - 1.0) < 1e-5
     assert loaded.nearest("public", vectors[0], 5) == []
+
+
+def test_a_chroma_url_that_is_not_one_is_named_in_the_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="KB_CHROMA_URL .* 'localhost:8000'"):
+        VectorIndex(tmp_path, url="localhost:8000")
