@@ -69,6 +69,12 @@ class Settings:
         "How often one client may send the contact form (flask-limiter syntax).",
     )
     site_name: str = _setting("Help Center", "Name shown in the help center's header and titles.")
+    proxy_hops: int = _setting(
+        0,
+        "How many reverse proxies stand in front of the app; their X-Forwarded-For and "
+        "X-Forwarded-Proto name the client's address and scheme (0 = none: the headers are "
+        "ignored, so a client cannot forge them).",
+    )
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
     )
@@ -129,6 +135,8 @@ class Settings:
             raise ConfigurationError(
                 f"KB_EMBEDDER must be one of {', '.join(EMBEDDERS)}, not {self.embedder!r}"
             )
+        if not 0 <= self.proxy_hops <= 5:
+            raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
 

@@ -58,7 +58,12 @@ def visitor_id() -> str:
 def remember_visitor(response):
     if g.get("new_visitor"):
         response.set_cookie(
-            VISITOR_COOKIE, g.visitor, max_age=365 * 86400, httponly=True, samesite="Lax"
+            VISITOR_COOKIE,
+            g.visitor,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
         )
     return response
 
