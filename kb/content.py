@@ -34,6 +34,8 @@ KNOWN_KEYS = {
     "related",
 }
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# A category is a folder name and a URL part: never a path.
+CATEGORY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,6 +282,11 @@ def parse_article(text: str, relative_path: str) -> Article:
         raise fail("slug", f"slug '{slug}' must be lower-case letters, digits, '-', '_' or '.'")
     folder = PurePosixPath(relative_path).parent.as_posix()
     category = str(meta.get("category") or ("" if folder == "." else folder.split("/")[0]))
+    if category and not CATEGORY.fullmatch(category):
+        raise fail(
+            "category",
+            f"category '{category[:80]}' must be 1 to 64 lower-case letters, digits, '-' or '_'",
+        )
     audience = _choice(meta, "audience", AUDIENCES, "public", fail)
     status = _choice(meta, "status", STATUSES, "published", fail)
     article_type = _choice(meta, "type", TYPES, None, fail)

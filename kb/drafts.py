@@ -20,7 +20,7 @@ import frontmatter
 import yaml
 
 from kb.assist import AgentAssist
-from kb.content import article_problem
+from kb.content import CATEGORY, article_problem
 from kb.errors import BadRequest, KBError, NotFound
 from kb.grouping import group_tickets
 from kb.kcs import CAUSE_TO_FILL, Background, DraftContent, build_draft_content
@@ -33,6 +33,9 @@ ARCHIVE = ".archive"
 COVERED_CONFIDENCE = 0.8  # a suggestion this confident answers the ticket: reuse, not a gap
 UPDATE_CONFIDENCE = 0.75  # a group this close to an article adds to it instead
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+# A draft's id is its file name: letters, digits, '.', '_', '-' (so never a path), not too long
+# for a file system (a 300-character name was a 500).
+DRAFT_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
 
 class Conflict(KBError):
@@ -256,10 +259,16 @@ def _free_path(folder: Path, title: str) -> Path:
 
 
 def _save(path: Path, meta: dict[str, Any], body: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+    _write_atomically(path, f"---\n{header}---\n{body}")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, then rename it over: a reader never sees half a
+    file, and a link at `path` is replaced, never written through."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".md.tmp")
-    temporary.write_text(f"---\n{header}---\n{body}", encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
 
 
@@ -267,7 +276,11 @@ def list_drafts(content_dir: Path) -> list[Draft]:
     folder = content_dir / DRAFTS
     if not folder.exists():
         return []
-    return [read_draft(path) for path in sorted(folder.glob("*.md"))]
+    return [
+        read_draft(path)
+        for path in sorted(folder.glob("*.md"))
+        if DRAFT_ID.fullmatch(path.stem) and _inside(content_dir, path)
+    ]
 
 
 def read_draft(path: Path) -> Draft:
@@ -277,12 +290,28 @@ def read_draft(path: Path) -> Draft:
 
 
 def get_draft(content_dir: Path, draft_id: str) -> Draft:
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", draft_id):
-        raise NotFound(f"no draft '{draft_id}'")
+    if not DRAFT_ID.fullmatch(draft_id):
+        raise BadRequest(
+            "a draft id is 1 to 100 lower-case letters, digits, '.', '_' or '-'", field="draft_id"
+        )
     path = content_dir / DRAFTS / f"{draft_id}.md"
-    if not path.exists():
+    if not path.exists() or not _inside(content_dir, path):
         raise NotFound(f"no draft '{draft_id}'")
     return read_draft(path)
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether `path`, links followed, stays inside `root`: a file or folder linked to somewhere
+    else in content/ is neither read nor written through."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _writable_target(content_dir: Path, path: Path, field: str) -> Path:
+    """`path` if writing it stays inside the content folder, else a 400 naming the field."""
+    if not _inside(content_dir, path.parent) or path.is_symlink():
+        relative = path.relative_to(content_dir)
+        raise BadRequest(f"{relative} leads outside the content folder", field=field)
+    return path
 
 
 def save_draft(content_dir: Path, draft_id: str, text: str, version: str) -> Draft:
@@ -295,7 +324,7 @@ def save_draft(content_dir: Path, draft_id: str, text: str, version: str) -> Dra
     problem = article_problem(text, f"{DRAFTS}/{draft_id}.md")
     if problem is not None:
         raise BadRequest(str(problem), field="markdown")
-    draft.path.write_text(text, encoding="utf-8")
+    _write_atomically(_writable_target(content_dir, draft.path, "draft_id"), text)
     return read_draft(draft.path)
 
 
@@ -305,7 +334,13 @@ def publish_draft(content_dir: Path, draft_id: str) -> Path:
     if draft.meta.get("update_of"):
         raise BadRequest(f"merge this into '{draft.meta['update_of']}' by hand, then reject it")
     category = str(draft.meta.get("category") or "general")
-    target = content_dir / category / f"{draft.id}.md"
+    if not CATEGORY.fullmatch(category) or category == DRAFTS:
+        raise BadRequest(
+            f"category '{category[:80]}' must be 1 to 64 lower-case letters, digits, '-' or '_' "
+            f"(and not '{DRAFTS}')",
+            field="category",
+        )
+    target = _writable_target(content_dir, content_dir / category / f"{draft.id}.md", "category")
     if target.exists():
         raise Conflict(f"{target.relative_to(content_dir)} already exists")
     meta = {k: v for k, v in draft.meta.items() if k not in ("generated_hash",)}
@@ -326,7 +361,7 @@ def reject_draft(content_dir: Path, draft_id: str, reason: str) -> Path:
         "rejected_at": dt.date.today().isoformat(),
     }
     target = content_dir / ARCHIVE / DRAFTS / f"{draft.id}.md"
-    _save(target, meta, draft.body)
+    _save(_writable_target(content_dir, target, "draft_id"), meta, draft.body)
     draft.path.unlink()
     return target
 
