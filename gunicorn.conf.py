@@ -3,6 +3,9 @@
 import os
 
 preload_app = True  # load the model once in the master; workers share its memory
+# The longest request line gunicorn allows (its default, 4,094, cut a 600-character query in
+# Chinese with an HTML 414); the app's own, smaller limits answer in JSON (kb/limits.py).
+limit_request_line = 8190
 
 
 def post_worker_init(worker) -> None:

@@ -19,13 +19,13 @@ from kb.content import Article, Section
 from kb.errors import BadRequest, PayloadTooLarge
 from kb.hits import Filters, Hit
 from kb.keyword import query_terms
+from kb.limits import MAX_TICKET_CHARS
 from kb.search import SearchEngine, roll_up
 from kb.snippets import make_snippet
 from kb.store import LoadedIndex
 from kb.suggestion_log import SuggestionLog
 from kb.ticket_text import Ticket, TicketQuery, build_ticket_query
 
-MAX_TICKET_CHARS = 100_000
 CONFIDENCE_LOW, CONFIDENCE_HIGH = 0.40, 0.75
 AGENT_FILTERS = Filters(include_internal=True)
 TRIAGE_VOTERS = 5

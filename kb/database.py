@@ -23,12 +23,12 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 
 from kb.errors import ConfigurationError
+from kb.limits import MAX_COMMENT_CHARS as MAX_COMMENT_CHARS
 from kb.migrations.legacy import MIGRATIONS as LEGACY_MIGRATIONS
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 FIRST_REVISION = "0001"  # the schema of legacy SQLite version 4
 _PLACEHOLDER = re.compile(r"\?")
-MAX_COMMENT_CHARS = 2000
 _MIGRATING = threading.Lock()
 
 

@@ -12,12 +12,12 @@ from kb.errors import BadRequest, ConfigurationError
 from kb.fusion import fuse
 from kb.hits import Filters, Hit, check_limit
 from kb.keyword import query_terms
+from kb.limits import MAX_QUERY_BYTES, MAX_QUERY_CHARS, text_problem
 from kb.settings import Settings
 from kb.snippets import make_snippet
 from kb.store import LoadedIndex
 
 MODES = ("keyword", "semantic", "hybrid")
-MAX_QUERY_CHARS = 1000
 # A filtered vector search over-fetches this many times the candidates, then filters.
 FILTER_OVERFETCH = 10
 # Corrections and synonyms may match too, a little below the words the searcher typed.
@@ -57,6 +57,15 @@ def check_query(query: object, maximum: int = MAX_QUERY_CHARS) -> str:
         raise BadRequest("q is required and must not be empty", field="q")
     if len(query) > maximum:
         raise BadRequest(f"q must be at most {maximum} characters", field="q")
+    if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+        raise BadRequest(
+            f"q must be at most {MAX_QUERY_BYTES} bytes of UTF-8 (about {MAX_QUERY_BYTES // 3} "
+            "characters of Chinese, Japanese or Korean)",
+            field="q",
+        )
+    problem = text_problem(query)
+    if problem:
+        raise BadRequest(f"q {problem}", field="q")
     return query.strip()
 
 

@@ -21,7 +21,7 @@ from kb.search import SearchEngine
 from kb.settings import Settings
 from kb.store import IndexHandle
 from kb.suggestion_log import SuggestionLog
-from web import security
+from web import inputs, security
 from web.services import remember_visitor
 
 
@@ -50,7 +50,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     settings = Settings.from_mapping(app.config).with_tuned()
     app.config["SECRET_KEY"] = settings.secret_key or os.urandom(32).hex()
-    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.json.sort_keys = False
 
     embedder: Embedder = app.config.get("EMBEDDER_INSTANCE") or make_embedder(settings.embedder)
@@ -102,6 +101,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.blueprint)
     app.after_request(remember_visitor)
     errors.register(app)
+    inputs.register(app)
     security.register(app, settings.proxy_hops)
     app.context_processor(lambda: {"site_name": settings.site_name})
     return app

@@ -11,8 +11,9 @@ from kb.content import Article
 from kb.errors import BadRequest, NotFound
 from kb.search import article_url
 from kb.ticket_text import Message, Ticket
-from web.api import API, json_object
+from web.api import API
 from web.auth import require_role
+from web.inputs import json_object
 from web.services import services
 
 blueprint = Blueprint("agent_api", __name__)

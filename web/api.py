@@ -12,6 +12,7 @@ from kb.errors import BadRequest, IndexNotReady
 from kb.hits import Filters
 from kb.render import render_article
 from kb.search import SearchResult, article_url, check_query
+from web.inputs import json_object
 from web.services import category_name, log_search, public_article, public_categories, services
 
 blueprint = Blueprint("api", __name__)
@@ -164,18 +165,6 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise BadRequest(f"{name} must be a whole number from {low} to {high}", field=name)
     return value
-
-
-def json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 that says what is wrong with it."""
-    if not request.is_json:
-        raise BadRequest("send a JSON body with Content-Type: application/json")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest("the body is not valid JSON")
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    return body
 
 
 @blueprint.after_request

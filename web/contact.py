@@ -20,6 +20,12 @@ HONEYPOT = "website"  # hidden from people; bots fill every field
 LIMITS = {"name": 100, "email": 254, "subject": 200, "description": 5000}
 MIN_SUBJECT, MIN_DESCRIPTION = 5, 20
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+# Characters that show nothing: controls (but line breaks and tabs), format characters such as
+# bidi overrides and zero-width spaces. A field made of them says nothing, and a bidi override
+# in a name or subject would reorder what agents read.
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 
 
 def contact_limit() -> str:
@@ -28,9 +34,10 @@ def contact_limit() -> str:
 
 def validate(form) -> tuple[dict[str, str], dict[str, str]]:
     """The cleaned fields and an error message per invalid field."""
-    values = {name: " ".join((form.get(name) or "").split()) for name in ("name", "subject")}
-    values["email"] = (form.get("email") or "").strip()
-    values["description"] = (form.get("description") or "").strip()
+    typed = {name: _INVISIBLE.sub("", form.get(name) or "") for name in LIMITS}
+    values = {name: " ".join(typed[name].split()) for name in ("name", "subject")}
+    values["email"] = typed["email"].strip()
+    values["description"] = typed["description"].strip()
     errors: dict[str, str] = {}
     if not values["name"]:
         errors["name"] = "Tell us your name."

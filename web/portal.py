@@ -28,6 +28,9 @@ PAGE_SIZE = 10
 # of agent suggestions, on the same fused score scale).
 INSTANT_ANSWER_CONFIDENCE = 0.75
 _SEARCH_ID = re.compile(r"[0-9a-f]{32}")
+# A results page of this site: no other host ("//"), scheme or backslash, no line break (a
+# header injection was a 500).
+_BACK = re.compile(r"/search\?(?!.*//)[^\x00-\x20\x7f\\]{0,2000}")
 
 
 @blueprint.get("/")
@@ -143,7 +146,7 @@ def article_feedback(slug: str):
     services().database.record_feedback(article.slug, helpful == "yes", comment or None)
     flash("Thanks for your feedback.")
     back = request.form.get("back", "")
-    if back.startswith("/search?") and "//" not in back:  # the instant answer's own page
+    if _BACK.fullmatch(back):  # the instant answer's own page, and nowhere else
         return redirect(back)
     return redirect(url_for("portal.article_page", slug=article.slug) + "#feedback")
 

@@ -13,8 +13,9 @@ from kb.errors import BadRequest
 from kb.render import render_article
 from kb.scrub import scrub_personal_data
 from kb.tickets import TicketStore, parse_batch
-from web.api import API, json_object
+from web.api import API
 from web.auth import login_page, pages_need_sign_in, require_role
+from web.inputs import json_body
 from web.services import services
 
 blueprint = Blueprint("writer", __name__)
@@ -25,9 +26,7 @@ MAX_BATCH = 1000
 @require_role("agent")
 def import_tickets():
     """A help desk's "ticket solved" webhook: one ticket, a list, or {"tickets": [...]}."""
-    body = request.get_json(silent=True)
-    if body is None:
-        json_object()  # raises the right error for a missing or malformed body
+    body = json_body()
     records = body.get("tickets") if isinstance(body, dict) and "tickets" in body else body
     records = records if isinstance(records, list) else [records]
     if not records:
