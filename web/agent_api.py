@@ -13,6 +13,7 @@ from kb.search import article_url
 from kb.ticket_text import Message, Ticket
 from web.api import API, json_object
 from web.auth import require_role
+from web.rate_limits import rate_limited
 from web.services import services
 
 blueprint = Blueprint("agent_api", __name__)
@@ -31,7 +32,8 @@ def suggest():
 
 
 @blueprint.post(f"{API}/suggest/feedback")
-@require_role("agent")
+@require_role("agent")  # first: a request without a good key is no vote
+@rate_limited("vote")
 def suggest_feedback():
     body = json_object()
     for field in ("request_id", "slug", "action"):

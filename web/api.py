@@ -12,6 +12,7 @@ from kb.errors import BadRequest, IndexNotReady
 from kb.hits import Filters
 from kb.render import render_article
 from kb.search import SearchResult, article_url, check_query
+from web.rate_limits import rate_limited
 from web.services import category_name, log_search, public_article, public_categories, services
 
 blueprint = Blueprint("api", __name__)
@@ -29,6 +30,7 @@ def healthz():
 
 
 @blueprint.get(f"{API}/search")
+@rate_limited("search")
 def search():
     args = request.args
     offset = int_arg("offset", 0, 0, 10_000)
@@ -59,6 +61,7 @@ def search():
 
 
 @blueprint.get(f"{API}/autocomplete")
+@rate_limited("autocomplete")
 def autocomplete():
     """Titles and headings first, then (up to a third of the list) what other customers
     searched for and found."""
@@ -118,6 +121,7 @@ def categories():
 
 
 @blueprint.post(f"{API}/articles/<slug>/feedback")
+@rate_limited("vote")
 def feedback(slug: str):
     index = services().index.get()
     found = public_article(index, slug)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, render_template, request
-from flask_limiter.errors import RateLimitExceeded
 
 from kb.analytics import cancel_deflections, record_deflection
+from kb.errors import RateLimited
 from kb.search import MAX_QUERY_CHARS
 from kb.tickets import TicketStore
 from web.services import public_article, services, visitor_id
@@ -20,10 +20,6 @@ HONEYPOT = "website"  # hidden from people; bots fill every field
 LIMITS = {"name": 100, "email": 254, "subject": 200, "description": 5000}
 MIN_SUBJECT, MIN_DESCRIPTION = 5, 20
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-
-
-def contact_limit() -> str:
-    return services().settings.contact_rate_limit
 
 
 def validate(form) -> tuple[dict[str, str], dict[str, str]]:
@@ -74,17 +70,18 @@ def contact_page():
 @blueprint.post("/contact")
 def send():
     try:
-        with services().limiter.limit(contact_limit):
-            return _send()
-    except RateLimitExceeded as error:
+        services().rate_limits.hit("contact")
+    except RateLimited as error:
         values, _ = validate(request.form)
         message = (
-            f"You have sent several messages in a short time ({error.limit.limit}). "
-            "Please wait a little and send again; your message is still here."
+            f"You have sent several messages in a short time. Please wait a little (about "
+            f"{error.retry_after} seconds) and send again; your message is still here."
         )
-        return render_template(
+        page = render_template(
             "contact.html", values=values, errors={}, suggestions=[], shown="", limited=message
-        ), 429
+        )
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    return _send()
 
 
 def _send():
