@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export KB_SITE_NAME ?= Driftbox Help Center
 
-.PHONY: install run test test-chroma-server test-postgres lint bench clean
+.PHONY: install run test test-chroma-server test-postgres test-redis lint bench clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,10 @@ test-chroma-server: install
 # The storage tests again, against a real PostgreSQL server on loopback (installed if missing).
 test-postgres: install
 	.ci/postgres-tests
+
+# The rate-limit tests again, with a real Redis server on loopback shared by two apps (installed if missing).
+test-redis: install
+	.ci/redis-tests
 
 bench: install
 	$(BIN)/python -m bench

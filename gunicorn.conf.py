@@ -6,6 +6,11 @@ preload_app = True  # load the model once in the master; workers share its memor
 # The longest request line gunicorn allows (its default, 4,094, cut a 600-character query in
 # Chinese with an HTML 414); the app's own, smaller limits answer in JSON (kb/limits.py).
 limit_request_line = 8190
+# The access log (`--access-logfile`): time, method, path, status, bytes sent, milliseconds.
+# Never the query string (searches and contact lookups carry e-mail addresses and phone
+# numbers), the client address, the referer (the previous page's query string) or the user agent
+# (beside a time, it helps single a person out, and nothing here reads it).
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 def post_worker_init(worker) -> None:

@@ -106,6 +106,9 @@ def serve(content: Path, data: str, workers: int, **settings: str) -> Iterator[t
         "KB_CONTENT_DIR": str(content),
         "KB_DATA_DIR": data,
         "HF_HUB_OFFLINE": "1",
+        # The load comes from one address at 100+ searches/s: a customer would be limited.
+        "KB_SEARCH_RATE_LIMIT": "off",
+        "KB_AUTOCOMPLETE_RATE_LIMIT": "off",
         **{f"KB_{name.upper()}": value for name, value in settings.items()},
     }
     subprocess.run(

@@ -197,10 +197,11 @@ def search(
 def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
     """Run the development server (use gunicorn in production, see README)."""
     from web import create_app  # noqa: PLC0415
+    from web.dev_server import PrivateRequestHandler  # noqa: PLC0415
 
     settings = _settings(ctx)
     app = create_app({"CONTENT_DIR": settings.content_dir, "DATA_DIR": settings.data_dir})
-    app.run(host=host, port=port, debug=debug)
+    app.run(host=host, port=port, debug=debug, request_handler=PrivateRequestHandler)
 
 
 @main.command("eval")

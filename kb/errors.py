@@ -46,6 +46,17 @@ class PayloadTooLarge(KBError):
     code = "payload_too_large"
 
 
+class RateLimited(KBError):
+    """A client passed one of its rate limits; it may try again in `retry_after` seconds."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class IndexNotReady(KBError):
     """No finished index exists yet: run `kb index`."""
 

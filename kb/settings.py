@@ -7,13 +7,19 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.embeddings import EMBEDDERS
 from kb.errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+
 ENV_PREFIX = "KB_"
 KEYWORD_ENGINES = ("tantivy", "whoosh")
+# What is rate limited per client address; each has a `<family>_rate_limit` setting.
+RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -64,9 +70,33 @@ class Settings:
     analytics_retention_days: int = _setting(
         90, "Days search, click and deflection events are kept (0 = forever)."
     )
+    ratelimit_url: str = _setting(
+        "",
+        "Redis URL (redis://host:port/db) where every worker and node counts rate limits; "
+        "empty = each process's memory.",
+    )
+    search_rate_limit: str = _setting(
+        "120 per minute",
+        "Searches per client address, the results page and the API together (limits syntax).",
+    )
+    autocomplete_rate_limit: str = _setting(
+        "300 per minute", "Autocomplete requests per client address (limits syntax)."
+    )
+    vote_rate_limit: str = _setting(
+        "10 per minute; 200 per day",
+        "Article votes and suggestion feedback per client address (limits syntax).",
+    )
+    sign_in_rate_limit: str = _setting(
+        "20 per minute; 200 per hour",
+        "Sign-in attempts to the agent, writer and admin pages per client address.",
+    )
+    wrong_key_rate_limit: str = _setting(
+        "10 per minute; 100 per hour",
+        "Wrong API keys per client address; past it, that address may try no key at all.",
+    )
     contact_rate_limit: str = _setting(
         "5 per minute; 30 per hour",
-        "How often one client may send the contact form (flask-limiter syntax).",
+        "How often one client may send the contact form (limits syntax).",
     )
     site_name: str = _setting("Help Center", "Name shown in the help center's header and titles.")
     proxy_hops: int = _setting(
@@ -139,6 +169,14 @@ class Settings:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
+        if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:
+            # The URL may carry a password: name its scheme only.
+            raise ConfigurationError(
+                "KB_RATELIMIT_URL must be a redis:// URL (redis://host:port/db) or empty, not a "
+                f"{self.ratelimit_url.partition(':')[0]!r} URL"
+            )
+        for family in RATE_LIMITED:
+            _check_rate_limit(f"{family}_rate_limit", getattr(self, f"{family}_rate_limit"))
 
     @property
     def tuned_settings_path(self) -> Path:
@@ -161,6 +199,25 @@ class Settings:
         )
         tuned_settings.validate()
         return tuned_settings
+
+
+def parse_rate_limit(value: str) -> list[RateLimitItem]:
+    """The limits of a setting such as "10 per minute; 100 per day" (`off`: none), shortest
+    window first; ValueError when it is not in that syntax."""
+    from limits import parse_many  # noqa: PLC0415 - only servers need it, not every command
+
+    if value.strip().lower() == "off":
+        return []
+    return sorted(parse_many(value), key=lambda limit: limit.get_expiry())
+
+
+def _check_rate_limit(name: str, value: str) -> None:
+    try:
+        parse_rate_limit(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"KB_{name.upper()} must be like '10 per minute; 100 per day' or 'off', not {value!r}"
+        ) from None
 
 
 def _coerce_name(name: str, value: Any) -> Any:

@@ -38,6 +38,9 @@ def test_cli_help_does_not_import_heavy_libraries() -> None:
         {"KB_SEMANTIC_WEIGHT": "2"},
         {"KB_CANDIDATES": "many"},
         {"KB_EMBEDDER": "minilm-int8"},
+        {"KB_SEARCH_RATE_LIMIT": "lots per minute"},
+        {"KB_WRONG_KEY_RATE_LIMIT": "10"},
+        {"KB_RATELIMIT_URL": "memcached://127.0.0.1:11211"},
     ],
 )
 def test_bad_settings_name_the_variable(environ: dict) -> None:

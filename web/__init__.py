@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 
 from kb.analytics import Analytics, EventRecorder, NullRecorder, PopularQueries
@@ -22,6 +20,7 @@ from kb.settings import Settings
 from kb.store import IndexHandle
 from kb.suggestion_log import SuggestionLog
 from web import inputs, security
+from web.rate_limits import RateLimits
 from web.services import remember_visitor
 
 
@@ -39,7 +38,7 @@ class Services:
     events: EventRecorder | NullRecorder
     analytics: Analytics
     popular_queries: PopularQueries
-    limiter: Limiter
+    rate_limits: RateLimits
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -74,8 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
         analytics=Analytics(database),
         popular_queries=PopularQueries(database),
-        # Per client address, in each worker's memory: addresses are never stored.
-        limiter=Limiter(get_remote_address, app=app, storage_uri="memory://"),
+        rate_limits=RateLimits(settings),
     )
     app.extensions["kb"] = services
     # Load the model and index now, so the first request is not slow and, under

@@ -14,6 +14,7 @@ from kb.ticket_text import Message, Ticket
 from web.api import API
 from web.auth import require_role
 from web.inputs import json_object
+from web.rate_limits import rate_limited
 from web.services import services
 
 blueprint = Blueprint("agent_api", __name__)
@@ -32,7 +33,8 @@ def suggest():
 
 
 @blueprint.post(f"{API}/suggest/feedback")
-@require_role("agent")
+@require_role("agent")  # first: a request without a good key is no vote
+@rate_limited("vote")
 def suggest_feedback():
     body = json_object()
     for field in ("request_id", "slug", "action"):

@@ -13,6 +13,7 @@ from kb.hits import Filters
 from kb.render import render_article
 from kb.search import SearchResult, article_url, check_query
 from web.inputs import json_object
+from web.rate_limits import rate_limited
 from web.services import category_name, log_search, public_article, public_categories, services
 
 blueprint = Blueprint("api", __name__)
@@ -30,6 +31,7 @@ def healthz():
 
 
 @blueprint.get(f"{API}/search")
+@rate_limited("search")
 def search():
     args = request.args
     offset = int_arg("offset", 0, 0, 10_000)
@@ -60,6 +62,7 @@ def search():
 
 
 @blueprint.get(f"{API}/autocomplete")
+@rate_limited("autocomplete")
 def autocomplete():
     """Titles and headings first, then (up to a third of the list) what other customers
     searched for and found."""
@@ -119,6 +122,7 @@ def categories():
 
 
 @blueprint.post(f"{API}/articles/<slug>/feedback")
+@rate_limited("vote")
 def feedback(slug: str):
     index = services().index.get()
     found = public_article(index, slug)

@@ -23,9 +23,7 @@ def current_principal() -> Principal:
     keys = services().keys
     if header:
         scheme, _, key = header.partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
-            raise Unauthorized("use Authorization: Bearer <key>")
-        return keys.authenticate(key.strip())
+        return checked_key(key.strip() if scheme.lower() == "bearer" else "")
     digest = session.get("key_hash")
     if digest:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -36,6 +34,20 @@ def current_principal() -> Principal:
                 raise CSRFFailed(f"send the page's CSRF token in X-CSRFToken ({error})") from None
         return keys.authenticate_hash(digest)
     raise Unauthorized("send an API key: Authorization: Bearer <key>")
+
+
+def checked_key(key: str) -> Principal:
+    """Who the key belongs to, or 401. Wrong keys count against the client's wrong-key limit;
+    a client past it is refused (429) before its key is checked, so even a good one waits."""
+    limits = services().rate_limits
+    limits.refuse_if_spent("wrong_key")
+    try:
+        if not key:
+            raise Unauthorized("use Authorization: Bearer <key>")
+        return services().keys.authenticate(key)
+    except Unauthorized:
+        limits.count("wrong_key")
+        raise
 
 
 def require_role(role: str) -> Callable:
@@ -96,9 +108,10 @@ def login_page(role: str, purpose: str, heading: str, success_endpoint: str):
 
 def sign_in(key: str, role: str, purpose: str) -> str | None:
     """Start a session for a key with the role; the error to show otherwise."""
+    services().rate_limits.hit("sign_in")
     try:
-        principal = services().keys.authenticate(key.strip())
-    except KBError:
+        principal = checked_key(key.strip())
+    except Unauthorized:
         return "That key is not valid."
     if not principal.may(role):
         return f"A {principal.role} key cannot {purpose}."

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, render_template, request
-from flask_limiter.errors import RateLimitExceeded
 
 from kb.analytics import cancel_deflections, record_deflection
+from kb.errors import RateLimited
 from kb.search import MAX_QUERY_CHARS
 from kb.tickets import TicketStore
 from web.services import public_article, services, visitor_id
@@ -26,10 +26,6 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _INVISIBLE = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
-
-
-def contact_limit() -> str:
-    return services().settings.contact_rate_limit
 
 
 def validate(form) -> tuple[dict[str, str], dict[str, str]]:
@@ -81,17 +77,18 @@ def contact_page():
 @blueprint.post("/contact")
 def send():
     try:
-        with services().limiter.limit(contact_limit):
-            return _send()
-    except RateLimitExceeded as error:
+        services().rate_limits.hit("contact")
+    except RateLimited as error:
         values, _ = validate(request.form)
         message = (
-            f"You have sent several messages in a short time ({error.limit.limit}). "
-            "Please wait a little and send again; your message is still here."
+            f"You have sent several messages in a short time. Please wait a little (about "
+            f"{error.retry_after} seconds) and send again; your message is still here."
         )
-        return render_template(
+        page = render_template(
             "contact.html", values=values, errors={}, suggestions=[], shown="", limited=message
-        ), 429
+        )
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    return _send()
 
 
 def _send():

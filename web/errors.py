@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from kb.errors import KBError
+from kb.errors import KBError, RateLimited
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _respond(status: int, code: str, message: str, field: str | None = None):
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    retry_after: int | None = None,
+):
     if _wants_json():
-        error = {"code": code, "message": message}
+        error: dict = {"code": code, "message": message}
         if field:
             error["field"] = field
-        return {"error": error}, status
-    return render_template("error.html", status=status, message=message), status
+        if retry_after is not None:
+            error["retry_after"] = retry_after
+        response = make_response({"error": error}, status)
+    else:
+        page = render_template("error.html", status=status, message=message)
+        response = make_response(page, status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def register(app: Flask) -> None:
@@ -27,7 +40,8 @@ def register(app: Flask) -> None:
     def kb_error(error: KBError):
         if error.status >= 500:
             app.logger.error("%s: %s", error.code, error.message)
-        return _respond(error.status, error.code, error.message, error.field)
+        retry_after = error.retry_after if isinstance(error, RateLimited) else None
+        return _respond(error.status, error.code, error.message, error.field, retry_after)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -13,6 +13,7 @@ from kb.errors import BadRequest
 from kb.hits import Filters
 from kb.render import render_article, render_section
 from kb.search import MAX_QUERY_CHARS
+from web.rate_limits import rate_limited
 from web.services import (
     category_name,
     log_search,
@@ -54,6 +55,7 @@ def home():
 
 
 @blueprint.get("/search")
+@rate_limited("search")
 def search_page():
     query = request.args.get("q", "").strip()
     category = request.args.get("category") or None
@@ -136,6 +138,7 @@ def article_page(slug: str):
 
 
 @blueprint.post("/articles/<slug>/feedback")
+@rate_limited("vote")
 def article_feedback(slug: str):
     index = services().index.get()
     article = public_article(index, slug)

@@ -1,0 +1,98 @@
+"""What the request logs keep: method, path, status; never the query string (searches carry
+e-mail addresses and phone numbers) nor the client address. Under gunicorn, with the project's
+gunicorn.conf.py, and under `kb serve`'s development server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+from werkzeug.serving import make_server
+
+from tests.conftest import CHROMA_URL, REPO
+from web.dev_server import PrivateRequestHandler
+
+PERSONAL = "jane.doe@example.com 555-123-4567"
+TRACES = ("jane", "example.com", "%40", "555", "123-4567", "127.0.0.1")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=20) as response:
+        response.read()
+        return response.status
+
+
+def test_gunicorn_logs_no_query_string_nor_address(
+    built, content_dir, data_dir, database_url, tmp_path
+) -> None:
+    port, access_log = free_port(), tmp_path / "access.log"
+    env = {
+        **os.environ,
+        "KB_CONTENT_DIR": str(content_dir),
+        "KB_DATA_DIR": str(data_dir),
+        "KB_DATABASE_URL": database_url,
+        "KB_CHROMA_URL": CHROMA_URL,
+        "KB_EMBEDDER": "hashing",
+    }
+    command = [
+        *(sys.executable, "-m", "gunicorn", "--preload", "--workers", "1"),
+        *("--config", str(REPO / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}"),
+        *("--access-logfile", str(access_log), "--graceful-timeout", "2"),
+        "web:create_app()",
+    ]
+    with open(tmp_path / "server.log", "wb") as server_log:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=server_log, stderr=server_log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(f"{base}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    tmp_path / "server.log"
+                ).read_text()
+                time.sleep(0.25)
+        query = urllib.parse.quote_plus(PERSONAL)
+        assert get(f"{base}/search?q={query}") == 200
+        assert get(f"{base}/api/v1/search?q={query}") == 200
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    logged = access_log.read_text()
+    assert '"GET /search" 200 ' in logged and '"GET /api/v1/search" 200 ' in logged, logged
+    assert not [trace for trace in TRACES if trace in logged], logged
+
+
+def test_the_development_server_logs_no_query_string_nor_address(app, caplog) -> None:
+    server = make_server("127.0.0.1", 0, app, request_handler=PrivateRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        query = urllib.parse.quote_plus(PERSONAL)
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            assert get(f"http://127.0.0.1:{server.port}/search?q={query}") == 200
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert '"GET /search" 200' in logged, logged
+    assert not [trace for trace in TRACES if trace in logged], logged
