@@ -72,6 +72,12 @@ class Settings:
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
     )
+    session_idle_minutes: int = _setting(
+        60, "A signed-in staff session ends after this many minutes without a request."
+    )
+    session_max_hours: int = _setting(
+        12, "A signed-in staff session ends this many hours after sign-in, however active."
+    )
     api_keys: str = dataclasses.field(
         default="",
         repr=False,
@@ -129,6 +135,9 @@ class Settings:
             raise ConfigurationError(
                 f"KB_EMBEDDER must be one of {', '.join(EMBEDDERS)}, not {self.embedder!r}"
             )
+        for name in ("session_idle_minutes", "session_max_hours"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"KB_{name.upper()} must be a positive whole number")
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
 

@@ -38,6 +38,8 @@ def test_cli_help_does_not_import_heavy_libraries() -> None:
         {"KB_SEMANTIC_WEIGHT": "2"},
         {"KB_CANDIDATES": "many"},
         {"KB_EMBEDDER": "minilm-int8"},
+        {"KB_SESSION_IDLE_MINUTES": "0"},
+        {"KB_SESSION_MAX_HOURS": "-1"},
     ],
 )
 def test_bad_settings_name_the_variable(environ: dict) -> None:

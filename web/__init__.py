@@ -12,12 +12,14 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 
-from kb.analytics import Analytics, EventRecorder, NullRecorder, PopularQueries
+from kb.analytics import Analytics, EventRecorder, NullRecorder
 from kb.assist import AgentAssist
 from kb.auth import KeyStore, parse_env_keys
 from kb.database import Database
 from kb.embeddings import Embedder, make_embedder
+from kb.popular import AddressHasher, PopularQueries
 from kb.search import SearchEngine
+from kb.sessions import SessionStore
 from kb.settings import Settings
 from kb.store import IndexHandle
 from kb.suggestion_log import SuggestionLog
@@ -38,6 +40,8 @@ class Services:
     events: EventRecorder | NullRecorder
     analytics: Analytics
     popular_queries: PopularQueries
+    addresses: AddressHasher
+    sessions: SessionStore
     limiter: Limiter
 
 
@@ -76,6 +80,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
         analytics=Analytics(database),
         popular_queries=PopularQueries(database),
+        addresses=AddressHasher(database),
+        sessions=SessionStore(database, settings.session_idle_minutes, settings.session_max_hours),
         # Per client address, in each worker's memory: addresses are never stored.
         limiter=Limiter(get_remote_address, app=app, storage_uri="memory://"),
     )
@@ -93,6 +99,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.blueprint)
     csrf.exempt(agent_api.blueprint)
     csrf.exempt(writer.import_tickets)
+    csrf.exempt(admin.blocked_queries_api)  # an API: require_role checks a session's token
     csrf.exempt(portal.result_click)  # a link's ping carries no token; it only counts a click
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)

@@ -30,6 +30,13 @@ INSTANT_ANSWER_CONFIDENCE = 0.75
 _SEARCH_ID = re.compile(r"[0-9a-f]{32}")
 
 
+@blueprint.before_request
+def give_visitor_cookie() -> None:
+    """Each help-center page gives a browser its visitor cookie, so its searches count from the
+    first one typed on a page (a search that arrives without the cookie counts as no one)."""
+    visitor_id()
+
+
 @blueprint.get("/")
 def home():
     index = services().index.get()
