@@ -2,7 +2,8 @@
 falls short: events recorded off the request path, figures computed from them, one gap queue.
 
 No personal data: queries are normalised and scrubbed (e-mail addresses, phone numbers, names
-after sign-offs...), visitors are a random cookie id, never an IP address.
+after sign-offs...), visitors are a random cookie id (empty when the request carried none), and
+the address only a hash salted with a secret that changes daily (kb/popular.py), never the address.
 """
 
 from __future__ import annotations
@@ -37,20 +38,30 @@ logger = logging.getLogger(__name__)
 def normalise_query(text: str) -> str:
     """Lower case, single spaces, personal data replaced: what two searchers typing the same
     thing share, and nothing that names either of them."""
-    scrubbed = scrub_personal_data(" ".join(text.split()))
-    return _SPACE.sub(" ", scrubbed.lower()).strip(" .,;:!?")[:MAX_QUERY_CHARS]
+    return normalise_search(text)[0]
+
+
+def normalise_search(text: str) -> tuple[str, bool]:
+    """The normalised query, and whether scrubbing personal data changed it (such a query is
+    never offered to others, whatever the scrubber left of it)."""
+    spaced = " ".join(text.split())
+    scrubbed = scrub_personal_data(spaced)
+    query = _SPACE.sub(" ", scrubbed.lower()).strip(" .,;:!?")[:MAX_QUERY_CHARS]
+    return query, scrubbed != spaced
 
 
 @dataclasses.dataclass(frozen=True)
 class SearchEvent:
     search_id: str
-    visitor: str
+    visitor: str  # the visitor cookie the request carried, or "" (counted as no one)
     query: str
     mode: str
     results: int
     slugs: tuple[str, ...]
     took_ms: float
     day: str = dataclasses.field(default_factory=today)
+    address: str = ""  # the client address hashed with the day's secret salt, or ""
+    scrubbed: bool = False  # scrubbing personal data changed the query
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,10 +148,11 @@ def write_events(database: Database, events: Iterable[SearchEvent | ClickEvent])
     with database.connect() as connection:
         connection.executemany(
             "INSERT INTO search_log (id, created_at, day, visitor, query, mode, results, slugs,"
-            " took_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            " took_ms, address, scrubbed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
             [
                 (e.search_id, stamp, e.day, e.visitor, e.query, e.mode, e.results,
-                 json.dumps(list(e.slugs)), e.took_ms)
+                 json.dumps(list(e.slugs)), e.took_ms, e.address, int(e.scrubbed))
                 for e in searches
             ],
         )  # fmt: skip
@@ -218,13 +230,16 @@ class Analytics:
         return [{"day": day, "searches": counts.get(day, 0)} for day in period.days()]
 
     def _queries(self, period: DateRange, having: str, limit: int) -> list[dict]:
+        # Searches without a visitor cookie count as searches, never as visitors: a script
+        # sending no cookie is not one more person.
+        visitors = "COUNT(DISTINCT CASE WHEN s.visitor != '' THEN s.visitor END)"
         rows = self._rows(
-            "SELECT s.query, COUNT(*), COUNT(DISTINCT s.visitor),"
+            f"SELECT s.query, COUNT(*), {visitors},"
             " SUM(CASE WHEN c.clicks > 0 THEN 1 ELSE 0 END)"
             " FROM search_log s LEFT JOIN (SELECT search_id, COUNT(*) AS clicks FROM click_log"
             " GROUP BY search_id) c ON c.search_id = s.id"
             " WHERE s.day BETWEEN ? AND ? AND s.query != ''"
-            f" GROUP BY s.query {having} ORDER BY COUNT(DISTINCT s.visitor) DESC, COUNT(*) DESC,"
+            f" GROUP BY s.query {having} ORDER BY {visitors} DESC, COUNT(*) DESC,"
             " s.query LIMIT ?",
             period.start,
             period.end,
@@ -368,49 +383,6 @@ class Analytics:
             )[0][0],
             **self.deflection(period),
         }
-
-
-class PopularQueries:
-    """Past queries that found something, typed by at least `min_visitors` different visitors
-    (so no one's own words are ever suggested to others), kept in memory and refreshed every
-    few minutes: autocomplete answers from them in microseconds."""
-
-    def __init__(
-        self, database: Database, min_visitors: int = 3, days: int = 30, refresh_seconds: int = 300
-    ) -> None:
-        self.database = database
-        self.min_visitors = min_visitors
-        self.days = days
-        self.refresh_seconds = refresh_seconds
-        self._queries: list[tuple[str, int]] = []
-        self._loaded_at = float("-inf")
-        self._lock = threading.Lock()
-
-    def complete(self, typed: str, limit: int) -> list[str]:
-        prefix = normalise_query(typed)
-        if not prefix:
-            return []
-        queries = self._current()
-        return [query for query, _ in queries if query.startswith(prefix)][:limit]
-
-    def _current(self) -> list[tuple[str, int]]:
-        if time.monotonic() - self._loaded_at > self.refresh_seconds:
-            with self._lock:
-                if time.monotonic() - self._loaded_at > self.refresh_seconds:
-                    self._queries = self._load()
-                    self._loaded_at = time.monotonic()
-        return self._queries
-
-    def _load(self) -> list[tuple[str, int]]:
-        since = DateRange.last(self.days).start
-        with self.database.connect() as connection:
-            rows = connection.execute(
-                "SELECT query, COUNT(DISTINCT visitor) FROM search_log"
-                " WHERE day >= ? AND results > 0 AND query != '' GROUP BY query"
-                " HAVING COUNT(DISTINCT visitor) >= ? ORDER BY 2 DESC, query LIMIT 5000",
-                (since, self.min_visitors),
-            ).fetchall()
-        return [(query, visitors) for query, visitors in rows]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -108,6 +108,12 @@ class Settings:
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
     )
+    session_idle_minutes: int = _setting(
+        60, "A signed-in staff session ends after this many minutes without a request."
+    )
+    session_max_hours: int = _setting(
+        12, "A signed-in staff session ends this many hours after sign-in, however active."
+    )
     api_keys: str = dataclasses.field(
         default="",
         repr=False,
@@ -167,6 +173,9 @@ class Settings:
             )
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
+        for name in ("session_idle_minutes", "session_max_hours"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"KB_{name.upper()} must be a positive whole number")
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

@@ -41,6 +41,8 @@ def test_cli_help_does_not_import_heavy_libraries() -> None:
         {"KB_SEARCH_RATE_LIMIT": "lots per minute"},
         {"KB_WRONG_KEY_RATE_LIMIT": "10"},
         {"KB_RATELIMIT_URL": "memcached://127.0.0.1:11211"},
+        {"KB_SESSION_IDLE_MINUTES": "0"},
+        {"KB_SESSION_MAX_HOURS": "-1"},
     ],
 )
 def test_bad_settings_name_the_variable(environ: dict) -> None:

@@ -10,12 +10,14 @@ from typing import Any
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from kb.analytics import Analytics, EventRecorder, NullRecorder, PopularQueries
+from kb.analytics import Analytics, EventRecorder, NullRecorder
 from kb.assist import AgentAssist
 from kb.auth import KeyStore, parse_env_keys
 from kb.database import Database
 from kb.embeddings import Embedder, make_embedder
+from kb.popular import AddressHasher, PopularQueries
 from kb.search import SearchEngine
+from kb.sessions import SessionStore
 from kb.settings import Settings
 from kb.store import IndexHandle
 from kb.suggestion_log import SuggestionLog
@@ -39,6 +41,8 @@ class Services:
     analytics: Analytics
     popular_queries: PopularQueries
     rate_limits: RateLimits
+    addresses: AddressHasher
+    sessions: SessionStore
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -74,6 +78,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         analytics=Analytics(database),
         popular_queries=PopularQueries(database),
         rate_limits=RateLimits(settings),
+        addresses=AddressHasher(database),
+        sessions=SessionStore(database, settings.session_idle_minutes, settings.session_max_hours),
     )
     app.extensions["kb"] = services
     # Load the model and index now, so the first request is not slow and, under
@@ -89,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.blueprint)
     csrf.exempt(agent_api.blueprint)
     csrf.exempt(writer.import_tickets)
+    csrf.exempt(admin.blocked_queries_api)  # an API: require_role checks a session's token
     csrf.exempt(portal.result_click)  # a link's ping carries no token; it only counts a click
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)

@@ -7,13 +7,14 @@ import csv
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from kb.analytics import MAX_QUERY_CHARS, DateRange, gap_queue
 from kb.drafts import list_drafts, start_draft
 from kb.errors import BadRequest
 from web.api import API
-from web.auth import login_page, pages_need_sign_in, require_role
+from web.auth import login_page, pages_need_sign_in, require_role, sign_out, signed_in
+from web.inputs import json_object
 from web.services import services
 
 blueprint = Blueprint("admin", __name__)
@@ -69,6 +70,22 @@ def analytics_api(name: str):
     return {"from": period.start, "to": period.end, name: figure(name, period)}
 
 
+@blueprint.route(f"{API}/analytics/blocked-queries", methods=["GET", "POST", "DELETE"])
+@require_role("admin")
+def blocked_queries_api():
+    """The suggestions autocomplete must never offer: list, block (POST `{"query"}`) and unblock
+    (DELETE `?query=`). A block takes effect at once on this worker, and on the others when
+    they refresh their list (within 5 minutes)."""
+    popular = services().popular_queries
+    if request.method == "POST":
+        query = popular.block(json_object().get("query"), g.principal.name)
+        return {"query": query}, 201
+    if request.method == "DELETE":
+        popular.unblock(request.args.get("query", ""))
+        return "", 204
+    return {"blocked_queries": popular.blocked()}
+
+
 @blueprint.before_request
 def admins_only():
     return pages_need_sign_in("admin", "/admin", "admin.login")
@@ -79,6 +96,12 @@ def login():
     return login_page("admin", "see the analytics", "Analytics", "admin.dashboard")
 
 
+@blueprint.post("/admin/logout")
+def logout():
+    sign_out()
+    return redirect(url_for("admin.login"))
+
+
 @blueprint.get("/admin")
 def dashboard():
     period = period_from_args()
@@ -86,9 +109,10 @@ def dashboard():
              "article-views", "feedback", "agents", "gaps")  # fmt: skip
     data = {name.replace("-", "_"): figure(name, period) for name in names}
     titles = {slug: article.title for slug, article in services().index.get().articles.items()}
+    popular = services().popular_queries
     return render_template(
         "admin.html", period=period, chart=bar_chart(data["searches_per_day"]), titles=titles,
-        **data,
+        suggested=popular.suggested(), blocked=popular.blocked(), **data,
     )  # fmt: skip
 
 
@@ -126,6 +150,21 @@ def draft_from_gap():
         raise BadRequest(f"query is required (at most {MAX_QUERY_CHARS} characters)", field="query")
     draft = start_draft(services().settings.content_dir, query)
     return redirect(url_for("writer.draft_page", draft_id=draft.id))
+
+
+@blueprint.post("/admin/blocked-queries")
+def block_query():
+    """The dashboard's "Block": autocomplete stops offering the query."""
+    query = services().popular_queries.block(request.form.get("query", ""), signed_in("admin").name)
+    flash(f"“{query}” is no longer suggested.")
+    return redirect(url_for("admin.dashboard", _anchor="autocomplete"))
+
+
+@blueprint.post("/admin/blocked-queries/unblock")
+def unblock_query():
+    query = services().popular_queries.unblock(request.form.get("query", ""))
+    flash(f"“{query}” may be suggested again.")
+    return redirect(url_for("admin.dashboard", _anchor="autocomplete"))
 
 
 def bar_chart(days: list[dict], width: int = 720, height: int = 160) -> dict:

@@ -1,4 +1,8 @@
-"""Who is calling: a Bearer API key, or a console session signed in with one."""
+"""Who is calling: a Bearer API key, or a console session signed in with one.
+
+A session lives on the server (kb/sessions.py): the signed cookie carries only a random id, and
+signing out, going idle or reaching the session's maximum age ends it for every copy of the
+cookie."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from kb.auth import KBError, Principal, hash_key
 from kb.errors import BadRequest, Forbidden, Unauthorized
 from web.services import services
 
+SESSION_ID = "staff_session"
+
 
 class CSRFFailed(BadRequest):
     code = "csrf_failed"
@@ -24,14 +30,16 @@ def current_principal() -> Principal:
     if header:
         scheme, _, key = header.partition(" ")
         return checked_key(key.strip() if scheme.lower() == "bearer" else "")
-    digest = session.get("key_hash")
-    if digest:
+    if SESSION_ID in session:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             # A signed-in browser sends the session cookie by itself: require the CSRF token.
             try:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
             except ValidationError as error:
                 raise CSRFFailed(f"send the page's CSRF token in X-CSRFToken ({error})") from None
+        digest = session_key_hash()
+        if digest is None:
+            raise Unauthorized("the session has ended; sign in again")
         return keys.authenticate_hash(digest)
     raise Unauthorized("send an API key: Authorization: Bearer <key>")
 
@@ -48,6 +56,18 @@ def checked_key(key: str) -> Principal:
     except Unauthorized:
         limits.count("wrong_key")
         raise
+
+
+def session_key_hash() -> str | None:
+    """The hash of the key this browser signed in with, while the server still holds its
+    session (not signed out, idle or too old); checked once per request."""
+    if "session_key_hash" not in g:
+        session_id = session.get(SESSION_ID)
+        digest = services().sessions.key_hash(session_id) if session_id else None
+        if session_id and digest is None:
+            session.clear()
+        g.session_key_hash = digest
+    return g.session_key_hash
 
 
 def require_role(role: str) -> Callable:
@@ -71,12 +91,13 @@ def require_role(role: str) -> Callable:
 
 def signed_in(role: str) -> Principal | None:
     """The browser session's user if their key (still) has the role, else None."""
-    if "key_hash" not in session:
+    digest = session_key_hash()
+    if digest is None:
         return None
     try:
-        principal = services().keys.authenticate_hash(session["key_hash"])
-    except KBError:
-        session.clear()
+        principal = services().keys.authenticate_hash(digest)
+    except KBError:  # the key was revoked: its session ends
+        sign_out()
         return None
     return principal if principal.may(role) else None
 
@@ -115,6 +136,15 @@ def sign_in(key: str, role: str, purpose: str) -> str | None:
         return "That key is not valid."
     if not principal.may(role):
         return f"A {principal.role} key cannot {purpose}."
-    session.clear()  # a new session, so a fixed session id cannot be planted beforehand
-    session["key_hash"] = hash_key(key.strip())
+    sign_out()  # a new session, so a fixed session id cannot be planted beforehand
+    session[SESSION_ID] = services().sessions.start(hash_key(key.strip()))
     return None
+
+
+def sign_out() -> None:
+    """End this browser's session on the server, so no copy of its cookie works any more."""
+    session_id = session.get(SESSION_ID)
+    if session_id:
+        services().sessions.end(session_id)
+    session.clear()
+    g.pop("session_key_hash", None)

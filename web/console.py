@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from kb.errors import NotFound
 from kb.render import render_article
-from web.auth import login_page, signed_in
+from web.auth import login_page, sign_out, signed_in
 from web.services import category_name, services
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
@@ -24,7 +24,7 @@ def login():
 
 @blueprint.post("/logout")
 def logout():
-    session.clear()
+    sign_out()
     return redirect(url_for("console.login"))
 
 

@@ -34,6 +34,13 @@ _SEARCH_ID = re.compile(r"[0-9a-f]{32}")
 _BACK = re.compile(r"/search\?(?!.*//)[^\x00-\x20\x7f\\]{0,2000}")
 
 
+@blueprint.before_request
+def give_visitor_cookie() -> None:
+    """Each help-center page gives a browser its visitor cookie, so its searches count from the
+    first one typed on a page (a search that arrives without the cookie counts as no one)."""
+    visitor_id()
+
+
 @blueprint.get("/")
 def home():
     index = services().index.get()

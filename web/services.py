@@ -7,7 +7,7 @@ import uuid
 
 from flask import current_app, g, request
 
-from kb.analytics import SearchEvent, normalise_query
+from kb.analytics import SearchEvent, normalise_search
 from kb.content import Article
 from kb.errors import NotFound
 from kb.store import LoadedIndex
@@ -47,12 +47,20 @@ _VISITOR = re.compile(r"[0-9a-f]{32}")
 
 def visitor_id() -> str:
     """An anonymous, random id per browser (a cookie), so analytics can count people without
-    knowing who they are; never derived from the IP address."""
+    knowing who they are; never derived from the IP address. A browser without one is given
+    one with this response."""
     if "visitor" not in g:
         value = request.cookies.get(VISITOR_COOKIE, "")
         g.visitor = value if _VISITOR.fullmatch(value) else uuid.uuid4().hex
         g.new_visitor = g.visitor != value
     return g.visitor
+
+
+def returning_visitor() -> str:
+    """The visitor cookie this request carried, or "": a search without one is counted, but as
+    no one, so a script that keeps no cookies cannot pose as many visitors."""
+    value = request.cookies.get(VISITOR_COOKIE, "")
+    return value if _VISITOR.fullmatch(value) else ""
 
 
 def remember_visitor(response):
@@ -71,15 +79,18 @@ def remember_visitor(response):
 def log_search(results) -> str:
     """Record a search off the request path (analytics); returns its id, which clicks cite."""
     search_id = uuid.uuid4().hex
+    query, scrubbed = normalise_search(results.query)
     services().events.record(
         SearchEvent(
             search_id,
-            visitor_id(),
-            normalise_query(results.query),
+            returning_visitor(),
+            query,
             results.mode,
             results.total,
             tuple(r.article.slug for r in results.results),
             results.took_ms,
+            address=services().addresses.hash(request.remote_addr),
+            scrubbed=scrubbed,
         )
     )
     return search_id

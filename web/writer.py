@@ -3,7 +3,7 @@ a preview, and approve (publish) or reject. Also the tickets webhook API."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from indexer import build_from_settings
 from kb.auth import KBError
@@ -14,7 +14,7 @@ from kb.render import render_article
 from kb.scrub import scrub_personal_data
 from kb.tickets import TicketStore, parse_batch
 from web.api import API
-from web.auth import login_page, pages_need_sign_in, require_role
+from web.auth import login_page, pages_need_sign_in, require_role, sign_out
 from web.inputs import json_body
 from web.services import services
 
@@ -141,5 +141,5 @@ def reject(draft_id: str):
 
 @blueprint.post("/writer/logout")
 def logout():
-    session.clear()
+    sign_out()
     return redirect(url_for("writer.login"))
