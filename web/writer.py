@@ -15,7 +15,7 @@ from kb.scrub import scrub_personal_data
 from kb.tickets import TicketStore, parse_batch
 from web.api import API, json_object
 from web.auth import login_page, pages_need_sign_in, require_role
-from web.services import services
+from web.services import agent_links, public_links, services
 
 blueprint = Blueprint("writer", __name__)
 MAX_BATCH = 1000
@@ -81,7 +81,10 @@ def _draft_view(
     preview, problem = None, error
     try:
         article = parse_article(shown, f"drafts/{draft_id}.md")
-        preview = render_article(article, services().index.get().links).html
+        index = services().index.get()
+        # what its readers will see once published: customers, or agents for an internal one
+        readers = public_links if article.audience == "public" else agent_links
+        preview = render_article(article, index.links, readers(index)).html
     except Exception as invalid:  # noqa: BLE001 - shown to the writer, never raised
         problem = problem or getattr(invalid, "message", str(invalid))
     store = TicketStore(services().database)
