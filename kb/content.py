@@ -204,11 +204,11 @@ def _check_references(
                     article.path, line, f"related: unknown article slug '{slug}'", fatal=False
                 )
         for line_number, target in reader.links(text):
-            slug = resolve_article_link(target, article.path, links)
+            linked = resolve_article_link(target, article.path, links)
             problem = (
                 f"link to unknown article '{target}'"
-                if slug is None
-                else _unfollowable_link(article, by_slug[slug])
+                if linked is None
+                else _unfollowable_link(article, by_slug[linked])
             )
             if problem:
                 yield ContentProblem(article.path, line_number, problem, fatal=False)

@@ -77,7 +77,9 @@ def _tokens(article: Article, links: Mapping[str, str], link_href: LinkPolicy):
     return tokens, headings
 
 
-def _resolve_links(children: list, article: Article, links, link_href: LinkPolicy) -> list:
+def _resolve_links(
+    children: list, article: Article, links: Mapping[str, str], link_href: LinkPolicy
+) -> list:
     """Article links get the policy's href; one it refuses loses its <a> and keeps its text."""
     kept, unlinking = [], False
     for child in children:
@@ -94,7 +96,9 @@ def _resolve_links(children: list, article: Article, links, link_href: LinkPolic
     return kept
 
 
-def _href(href: str, article: Article, links: Mapping[str, str], link_href: LinkPolicy):
+def _href(
+    href: str, article: Article, links: Mapping[str, str], link_href: LinkPolicy
+) -> str | None:
     """`other.md#part` goes where the policy says, or nowhere when no article is there (a
     draft is never indexed); every other link is left as written."""
     path, _, fragment = href.partition("#")
