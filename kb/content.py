@@ -193,22 +193,37 @@ def load_content(root: Path, reader: ContentReader | None = None) -> LoadedConte
 def _check_references(
     texts: Mapping[str, str], articles: list[Article], reader: ContentReader
 ) -> Iterable[ContentProblem]:
-    """Related slugs and links to other articles must name articles that exist."""
-    slugs = {article.slug for article in articles}
+    """Related slugs and links to other articles must name articles that exist, and links
+    should go where their readers may follow them."""
+    by_slug = {article.slug: article for article in articles}
     links = article_link_map(articles)
     for article in articles:
         text = texts[article.path]
         for slug in article.related:
-            if slug not in slugs:
+            if slug not in by_slug:
                 line = _key_line(text, "related") or 1
                 yield ContentProblem(
                     article.path, line, f"related: unknown article slug '{slug}'", fatal=False
                 )
         for line_number, target in reader.links(text):
-            if resolve_article_link(target, article.path, links) is None:
-                yield ContentProblem(
-                    article.path, line_number, f"link to unknown article '{target}'", fatal=False
-                )
+            linked = resolve_article_link(target, article.path, links)
+            problem = (
+                f"link to unknown article '{target}'"
+                if linked is None
+                else _unfollowable_link(article, by_slug[linked])
+            )
+            if problem:
+                yield ContentProblem(article.path, line_number, problem, fatal=False)
+
+
+def _unfollowable_link(source: Article, target: Article) -> str | None:
+    """Why readers of `source` see a link to `target` as plain text (see render.LinkPolicy)."""
+    readers = "customers" if source.audience == "public" else "agents"
+    if target.status == "draft" and source.status != "draft":
+        return f"links to draft article '{target.slug}': {readers} see plain text"
+    if target.audience == "internal" and source.audience == "public":
+        return f"links to internal article '{target.slug}': customers see plain text"
+    return None
 
 
 _MD_LINK = re.compile(r"\]\(([^)\s]+\.md)(#[^)\s]*)?\)")

@@ -15,7 +15,7 @@ _SIGN_OFF_WORDS = (
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # links first: they carry user and channel ids ("https: //" is how some exports break them)
     (re.compile(r"https?:\s?//\S*|\bwww\.\S+", re.IGNORECASE), "(link)"),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "(email)"),
+    (re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"), "(email)"),  # o'brien@ too
     (re.compile(r"(?<![\w@])@\w{1,30}"), "(handle)"),
     (re.compile(r"\bUC[\w-]{20,}\b"), "(id)"),
     (re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), "(card number)"),
@@ -29,8 +29,10 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"(?<!\w)(?<!\d\.)(?:\+?\d{1,3}[\s-])?(?:\(\d{2,4}\)\s?)?\d{2,4}[\s-]\d{3,4}"
-            r"(?:[\s-]\d{3,4})?(?!\w|\.\d)"
+            r"(?<!\w)(?<!\d\.)(?:\+?\d{1,3}[\s-])?"
+            r"(?:(?:\(\d{2,4}\)[\s-]?)?\d{2,4}[\s-]\d{3,4}(?:[\s-]\d{3,4})?"
+            # dots only in the 3-3-4 form ("555.123.4567"), so versions and decimals stay
+            r"|\d{3}\.\d{3}\.\d{4})(?!\w|\.\d)"
         ),
         "(phone)",
     ),

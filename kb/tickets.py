@@ -3,12 +3,14 @@ record by record, stored idempotently by id."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import io
 import json
+import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,20 @@ class _Invalid(Exception):
         self.field, self.message = field, message
 
 
+# What help desks use as ids ("12345", "SUP-42", "twitter-987:1"): no spaces or control
+# characters, nothing a spreadsheet or a shell would read as more than a name.
+_TICKET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@#/+=-]{0,199}")
+# PostgreSQL refuses NUL in text and SQLite's driver refuses lone surrogates (which JSON's
+# "\ud800" escapes and undecodable bytes become): refused here, naming the field.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _text(field: str, value: str) -> str:
+    if _UNSTORABLE.search(value):
+        raise _Invalid(field, "must not contain a NUL character or a lone surrogate")
+    return value
+
+
 def parse_ticket(record: Any) -> StoredTicket:
     """Validate one ticket object; raises _Invalid naming the field."""
     if not isinstance(record, Mapping):
@@ -84,11 +100,16 @@ def parse_ticket(record: Any) -> StoredTicket:
     ticket_id = record.get("id")
     if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
         ticket_id = str(ticket_id)
-    if not isinstance(ticket_id, str) or not ticket_id.strip() or len(ticket_id) > 200:
-        raise _Invalid("id", "is required: a non-empty string of at most 200 characters")
+    if not isinstance(ticket_id, str) or not _TICKET_ID.fullmatch(ticket_id.strip()):
+        raise _Invalid(
+            "id",
+            "is required: 1 to 200 letters, digits or . _ : @ # / + = -,"
+            " starting with a letter or digit",
+        )
     subject = record.get("subject") or ""
     if not isinstance(subject, str):
         raise _Invalid("subject", "must be a string")
+    _text("subject", subject)
     status = record.get("status") or "solved"
     if status not in STATUSES:
         raise _Invalid("status", f"must be one of {', '.join(STATUSES)}")
@@ -103,18 +124,20 @@ def parse_ticket(record: Any) -> StoredTicket:
             raise _Invalid(f"messages[{number}].author", "must be customer or agent")
         if not isinstance(message.get("body"), str):
             raise _Invalid(f"messages[{number}].body", "must be a string")
-        parsed.append(Message(message["author"], message["body"]))
+        parsed.append(
+            Message(message["author"], _text(f"messages[{number}].body", message["body"]))
+        )
     optional: dict[str, Any] = {}
     for field in ("channel", "brand", "created_at"):
         value = record.get(field, record.get("product") if field == "brand" else None)
         if value is not None and not isinstance(value, str):
             raise _Invalid(field, "must be a string")
-        optional[field] = value
+        optional[field] = value if value is None else _text(field, value)
     for field in ("tags", "linked_articles"):
         value = record.get(field) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _Invalid(field, "must be a list of strings")
-        optional[field] = tuple(value)
+        optional[field] = tuple(_text(f"{field}[{n}]", v) for n, v in enumerate(value))
     return StoredTicket(ticket_id.strip(), subject, status, tuple(parsed), **optional)
 
 
@@ -131,56 +154,150 @@ def parse_batch(
 
 
 def read_ticket_file(path: Path) -> tuple[list[StoredTicket], list[RecordProblem]]:
-    """JSON lines, or CSV when the file name ends in .csv; every bad record reported."""
-    text = path.read_text(encoding="utf-8")
+    """JSON lines, or CSV when the file name ends in .csv; every bad record reported with its
+    line, and the good ones kept."""
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)  # spreadsheets write one
+    # Undecodable bytes become lone surrogates, which valid UTF-8 never holds: each record
+    # that has one is reported, instead of the whole file failing.
+    text = data.decode("utf-8", errors="surrogateescape")
     if path.suffix.lower() == ".csv":
         return _read_csv(text, path.name)
     tickets, problems = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
+        where = f"{path.name}:{number}"
         if not line.strip():
             continue
         try:
-            tickets.append(parse_ticket(json.loads(line)))
-        except json.JSONDecodeError as error:
-            problems.append(
-                RecordProblem(f"{path.name}:{number}", "(line)", f"not JSON: {error.msg}")
-            )
+            if _UNDECODED.search(line):
+                raise _Invalid("(line)", "not UTF-8 text")
+            tickets.append(parse_ticket(_json_line(line)))
         except _Invalid as invalid:
-            problems.append(RecordProblem(f"{path.name}:{number}", invalid.field, invalid.message))
+            problems.append(RecordProblem(where, invalid.field, invalid.message))
     return tickets, problems
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _json_line(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as error:
+        raise _Invalid("(line)", f"not JSON: {error.msg}") from None
+    except RecursionError:
+        raise _Invalid("(line)", "not JSON: nested too deeply") from None
+
+
 def _read_csv(text: str, name: str) -> tuple[list[StoredTicket], list[RecordProblem]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"id", "description"} - set(reader.fieldnames or [])
+    records = _csv_records(text)
+    _, header = next(records, (1, []))  # the first record is the header
+    header = header if isinstance(header, list) else []
+    missing = {"id", "description"} - set(header)
     if missing:
         return [], [
             RecordProblem(f"{name}:1", ", ".join(sorted(missing)), "missing from the header")
         ]
     tickets, problems = [], []
-    for row in reader:
-        where = f"{name}:{reader.line_num}"
-        messages = [{"author": "customer", "body": row.get("description") or ""}]
-        if row.get("resolution"):
-            messages.append({"author": "agent", "body": row["resolution"]})
-        record = {
-            "id": row.get("id"),
-            "subject": row.get("subject"),
-            "messages": messages,
-            "brand": row.get("brand") or None,
-            "channel": row.get("channel") or None,
-            "status": row.get("status") or None,
-            "created_at": row.get("created_at") or None,
-            "tags": _split(row.get("tags")),
-            "linked_articles": _split(row.get("linked_articles")),
-        }
+    for line, fields in records:
         try:
-            if not (row.get("description") or "").strip():
-                raise _Invalid("description", "is required")
-            tickets.append(parse_ticket(record))
+            if isinstance(fields, str):
+                raise _Invalid("(line)", fields)
+            if len(fields) > len(header):
+                raise _Invalid("(line)", f"{len(fields)} fields, the header names {len(header)}")
+            if any(_UNDECODED.search(field) for field in fields):
+                raise _Invalid("(line)", "not UTF-8 text")
+            tickets.append(parse_ticket(_csv_record(dict(zip(header, fields, strict=False)))))
         except _Invalid as invalid:
-            problems.append(RecordProblem(where, invalid.field, invalid.message))
+            field = _CSV_COLUMN.get(invalid.field, invalid.field.partition("[")[0])
+            problems.append(RecordProblem(f"{name}:{line}", field, invalid.message))
     return tickets, problems
+
+
+# parse_ticket names the parts of a ticket object; a CSV reader needs the column
+_CSV_COLUMN = {"messages[0].body": "description", "messages[1].body": "resolution"}
+
+
+def _csv_record(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as the ticket object parse_ticket checks."""
+    if not (row.get("description") or "").strip():
+        raise _Invalid("description", "is required")
+    messages = [{"author": "customer", "body": row["description"]}]
+    if row.get("resolution"):
+        messages.append({"author": "agent", "body": row["resolution"]})
+    return {
+        "id": row.get("id"),
+        "subject": row.get("subject"),
+        "messages": messages,
+        "brand": row.get("brand") or None,
+        "channel": row.get("channel") or None,
+        "status": row.get("status") or None,
+        "created_at": row.get("created_at") or None,
+        "tags": _split(row.get("tags")),
+        "linked_articles": _split(row.get("linked_articles")),
+    }
+
+
+_OPEN = "a quoted field is never closed"
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, fields) for each CSV record, or (line, what is wrong) for one that cannot be
+    parsed; parsing then resumes at the next line, so one stray quote costs one record.
+
+    A record continuing past its first line is inside a quoted field at the start of every
+    later line, whichever line it started on; so where a quoted field closes from line m on
+    is worked out once per line, and a file full of stray quotes is still read in linear time.
+    """
+    lines = io.StringIO(text).readlines()
+    closes: dict[int, int | str] = {}  # line index -> index of the line that ends the record
+
+    def closing_line(start: int) -> int | str:
+        passed = []
+        index = start
+        while index < len(lines) and index not in closes:
+            _, problem = _parse_record('"' + lines[index])  # as if inside a quoted field
+            if problem != _OPEN:
+                closes[index] = index if problem is None else problem
+                break
+            passed.append(index)
+            index += 1
+        found = closes.get(index, _OPEN)
+        for index in passed:
+            closes[index] = found
+        return found
+
+    index = 0
+    while index < len(lines):
+        fields, problem = _parse_record(lines[index])
+        end: int | str = index
+        if problem == _OPEN:
+            end = closing_line(index + 1)
+            if isinstance(end, int):
+                fields, problem = _parse_record("".join(lines[index : end + 1]))
+            else:
+                problem = end
+        if problem is not None:
+            yield index + 1, problem if problem == _OPEN else f"not CSV: {problem}"
+            index += 1
+            continue
+        if fields:  # blank lines are skipped
+            yield index + 1, fields
+        index = int(end) + 1
+
+
+def _parse_record(text: str) -> tuple[list[str], str | None]:
+    """The record `text` holds, or what is wrong: _OPEN when a quoted field is still open at
+    its end (strict mode: no guessing where a broken record stops)."""
+    asked_for_more = []
+
+    def feed() -> Iterator[str]:
+        yield text
+        asked_for_more.append(True)
+
+    try:
+        return next(csv.reader(feed(), strict=True), []), None
+    except csv.Error as error:
+        return [], _OPEN if asked_for_more else str(error)
 
 
 def _split(value: str | None) -> list[str]:

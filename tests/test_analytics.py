@@ -403,6 +403,51 @@ def test_dashboard_figures_csv_and_json_agree(client) -> None:
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "from"
 
 
+# What a spreadsheet would run as a formula (OWASP's list), each at the start of customer text.
+FORMULA_STARTS = ["=1+1", "+1+1", "-1+1", "@SUM(1+1)", "\t=1+1", "\r=1+1"]
+
+
+def test_exports_neutralise_customer_text_a_spreadsheet_would_run(client, content_dir) -> None:
+    database = services(client.application).database
+    events = []
+    for n, text in enumerate(FORMULA_STARTS):
+        events.append(search(f"f{n}", f"v{n}", text, 0))  # no results: a gap
+        events.append(search(f"g{n}", f"v{n}", f"{text} sync", 2))  # never opened: a gap
+        database.record_feedback("request-a-refund", False, text)
+    write_events(database, events)
+    drafts = content_dir / "drafts"
+    (drafts / "formula.md").write_text(
+        '---\ntitle: "=HYPERLINK(1)"\nstatus: draft\nsource_tickets: [t1]\n---\nBody\n'
+    )
+    sign_in_admin(client)
+
+    def export(name: str) -> list[list]:
+        text = client.get(f"/admin/export/{name}.csv").get_data(as_text=True)
+        # QUOTE_NONNUMERIC: quoted cells come back as text, unquoted ones as numbers
+        return list(csv.reader(io.StringIO(text), quoting=csv.QUOTE_NONNUMERIC))
+
+    header, *table = export("top-queries")
+    queries = {row[header.index("query")]: row for row in table}
+    assert set(queries) == {"'" + t for t in FORMULA_STARTS} | {
+        f"'{t} sync" for t in FORMULA_STARTS
+    }
+    assert all(row[header.index("searches")] == 1.0 for row in table)  # numbers stay numbers
+    header, *table = export("no-clicks")
+    assert sorted(row[header.index("query")] for row in table) == sorted(
+        f"'{t} sync" for t in FORMULA_STARTS
+    )
+    header, *table = export("feedback")
+    (comments,) = [row[header.index("comments")] for row in table]
+    assert comments.startswith("'=1+1 | ")
+    assert table[0][header.index("not_helpful")] == len(FORMULA_STARTS)
+    header, *table = export("gaps")
+    titles = {row[header.index("title")] for row in table}
+    assert "'=HYPERLINK(1)" in titles and {"'" + t for t in FORMULA_STARTS} <= titles
+    for row in table:
+        for cell in row:
+            assert not isinstance(cell, str) or not cell or cell[0] not in "=+-@\t\r"
+
+
 def test_a_failed_search_becomes_a_draft_in_one_click(client, content_dir) -> None:
     sign_in_admin(client)
     response = client.post(

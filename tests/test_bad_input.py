@@ -48,7 +48,12 @@ def error(response) -> dict:
             "request_id",
             AGENT_KEY,
         ),
-        ("/api/v1/tickets", '{"id": LONE, "messages": []}', "id", AGENT_KEY),
+        (
+            "/api/v1/tickets",
+            '{"id": "t-1", "subject": LONE, "messages": [{"author": "customer", "body": "x"}]}',
+            "subject",
+            AGENT_KEY,
+        ),
         (
             "/api/v1/tickets",
             '{"tickets": [{"id": "a", "subject": LONE}]}',

@@ -6,9 +6,13 @@ from kb.content import parse_article
 from kb.render import render_article
 
 
-def render(body: str, path: str = "sync/page.md", links: dict | None = None) -> str:
+def to_page(slug: str, fragment: str) -> str:
+    return f"/articles/{slug}" + (f"#{fragment}" if fragment else "")
+
+
+def render(body: str, path: str = "sync/page.md", links: dict | None = None, policy=to_page) -> str:
     article = parse_article(f"---\ntitle: Page\n---\n{body}", path)
-    return render_article(article, links or {}).html
+    return render_article(article, links or {}, policy).html
 
 
 def test_raw_html_is_escaped() -> None:
@@ -44,11 +48,28 @@ def test_links_to_other_articles_resolve_to_their_page() -> None:
     )
     assert 'href="/articles/request-a-refund#who"' in html
     assert 'href="/articles/request-a-refund"' in html
-    assert 'href="unknown.md"' in html
+    assert " u</p>" in html and "unknown" not in html  # no article there: its text, no link
+
+
+def test_the_link_policy_decides_each_article_link() -> None:
+    links = {"billing/a.md": "a", "billing/b.md": "b"}
+    asked = []
+
+    def only_a(slug: str, fragment: str) -> str | None:
+        asked.append((slug, fragment))
+        return f"/a#{fragment}" if slug == "a" else None
+
+    html = render(
+        "[to a](../billing/a.md#x) and [to *b*](../billing/b.md) [out](https://example.com/b.md)\n",
+        links=links,
+        policy=only_a,
+    )
+    assert asked == [("a", "x"), ("b", "")]
+    assert '<a href="/a#x">to a</a> and to <em>b</em> <a href="https://example.com/b.md">' in html
 
 
 def test_headings_get_the_same_anchors_as_sections() -> None:
     article = parse_article("---\ntitle: P\n---\n## Step one\nx\n## Step one\ny\n", "p.md")
-    rendered = render_article(article, {})
+    rendered = render_article(article, {}, to_page)
     assert '<h2 id="step-one">' in rendered.html and '<h2 id="step-one-1">' in rendered.html
     assert [entry.anchor for entry in rendered.toc] == [s.anchor for s in article.sections]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from cli import main
 from kb.database import Database
 from kb.tickets import TicketStore, read_ticket_file
@@ -119,3 +121,138 @@ def test_webhook_errors(client) -> None:
     assert malformed.status_code == 400
     empty = client.post("/api/v1/tickets", json={"tickets": []}, headers=auth(AGENT_KEY))
     assert empty.status_code == 400 and empty.get_json()["error"]["field"] == "tickets"
+
+
+def stored_ids(data_dir: Path, database_url: str) -> set[str]:
+    store = TicketStore(Database(database_url or data_dir / "kb.sqlite"))
+    return {t.id for t in store.all(("new", "open", "pending", "solved", "closed"))}
+
+
+def import_with_problems(runner, path: Path) -> str:
+    """Run `kb tickets import`, which must report bad records and exit 1, never crash."""
+    result = runner.invoke(main, ["tickets", "import", str(path)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a crash would be caught here too
+    assert "Traceback" not in result.output
+    return result.stderr
+
+
+LINE_2_GOES_WRONG = {
+    "a lone surrogate": ('{"id": "t2", "subject": "\\ud800 ok", ', "subject"),
+    "a NUL character": ('{"id": "t2", "subject": "a\\u0000b", ', "subject"),
+    "a surrogate in a body": (
+        '{"id": "t2", "messages": [{"author": "agent", "body": "\\udfff"}], ',
+        "messages[0].body",
+    ),
+    "a NUL in a tag": ('{"id": "t2", "tags": ["ok", "\\u0000"], ', "tags[1]"),
+    "a NUL in the brand": ('{"id": "t2", "brand": "\\u0000", ', "brand"),
+    "a space in the id": ('{"id": "t 2", ', "id"),
+    "a control character in the id": ('{"id": "t2\\u0007", ', "id"),
+    "an id of 201 characters": ('{"id": "' + "t" * 201 + '", ', "id"),
+}
+
+
+@pytest.mark.parametrize("case", LINE_2_GOES_WRONG)
+def test_text_a_database_would_refuse_is_reported_by_field(
+    tmp_path: Path, runner, data_dir: Path, database_url: str, case: str
+) -> None:
+    start, field = LINE_2_GOES_WRONG[case]
+    messages = '"messages": [{"author": "customer", "body": "help"}]'
+    bad = start + messages + "}" if "messages" not in start else start + '"status": "solved"}'
+    path = tmp_path / "t.jsonl"
+    path.write_text(
+        json.dumps(GOOD) + "\n" + bad + "\n" + json.dumps({**GOOD, "id": "t3"}) + "\n",
+        encoding="utf-8",
+    )
+    errors = import_with_problems(runner, path)
+    assert f"t.jsonl:2: {field}:" in errors and "1 invalid" in errors
+    assert stored_ids(data_dir, database_url) == {"t1", "t3"}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'{"id": "t2", "subject": "caf\xe9"}', "not UTF-8 text"),
+        (b"[" * 100_000, "not JSON: nested too deeply"),
+        (
+            b'{"id": "t2", "a": ' + b'{"a": ' * 100_000 + b"}" * 100_001,
+            "not JSON: nested too deeply",
+        ),
+    ],
+)
+def test_a_line_that_is_not_json_text_is_reported_and_the_rest_kept(
+    tmp_path: Path, runner, data_dir: Path, database_url: str, line: bytes, message: str
+) -> None:
+    path = tmp_path / "t.jsonl"
+    good = [json.dumps(ticket).encode() for ticket in (GOOD, {**GOOD, "id": "t3"})]
+    path.write_bytes(good[0] + b"\n" + line + b"\n" + good[1] + b"\n")
+    errors = import_with_problems(runner, path)
+    assert f"t.jsonl:2: (line): {message}" in errors
+    assert stored_ids(data_dir, database_url) == {"t1", "t3"}
+
+
+def test_ids_from_help_desks_are_valid(tmp_path: Path) -> None:
+    ids = ["web-1a2b3c", "12345", 12345, "twitter-987:1", "SUP-42", "a.b_c@desk/7"]
+    path = write_lines(tmp_path / "t.jsonl", [{**GOOD, "id": i} for i in ids])
+    tickets, problems = read_ticket_file(path)
+    assert problems == [] and [t.id for t in tickets] == [str(i) for i in ids]
+
+
+BAD_CSV_RECORDS = {
+    "an unterminated quote": b'c2,Refund,"never closed',
+    "garbage after a closing quote": b'c2,"Refund"now,I want my money back',
+    "too many fields": b"c2,Refund,I want my money back,and more",
+    "invalid UTF-8": b"c2,Refund,caf\xe9",
+    "a bare carriage return": b"c2,Refund,one\rtwo",
+}
+
+
+@pytest.mark.parametrize("case", BAD_CSV_RECORDS)
+def test_a_csv_record_that_cannot_be_parsed_is_reported_where_it_starts(
+    tmp_path: Path, runner, data_dir: Path, database_url: str, case: str
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(
+        b"id,subject,description\n"
+        b'c1,Sync,"Sync is stuck\nsince Monday"\n'
+        + BAD_CSV_RECORDS[case]
+        + b"\nc3,Refund,I want my money back\n"
+        b'c4,Cancel,"Stop my ""yearly"" plan"\n'
+    )
+    errors = import_with_problems(runner, path)
+    assert "t.csv:4: (line):" in errors and "1 invalid" in errors
+    assert stored_ids(data_dir, database_url) == {"c1", "c3", "c4"}
+
+
+def test_csv_records_after_several_bad_ones_keep_their_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "\ufeffid,subject,description\n"  # the byte order mark spreadsheets write
+        'c1,Sync,"open\n'
+        'c2,"Refund"x,text\n'
+        'c3,Cancel,"two\nlines"\n'
+        "c4,Login,a\x00b\n"
+        'c5,Login,"one ""quoted"" word"\n',
+        encoding="utf-8",
+    )
+    tickets, problems = read_ticket_file(path)
+    assert [(p.where, p.field) for p in problems] == [
+        ("t.csv:2", "(line)"),
+        ("t.csv:3", "(line)"),
+        ("t.csv:6", "description"),
+    ]
+    assert [(t.id, t.customer_text()) for t in tickets] == [
+        ("c3", "two\nlines"),
+        ("c5", 'one "quoted" word'),
+    ]
+
+
+def test_webhook_refuses_text_a_database_would_refuse(client) -> None:
+    # the test client sends the lone surrogate as the JSON escape "\ud800"
+    surrogate = {**GOOD, "id": "t2", "subject": "\ud800"}
+    batch = client.post("/api/v1/tickets", json=[GOOD, surrogate], headers=auth(AGENT_KEY))
+    assert batch.status_code == 200 and batch.get_json()["inserted"] == 1
+    assert [(p["index"], p["field"]) for p in batch.get_json()["invalid"]] == [(1, "subject")]
+    nul = {**GOOD, "messages": [{"author": "customer", "body": "a\x00b"}]}
+    one = client.post("/api/v1/tickets", json=nul, headers=auth(AGENT_KEY))
+    assert one.status_code == 400 and one.get_json()["error"]["field"] == "messages[0].body"

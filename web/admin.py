@@ -124,7 +124,11 @@ def export(name: str):
     out = io.StringIO()
     if rows:
         columns = list(rows[0])
-        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        # Text is quoted, so a spreadsheet reading `;` as the separator keeps it in one cell;
+        # numbers are not, so they stay numbers.
+        writer = csv.DictWriter(
+            out, fieldnames=columns, extrasaction="ignore", quoting=csv.QUOTE_NONNUMERIC
+        )
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _cell(v) for k, v in row.items()})
@@ -136,10 +140,18 @@ def export(name: str):
     )
 
 
-def _cell(value) -> str:
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str | int | float:
+    """One exported value: numbers as they are, text neutralised so it is never run."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
     if isinstance(value, list):
-        return " | ".join(v["comment"] if isinstance(v, dict) else str(v) for v in value)
-    return "" if value is None else str(value)
+        value = " | ".join(v["comment"] if isinstance(v, dict) else str(v) for v in value)
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 @blueprint.post("/admin/gaps/draft")

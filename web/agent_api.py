@@ -7,15 +7,13 @@ from typing import Any
 from flask import Blueprint
 
 from kb.assist import SuggestResult
-from kb.content import Article
 from kb.errors import BadRequest, NotFound
-from kb.search import article_url
 from kb.ticket_text import Message, Ticket
 from web.api import API
 from web.auth import require_role
 from web.inputs import json_object
 from web.rate_limits import rate_limited
-from web.services import services
+from web.services import agent_article_url, services
 
 blueprint = Blueprint("agent_api", __name__)
 MAX_SUGGESTIONS = 20
@@ -89,7 +87,7 @@ def suggest_json(result: SuggestResult) -> dict[str, Any]:
             {
                 "slug": s.article.slug,
                 "title": s.article.title,
-                "url": suggestion_url(s.article, s.section.anchor),
+                "url": agent_article_url(s.article, s.section.anchor),
                 "section": {"anchor": s.section.anchor, "title": s.section.title},
                 "snippet": s.snippet,
                 "score": round(s.score, 6),
@@ -107,11 +105,3 @@ def suggest_json(result: SuggestResult) -> dict[str, Any]:
         },
         "took_ms": result.took_ms,
     }
-
-
-def suggestion_url(article: Article, anchor: str) -> str:
-    """Public articles link to the help center (a link an agent can send); internal ones to
-    the agent console, the only place they can be read."""
-    if article.is_public:
-        return article_url(article.slug, anchor)
-    return f"/agent/articles/{article.slug}" + (f"#{anchor}" if anchor else "")

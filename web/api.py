@@ -14,7 +14,14 @@ from kb.render import render_article
 from kb.search import SearchResult, article_url, check_query
 from web.inputs import json_object
 from web.rate_limits import rate_limited
-from web.services import category_name, log_search, public_article, public_categories, services
+from web.services import (
+    category_name,
+    log_search,
+    public_article,
+    public_categories,
+    public_links,
+    services,
+)
 
 blueprint = Blueprint("api", __name__)
 API = "/api/v1"
@@ -87,7 +94,7 @@ def autocomplete():
 def article(slug: str):
     index = services().index.get()
     found = public_article(index, slug)
-    rendered = render_article(found, index.links)
+    rendered = render_article(found, index.links, public_links(index))
     related = [index.articles[s] for s in found.related if s in index.articles]
     return {
         "slug": found.slug,

@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from kb.errors import NotFound
 from kb.render import render_article
 from web.auth import login_page, sign_out, signed_in
-from web.services import category_name, services
+from web.services import agent_links, category_name, services
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 
@@ -47,7 +47,7 @@ def agent_article(slug: str):
     return render_template(
         "article.html",
         article=article,
-        rendered=render_article(article, index.links),
+        rendered=render_article(article, index.links, agent_links(index)),
         related=[],
         category_name=category_name(article.category),
         agent_view=True,

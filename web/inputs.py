@@ -35,9 +35,11 @@ def check_request_fields() -> None:
             raise BadRequest(f"{field} {problem}", field=field)
 
 
-def json_body() -> Any:
+def json_body(*, check_text: bool = True) -> Any:
     """The request body as JSON, or a 400 that says what is wrong with it (malformed, nested
-    too deeply, or a string no store can keep, named by its path: `messages[2].body`)."""
+    too deeply, or a string no store can keep, named by its path: `messages[2].body`).
+    `check_text=False` leaves strings to a caller that checks records one by one and keeps the
+    good ones (the tickets webhook)."""
     if not request.is_json:
         raise BadRequest("send a JSON body with Content-Type: application/json")
     raw = request.get_data(cache=True)
@@ -47,7 +49,7 @@ def json_body() -> Any:
         raise BadRequest(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except ValueError as error:  # also bytes that are not UTF-8
         raise BadRequest(f"the body is not valid JSON ({_reason(error)})") from None
-    _check_json(body, "", 0)
+    _check_json(body, "", 0, check_text)
     return body
 
 
@@ -59,7 +61,7 @@ def json_object() -> dict[str, Any]:
     return body
 
 
-def _check_json(value: Any, path: str, depth: int) -> None:
+def _check_json(value: Any, path: str, depth: int, check_text: bool) -> None:
     if isinstance(value, (dict, list)):
         if depth >= MAX_JSON_DEPTH:
             raise BadRequest(
@@ -68,10 +70,10 @@ def _check_json(value: Any, path: str, depth: int) -> None:
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
             inner = f"{path}[{key}]" if isinstance(key, int) else _join(path, key)
-            if isinstance(key, str) and text_problem(key):
+            if check_text and isinstance(key, str) and text_problem(key):
                 raise BadRequest(f"a key in {path or 'the body'} {text_problem(key)}", field=path)
-            _check_json(item, inner, depth + 1)
-    elif isinstance(value, str):
+            _check_json(item, inner, depth + 1, check_text)
+    elif check_text and isinstance(value, str):
         problem = text_problem(value)
         if problem:
             raise BadRequest(f"{path or 'the body'} {problem}", field=path or None)

@@ -19,6 +19,7 @@ from web.services import (
     log_search,
     public_article,
     public_categories,
+    public_links,
     services,
     visitor_id,
 )
@@ -91,7 +92,7 @@ def search_page():
     if page == 1 and results.results:
         top = results.results[0]
         if confidence(top.score) >= INSTANT_ANSWER_CONFIDENCE:
-            html = render_section(top.article, top.section.anchor, index.links)
+            html = render_section(top.article, top.section.anchor, index.links, public_links(index))
             answer = {"result": top, "html": html} if html.strip() else None
     return render_template(
         "search.html",
@@ -123,7 +124,7 @@ def result_click():
 def article_page(slug: str):
     index = services().index.get()
     article = public_article(index, slug)
-    rendered = render_article(article, index.links)
+    rendered = render_article(article, index.links, public_links(index))
     related = [index.articles[s] for s in article.related if s in index.articles]
     related = [r for r in related if r.is_public]
     if not related:

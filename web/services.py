@@ -10,6 +10,8 @@ from flask import current_app, g, request
 from kb.analytics import SearchEvent, normalise_search
 from kb.content import Article
 from kb.errors import NotFound
+from kb.render import LinkPolicy
+from kb.search import article_url
 from kb.store import LoadedIndex
 
 
@@ -23,6 +25,36 @@ def public_article(index: LoadedIndex, slug: str) -> Article:
     if article is None or not article.is_public:
         raise NotFound(f"no article '{slug}'")
     return article
+
+
+def agent_article_url(article: Article, anchor: str = "") -> str:
+    """Public articles at their help-center address (a link an agent can send); internal ones
+    in the agent console, the only place they can be read."""
+    if article.is_public:
+        return article_url(article.slug, anchor)
+    return f"/agent/articles/{article.slug}" + (f"#{anchor}" if anchor else "")
+
+
+def public_links(index: LoadedIndex) -> LinkPolicy:
+    """Customers' links: to public articles only; one to an internal article shows its text."""
+
+    def href(slug: str, fragment: str) -> str | None:
+        target = index.articles.get(slug)
+        return article_url(slug, fragment) if target is not None and target.is_public else None
+
+    return href
+
+
+def agent_links(index: LoadedIndex) -> LinkPolicy:
+    """Agents' links: to every published article, internal ones in the console."""
+
+    def href(slug: str, fragment: str) -> str | None:
+        target = index.articles.get(slug)
+        if target is None or not target.is_searchable:
+            return None
+        return agent_article_url(target, fragment)
+
+    return href
 
 
 def public_categories(index: LoadedIndex) -> list[dict]:

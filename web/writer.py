@@ -16,7 +16,7 @@ from kb.tickets import TicketStore, parse_batch
 from web.api import API
 from web.auth import login_page, pages_need_sign_in, require_role, sign_out
 from web.inputs import json_body
-from web.services import services
+from web.services import agent_links, public_links, services
 
 blueprint = Blueprint("writer", __name__)
 MAX_BATCH = 1000
@@ -26,8 +26,11 @@ MAX_BATCH = 1000
 @require_role("agent")
 def import_tickets():
     """A help desk's "ticket solved" webhook: one ticket, a list, or {"tickets": [...]}."""
-    body = json_body()
-    records = body.get("tickets") if isinstance(body, dict) and "tickets" in body else body
+    body = json_body(check_text=False)  # each ticket's text is checked with the ticket
+    wrapped = isinstance(body, dict) and "tickets" in body
+    records = body["tickets"] if wrapped else body
+    # where a record's field is in the body, for a 400 that names it
+    prefix = "tickets" if wrapped else "" if isinstance(records, list) else None
     records = records if isinstance(records, list) else [records]
     if not records:
         raise BadRequest("send at least one ticket", field="tickets")
@@ -36,7 +39,12 @@ def import_tickets():
     tickets, problems = parse_batch(records)
     if not tickets:
         problem = problems[0]
-        raise BadRequest(f"{problem.where}: {problem.field} {problem.message}", field=problem.field)
+        field = problem.field
+        if prefix is not None:
+            field = f"{prefix}[{problem.where.split()[-1]}]" + (
+                "" if field == "(record)" else f".{field}"
+            )
+        raise BadRequest(f"{problem.where}: {problem.field} {problem.message}", field=field)
     inserted, updated = TicketStore(services().database).upsert(tickets)
     return {
         "inserted": inserted,
@@ -80,7 +88,10 @@ def _draft_view(
     preview, problem = None, error
     try:
         article = parse_article(shown, f"drafts/{draft_id}.md")
-        preview = render_article(article, services().index.get().links).html
+        index = services().index.get()
+        # what its readers will see once published: customers, or agents for an internal one
+        readers = public_links if article.audience == "public" else agent_links
+        preview = render_article(article, index.links, readers(index)).html
     except Exception as invalid:  # noqa: BLE001 - shown to the writer, never raised
         problem = problem or getattr(invalid, "message", str(invalid))
     store = TicketStore(services().database)
