@@ -87,15 +87,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     embedder.warm_up()
     # The index is opened lazily, in each worker: chroma's client does not survive a fork.
 
-    from web import admin, agent_api, api, console, contact, errors, portal, writer  # noqa: PLC0415
+    from web import admin, agent_api, api, console, contact, errors, openapi, portal, writer  # noqa: PLC0415, E501
 
     csrf = CSRFProtect(app)
     # JSON only: a cross-site form cannot send application/json. Session-authenticated API
     # calls from the agent console check the CSRF header themselves (web.auth).
-    csrf.exempt(api.blueprint)
-    csrf.exempt(agent_api.blueprint)
-    csrf.exempt(writer.import_tickets)
-    csrf.exempt(admin.blocked_queries_api)  # an API: require_role checks a session's token
+    for view in openapi.VIEWS:  # the API: JSON, keys, and a session's token checked by web.auth
+        csrf.exempt(view)
     csrf.exempt(portal.result_click)  # a link's ping carries no token; it only counts a click
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)

@@ -13,8 +13,9 @@ from kb.analytics import MAX_QUERY_CHARS, DateRange, gap_queue
 from kb.drafts import list_drafts, start_draft
 from kb.errors import BadRequest
 from web.api import API
-from web.auth import login_page, pages_need_sign_in, require_role, sign_out, signed_in
-from web.inputs import json_object
+from web.auth import login_page, pages_need_sign_in, sign_out, signed_in
+from web.openapi import operation
+from web.schemas import BlockedQueries, FigureResponse, PeriodParams, QueryBody
 from web.services import services
 
 blueprint = Blueprint("admin", __name__)
@@ -43,6 +44,10 @@ def pending_drafts() -> list:
     return [d for d in list_drafts(services().settings.content_dir) if d.source_tickets]
 
 
+FIGURES = ("summary", "searches-per-day", "top-queries", "no-results", "no-clicks",
+           "article-views", "feedback", "deflection", "agents", "gaps")  # fmt: skip
+
+
 def figure(name: str, period: DateRange):
     """One named figure: the dashboard's tables, the CSV exports and the JSON API share these."""
     analytics = services().analytics
@@ -63,27 +68,44 @@ def figure(name: str, period: DateRange):
     return figures[name]()
 
 
-@blueprint.get(f"{API}/analytics/<name>")
-@require_role("admin")
-def analytics_api(name: str):
+@operation(
+    blueprint, "GET", f"{API}/analytics/<name>", summary="An analytics figure", tag="Analytics",
+    role="admin", query=PeriodParams, response=FigureResponse,
+    path_schemas=(("name", {"type": "string", "enum": list(FIGURES)}),),
+    description="The figure named, for the days from `from` to `to` (both included; the last "
+    "30 days by default, at most 366): the same numbers as the dashboard and its CSV exports.",
+)  # fmt: skip
+def analytics_api(name: str, query: PeriodParams) -> FigureResponse:
     period = period_from_args()
-    return {"from": period.start, "to": period.end, name: figure(name, period)}
+    return FigureResponse.model_validate(
+        {"from": period.start, "to": period.end, name: figure(name, period)}
+    )
 
 
-@blueprint.route(f"{API}/analytics/blocked-queries", methods=["GET", "POST", "DELETE"])
-@require_role("admin")
-def blocked_queries_api():
-    """The suggestions autocomplete must never offer: list, block (POST `{"query"}`) and unblock
-    (DELETE `?query=`). A block takes effect at once on this worker, and on the others when
-    they refresh their list (within 5 minutes)."""
-    popular = services().popular_queries
-    if request.method == "POST":
-        query = popular.block(json_object().get("query"), g.principal.name)
-        return {"query": query}, 201
-    if request.method == "DELETE":
-        popular.unblock(request.args.get("query", ""))
-        return "", 204
-    return {"blocked_queries": popular.blocked()}
+@operation(
+    blueprint, "GET", f"{API}/analytics/blocked-queries", summary="List blocked suggestions",
+    tag="Analytics", role="admin", response=BlockedQueries,
+)  # fmt: skip
+def blocked_queries_api() -> BlockedQueries:
+    return BlockedQueries(blocked_queries=services().popular_queries.blocked())
+
+
+@operation(
+    blueprint, "POST", f"{API}/analytics/blocked-queries", summary="Block a suggestion",
+    tag="Analytics", role="admin", body=QueryBody, response=QueryBody, status=201,
+    description="Autocomplete never offers this query again: at once on the worker that "
+    "receives this, and on the others when they refresh their list (within 5 minutes).",
+)  # fmt: skip
+def block_query_api(body: QueryBody) -> QueryBody:
+    return QueryBody(query=services().popular_queries.block(body.query, g.principal.name))
+
+
+@operation(
+    blueprint, "DELETE", f"{API}/analytics/blocked-queries", summary="Unblock a suggestion",
+    tag="Analytics", role="admin", query=QueryBody, response=None, status=204, errors=(404,),
+)  # fmt: skip
+def unblock_query_api(query: QueryBody) -> None:
+    services().popular_queries.unblock(query.query)
 
 
 @blueprint.before_request

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 
-from kb.database import MAX_COMMENT_CHARS
-from kb.errors import BadRequest, IndexNotReady
+from kb.errors import IndexNotReady
 from kb.hits import Filters
+from kb.limits import MAX_AUTOCOMPLETE_CHARS
 from kb.render import render_article
 from kb.search import SearchResult, article_url, check_query
-from web.inputs import json_object
+from web.openapi import document as openapi_document
+from web.openapi import operation, schema_type
 from web.rate_limits import rate_limited
+from web.schemas import (
+    ArticleLink,
+    ArticleResponse,
+    AutocompleteParams,
+    AutocompleteResponse,
+    CategoriesResponse,
+    Category,
+    Completion,
+    FeedbackBody,
+    FeedbackCounts,
+    FeedbackRecorded,
+    SearchHit,
+    SearchParams,
+    SearchResponse,
+    SectionRef,
+    TocEntry,
+)
 from web.services import (
     category_name,
     log_search,
@@ -24,8 +41,9 @@ from web.services import (
 )
 
 blueprint = Blueprint("api", __name__)
+blueprint.add_app_template_filter(schema_type, "schema_type")
 API = "/api/v1"
-MAX_API_LIMIT = 50
+API_VERSION = "1.0"
 
 
 @blueprint.get("/healthz")
@@ -37,145 +55,149 @@ def healthz():
     return {"status": "ok", "generation": index.name, "articles": len(index.articles)}
 
 
-@blueprint.get(f"{API}/search")
+@operation(
+    blueprint, "GET", f"{API}/search", summary="Search articles", tag="Help center",
+    query=SearchParams, response=SearchResponse,
+    description="Public articles only, one result per article with its best section.",
+)  # fmt: skip
 @rate_limited("search")
-def search():
-    args = request.args
-    offset = int_arg("offset", 0, 0, 10_000)
+def search(query: SearchParams) -> SearchResponse:
     results = services().engine.search(
-        args.get("q", ""),
-        mode=args.get("mode", "hybrid"),
-        limit=int_arg("limit", 10, 1, MAX_API_LIMIT),
-        offset=offset,
+        query.q,
+        mode=query.mode,
+        limit=query.limit,
+        offset=query.offset,
         filters=Filters(
-            category=args.get("category") or None,
-            tag=args.get("tag") or None,
-            type=args.get("type") or None,
-            kind=args.get("kind") or None,
+            category=query.category or None,
+            tag=query.tag or None,
+            type=query.type or None,
+            kind=query.kind or None,
         ),
     )
     # Searches are recorded for analytics unless the caller says `log=0` (search as you type:
     # its prefixes are not searches) or asks for a later page.
-    logged = args.get("log", "1") not in ("0", "false") and offset == 0
-    return {
-        "query": results.query,
-        "search_id": log_search(results) if logged else None,
-        "mode": results.mode,
-        "total": results.total,
-        "took_ms": results.took_ms,
-        "did_you_mean": results.did_you_mean,
-        "results": [result_json(result) for result in results.results],
-    }
+    logged = query.log not in ("0", "false") and query.offset == 0
+    return SearchResponse(
+        query=results.query,
+        search_id=log_search(results) if logged else None,
+        mode=results.mode,
+        total=results.total,
+        took_ms=results.took_ms,
+        did_you_mean=results.did_you_mean,
+        results=[search_hit(result) for result in results.results],
+    )
 
 
-@blueprint.get(f"{API}/autocomplete")
+@operation(
+    blueprint, "GET", f"{API}/autocomplete", summary="Complete a search", tag="Help center",
+    query=AutocompleteParams, response=AutocompleteResponse,
+    description="Titles and headings first, then (up to a third of the list) what other "
+    "customers searched for and found.",
+)  # fmt: skip
 @rate_limited("autocomplete")
-def autocomplete():
-    """Titles and headings first, then (up to a third of the list) what other customers
-    searched for and found."""
-    typed = check_query(request.args.get("q", ""), maximum=200)
-    limit = int_arg("limit", 8, 1, 20)
+def autocomplete(query: AutocompleteParams) -> AutocompleteResponse:
+    typed = check_query(query.q, maximum=MAX_AUTOCOMPLETE_CHARS)
+    limit = query.limit
     popular = services().popular_queries.complete(typed, max(1, limit // 3))
     suggestions = [
-        {"text": s.text, "url": s.url, "kind": s.kind, "article_title": s.article_title}
+        Completion(text=s.text, url=s.url, kind=s.kind, article_title=s.article_title)
         for s in services().index.get().autocomplete.complete(typed, limit)
     ]
-    shown = {s["text"].lower() for s in suggestions}
-    popular = [query for query in popular if query not in shown]
+    shown = {s.text.lower() for s in suggestions}
+    popular = [text for text in popular if text not in shown]
     suggestions = suggestions[: limit - len(popular)] + [
-        {"text": q, "url": f"/search?q={urllib.parse.quote_plus(q)}", "kind": "query",
-         "article_title": ""}
-        for q in popular
+        Completion(text=text, url=f"/search?q={urllib.parse.quote_plus(text)}", kind="query",
+                   article_title="")
+        for text in popular
     ]  # fmt: skip
-    return {"query": typed, "suggestions": suggestions}
+    return AutocompleteResponse(query=typed, suggestions=suggestions)
 
 
-@blueprint.get(f"{API}/articles/<slug>")
-def article(slug: str):
+@operation(
+    blueprint, "GET", f"{API}/articles/<slug>", summary="Read an article", tag="Help center",
+    response=ArticleResponse,
+)  # fmt: skip
+def article(slug: str) -> ArticleResponse:
     index = services().index.get()
     found = public_article(index, slug)
     rendered = render_article(found, index.links, public_links(index))
     related = [index.articles[s] for s in found.related if s in index.articles]
-    return {
-        "slug": found.slug,
-        "title": found.title,
-        "url": article_url(found.slug),
-        "category": found.category,
-        "tags": list(found.tags),
-        "type": found.type,
-        "kind": found.kind,
-        "updated": found.updated,
-        "summary": found.summary,
-        "html": rendered.html,
-        "toc": [{"level": e.level, "anchor": e.anchor, "title": e.title} for e in rendered.toc],
-        "related": [
-            {"slug": r.slug, "title": r.title, "url": article_url(r.slug)}
+    return ArticleResponse(
+        slug=found.slug,
+        title=found.title,
+        url=article_url(found.slug),
+        category=found.category,
+        tags=list(found.tags),
+        type=found.type,
+        kind=found.kind,
+        updated=found.updated,
+        summary=found.summary,
+        html=rendered.html,
+        toc=[TocEntry(level=e.level, anchor=e.anchor, title=e.title) for e in rendered.toc],
+        related=[
+            ArticleLink(slug=r.slug, title=r.title, url=article_url(r.slug))
             for r in related
             if r.is_public
         ],
-        "feedback": services().database.feedback_summary(found.slug),
-    }
+        feedback=FeedbackCounts(**services().database.feedback_summary(found.slug)),
+    )
 
 
-@blueprint.get(f"{API}/categories")
-def categories():
+@operation(
+    blueprint, "GET", f"{API}/categories", summary="List categories", tag="Help center",
+    response=CategoriesResponse,
+)  # fmt: skip
+def categories() -> CategoriesResponse:
     index = services().index.get()
-    return {
-        "categories": [
-            {**category, "url": f"/categories/{category['slug']}"}
+    return CategoriesResponse(
+        categories=[
+            Category(**category, url=f"/categories/{category['slug']}")
             for category in public_categories(index)
         ]
-    }
+    )
 
 
-@blueprint.post(f"{API}/articles/<slug>/feedback")
+@operation(
+    blueprint, "POST", f"{API}/articles/<slug>/feedback", summary="Vote on an article",
+    tag="Help center", body=FeedbackBody, response=FeedbackRecorded, status=201,
+)  # fmt: skip
 @rate_limited("vote")
-def feedback(slug: str):
-    index = services().index.get()
-    found = public_article(index, slug)
-    body = json_object()
-    helpful = body.get("helpful")
-    if not isinstance(helpful, bool):
-        raise BadRequest("helpful is required and must be true or false", field="helpful")
-    comment = body.get("comment")
-    if comment is not None and not isinstance(comment, str):
-        raise BadRequest("comment must be text", field="comment")
-    if comment and len(comment) > MAX_COMMENT_CHARS:
-        raise BadRequest(f"comment must be at most {MAX_COMMENT_CHARS} characters", field="comment")
-    services().database.record_feedback(found.slug, helpful, (comment or "").strip() or None)
-    return {"status": "recorded", "slug": found.slug}, 201
+def feedback(slug: str, body: FeedbackBody) -> FeedbackRecorded:
+    found = public_article(services().index.get(), slug)
+    comment = (body.comment or "").strip() or None
+    services().database.record_feedback(found.slug, body.helpful, comment)
+    return FeedbackRecorded(status="recorded", slug=found.slug)
 
 
-def result_json(result: SearchResult) -> dict[str, Any]:
+@blueprint.get(f"{API}/openapi.json")
+def openapi_json():
+    """This API described as OpenAPI 3.1, built from the models the code validates with."""
+    return openapi_document(f"{services().settings.site_name} API", API_VERSION)
+
+
+@blueprint.get("/api/docs")
+def api_docs():
+    """The same document, browsable."""
+    spec = openapi_document(f"{services().settings.site_name} API", API_VERSION)
+    return render_template("api_docs.html", spec=spec)
+
+
+def search_hit(result: SearchResult) -> SearchHit:
+    """A search result as the API (and `kb search --json`) shows it."""
     article = result.article
-    return {
-        "slug": article.slug,
-        "title": article.title,
-        "url": result.url,
-        "section": {"anchor": result.section.anchor, "title": result.section.title},
-        "snippet": result.snippet,
-        "score": round(result.score, 6),
-        "category": article.category,
-        "category_name": category_name(article.category),
-        "tags": list(article.tags),
-        "type": article.type,
-        "kind": article.kind,
-    }
-
-
-def int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(
-            f"{name} must be a whole number from {low} to {high}", field=name
-        ) from None
-    if not low <= value <= high:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}", field=name)
-    return value
+    return SearchHit(
+        slug=article.slug,
+        title=article.title,
+        url=result.url,
+        section=SectionRef(anchor=result.section.anchor, title=result.section.title),
+        snippet=result.snippet,
+        score=round(result.score, 6),
+        category=article.category,
+        category_name=category_name(article.category),
+        tags=list(article.tags),
+        type=article.type,
+        kind=article.kind,
+    )
 
 
 @blueprint.after_request

@@ -70,18 +70,21 @@ def session_key_hash() -> str | None:
     return g.session_key_hash
 
 
+def authorise(role: str) -> Principal:
+    """The caller, if their key has the role: 401 without a valid key, 403 without the role."""
+    principal = current_principal()
+    if not principal.may(role):
+        raise Forbidden(f"this needs the {role} role; the key has the {principal.role} role")
+    return principal
+
+
 def require_role(role: str) -> Callable:
-    """401 without a valid key, 403 when the key's role may not do this."""
+    """A view only callers with the role reach (see authorise)."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            principal = current_principal()
-            if not principal.may(role):
-                raise Forbidden(
-                    f"this needs the {role} role; the key has the {principal.role} role"
-                )
-            g.principal = principal
+            g.principal = authorise(role)
             return view(*args, **kwargs)
 
         return wrapped

@@ -14,46 +14,51 @@ from kb.render import render_article
 from kb.scrub import scrub_personal_data
 from kb.tickets import TicketStore, parse_batch
 from web.api import API
-from web.auth import login_page, pages_need_sign_in, require_role, sign_out
-from web.inputs import json_body
+from web.auth import login_page, pages_need_sign_in, sign_out
+from web.openapi import operation
+from web.schemas import MAX_TICKETS_PER_REQUEST, InvalidTicket, TicketsBody, TicketsImported
 from web.services import agent_links, public_links, services
 
 blueprint = Blueprint("writer", __name__)
-MAX_BATCH = 1000
 
 
-@blueprint.post(f"{API}/tickets")
-@require_role("agent")
-def import_tickets():
-    """A help desk's "ticket solved" webhook: one ticket, a list, or {"tickets": [...]}."""
-    body = json_body(check_text=False)  # each ticket's text is checked with the ticket
-    wrapped = isinstance(body, dict) and "tickets" in body
-    records = body["tickets"] if wrapped else body
+@operation(
+    blueprint, "POST", f"{API}/tickets", summary="Import resolved tickets", tag="Tickets",
+    role="agent", body=TicketsBody, response=TicketsImported, check_text=False,
+    description="A help desk's \"ticket solved\" webhook: one ticket, a list of up to 1,000, or "
+    '{"tickets": [...]}. Each ticket is checked on its own: the valid ones are stored (by id: '
+    "sending one again updates it) and the invalid ones are listed; when none is valid, 400.",
+)  # fmt: skip
+def import_tickets(body: TicketsBody) -> TicketsImported:
+    sent = body.root
+    wrapped = isinstance(sent, dict) and "tickets" in sent
+    records = sent["tickets"] if wrapped else sent
     # where a record's field is in the body, for a 400 that names it
     prefix = "tickets" if wrapped else "" if isinstance(records, list) else None
     records = records if isinstance(records, list) else [records]
     if not records:
         raise BadRequest("send at least one ticket", field="tickets")
-    if len(records) > MAX_BATCH:
-        raise BadRequest(f"send at most {MAX_BATCH} tickets per request", field="tickets")
+    if len(records) > MAX_TICKETS_PER_REQUEST:
+        raise BadRequest(
+            f"send at most {MAX_TICKETS_PER_REQUEST} tickets per request", field="tickets"
+        )
     tickets, problems = parse_batch(records)
     if not tickets:
         problem = problems[0]
         field = problem.field
         if prefix is not None:
-            field = f"{prefix}[{problem.where.split()[-1]}]" + (
-                "" if field == "(record)" else f".{field}"
-            )
+            index = problem.where.split()[-1]
+            field = f"{prefix}[{index}]" + ("" if field == "(record)" else f".{field}")
         raise BadRequest(f"{problem.where}: {problem.field} {problem.message}", field=field)
     inserted, updated = TicketStore(services().database).upsert(tickets)
-    return {
-        "inserted": inserted,
-        "updated": updated,
-        "invalid": [
-            {"index": int(p.where.split()[-1]), "field": p.field, "message": p.message}
+    return TicketsImported(
+        inserted=inserted,
+        updated=updated,
+        invalid=[
+            InvalidTicket(index=int(p.where.split()[-1]), field=p.field, message=p.message)
             for p in problems
         ],
-    }, 200
+    )
 
 
 @blueprint.before_request
