@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export KB_SITE_NAME ?= Driftbox Help Center
 
-.PHONY: install run test test-chroma-server test-postgres test-redis lint bench clean
+.PHONY: install run test test-browser test-chroma-server test-postgres test-redis lint bench clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,11 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# Only the browser tests (tests/browser/), with Debian's Chromium installed first if missing.
+test-browser: install
+	.ci/install-chromium
+	$(BIN)/pytest -m browser
 
 # The search and index tests again, against a real `chroma run` server on loopback.
 test-chroma-server: install

@@ -1,0 +1,109 @@
+"""Every page type loads under the Content-Security-Policy with no console error, script error,
+CSP violation or failed request (checked by conftest on every page), and is photographed at a
+phone's and a desktop's width (tests/screenshots/)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.pages import screenshot, sign_in
+
+DRAFT = "camera-upload-waiting-for-wi-fi"  # tests/browser/seed/drafts/
+# (screenshot name, who signs in first, path, HTTP status, the page's main heading)
+PAGES = [
+    ("home", None, "/", 200, "How can we help?"),
+    (
+        "search-answer",
+        None,
+        "/search?q=how+do+I+ask+for+a+refund",
+        200,
+        "Results for “how do I ask for a refund”",
+    ),
+    (
+        "search-no-results",
+        None,
+        "/search?q=lorem+ipsum+dolor",
+        200,
+        "Results for “lorem ipsum dolor”",
+    ),
+    ("article", None, "/articles/request-a-refund", 200, "Request a refund"),
+    ("category", None, "/categories/billing", 200, "Billing"),
+    ("contact", None, "/contact", 200, "Contact support"),
+    ("not-found", None, "/articles/no-such-article", 404, "We couldn’t find that page"),
+    ("agent-sign-in", None, "/agent/login", 200, "Agent console"),
+    (
+        "agent-internal-article",
+        "agent",
+        "/agent/articles/refund-approval-rules",
+        200,
+        "Refund approval rules (internal)",
+    ),
+    ("writer-queue", "writer", "/writer", 200, "Gap queue"),
+    (
+        "writer-draft",
+        "writer",
+        f"/writer/drafts/{DRAFT}",
+        200,
+        "Camera upload waits for Wi-Fi on Android",
+    ),
+    ("admin-dashboard", "admin", "/admin", 200, "Analytics"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "path", "status", "heading"), PAGES, ids=[p[0] for p in PAGES]
+)
+def test_page_loads_under_the_policy(
+    page: Page, name: str, role: str | None, path: str, status: int, heading: str
+) -> None:
+    if role:
+        sign_in(page, role)
+    response = page.goto(path)
+    assert response is not None and response.status == status
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.locator("link[rel=stylesheet]")).to_have_count(1)
+    # The style sheet applied: a rule of style.css, not the browser's default, lays out <body>.
+    assert page.evaluate("getComputedStyle(document.body).margin") == "0px"
+    screenshot(page, name)
+
+
+def test_search_shows_the_instant_answer(page: Page) -> None:
+    page.goto("/search?q=how+do+I+ask+for+a+refund")
+    answer = page.locator(".instant-answer")
+    expect(answer).to_be_visible()
+    expect(answer.get_by_role("link", name="Request a refund")).to_be_visible()
+
+
+def test_search_without_results_suggests_what_to_try(page: Page) -> None:
+    page.goto("/search?q=lorem+ipsum+dolor")
+    expect(
+        page.get_by_role("heading", name="No articles match “lorem ipsum dolor”")
+    ).to_be_visible()
+
+
+def test_contact_form_after_a_validation_error(page: Page) -> None:
+    page.goto("/contact")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_label("E-mail address").fill("not an address")
+    with page.expect_response(lambda r: r.request.method == "POST") as sent:
+        page.get_by_role("button", name="Send to support").click()
+    assert sent.value.status == 400
+    expect(page.get_by_role("alert")).to_contain_text("Please fix the")
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page.get_by_label("Your name")).to_have_value("Ada")  # nothing typed is lost
+    screenshot(page, "contact-error")
+
+
+def test_agent_console_with_suggestions_for_a_pasted_ticket(page: Page) -> None:
+    sign_in(page, "agent")
+    page.get_by_label("Subject").fill("Refund for my yearly plan")
+    page.get_by_label("Ticket text").fill(
+        "Hi, I paid for the yearly Personal plan last week by mistake and want my money back. "
+        "How do I get a refund?\n\nThanks,\nMarta"
+    )
+    page.get_by_role("button", name="Suggest articles").click()
+    expect(page.locator("#suggestions li.suggestion").first).to_be_visible()
+    expect(page.locator("#triage")).to_contain_text("Customer service")
+    screenshot(page, "agent-console")
