@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from kb.database import MAX_COMMENT_CHARS
-from kb.errors import BadRequest, IndexNotReady
+from kb.errors import BadRequest
 from kb.hits import Filters
 from kb.render import render_article
 from kb.search import SearchResult, article_url, check_query
+from kb.store import NOT_BUILT
 from web.services import category_name, log_search, public_article, public_categories, services
 
 blueprint = Blueprint("api", __name__)
@@ -21,11 +22,26 @@ MAX_API_LIMIT = 50
 
 @blueprint.get("/healthz")
 def healthz():
-    try:
-        index = services().index.get()
-    except IndexNotReady as error:
-        return {"status": "starting", "message": error.message}, 503
-    return {"status": "ok", "generation": index.name, "articles": len(index.articles)}
+    """200 while an index is served ("degraded" when it is older than the one CURRENT names,
+    which cannot be opened), 503 while none is."""
+    served, failure = services().index.state()
+    if served is None and failure is None:
+        return {"status": "starting", "message": NOT_BUILT}, 503
+    if served is None:
+        return {
+            "status": "unavailable",
+            "message": f"the index cannot be opened: {failure.reason}",
+            "reason": failure.reason,
+            "broken_generation": failure.generation,
+        }, 503
+    health = {"status": "ok", "generation": served.name, "articles": len(served.articles)}
+    if failure is not None:
+        health |= {
+            "status": "degraded",
+            "reason": failure.reason,
+            "broken_generation": failure.generation,
+        }
+    return health
 
 
 @blueprint.get(f"{API}/search")

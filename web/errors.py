@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from kb.errors import KBError
+from kb.errors import IndexNotReady, KBError
 
 
 def _wants_json() -> bool:
@@ -25,7 +25,8 @@ def _respond(status: int, code: str, message: str, field: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(KBError)
     def kb_error(error: KBError):
-        if error.status >= 500:
+        # An index that cannot be served is logged once, by kb.store, not on every request.
+        if error.status >= 500 and not isinstance(error, IndexNotReady):
             app.logger.error("%s: %s", error.code, error.message)
         return _respond(error.status, error.code, error.message, error.field)
 
