@@ -236,6 +236,10 @@ class OpenFailure:
     reason: str  # one line
     tried: float = dataclasses.field(default_factory=time.monotonic)
 
+    @property
+    def message(self) -> str:
+        return f"the index cannot be opened: {self.reason}"
+
     def due(self) -> bool:
         return time.monotonic() - self.tried >= RETRY_SECONDS
 
@@ -263,9 +267,7 @@ class IndexHandle:
         the one served before it; IndexNotReady when there is none."""
         served, failure = self.state()
         if served is None:
-            raise IndexNotReady(
-                f"the index cannot be opened: {failure.reason}" if failure else NOT_BUILT
-            )
+            raise IndexNotReady(failure.message if failure else NOT_BUILT)
         return served
 
     def state(self) -> tuple[LoadedIndex | None, OpenFailure | None]:

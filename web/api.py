@@ -30,7 +30,7 @@ def healthz():
     if served is None:
         return {
             "status": "unavailable",
-            "message": f"the index cannot be opened: {failure.reason}",
+            "message": failure.message,
             "reason": failure.reason,
             "broken_generation": failure.generation,
         }, 503
