@@ -7,8 +7,9 @@ sections, well under 0.1 s with the real model, so the model is not what an edit
 keeps the build cache as `kb watch` does, then edits one article at a time and times the build
 and a running server's index handle loading the new generation. Then it times the vector
 store's part of a search at this size (chroma's query, the edits' delta, and folding passages
-into sections; the model's query embedding is timed by `python -m bench`), and last one build
-that compacts the edits into a new base store, as the indexer does once they pass its limit.
+into sections; the model's query embedding is timed by `python -m bench`), what searching each
+store once at open costs, and last one build that compacts the edits into a new base store, as
+the indexer does once they pass its limit.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def main() -> None:
             print(f"| {number} | {built:.2f} | {loaded:.2f} | {built + loaded:.2f} |")
         print(f"\nmedian {statistics.median(totals):.2f} s, worst {max(totals):.2f} s")
         vector_search(handle.get(), embedder, args.content)
+        open_probe(handle.get())
         article.write_text(article.read_text() + "\nQuokka compaction.\n")
         build_module.COMPACT_FLOOR, build_module.COMPACT_SHARE = 0, 0.0  # compact at once
         report = build_index(content, data, embedder, cache=cache)
@@ -73,6 +75,20 @@ def vector_search(index, embedder, content: Path, runs: int = 200) -> None:
     print(
         f"\nvector store search (100 sections): p50 {figures['p50']:.1f} ms, "
         f"p95 {figures['p95']:.1f} ms"
+    )
+
+
+def open_probe(index, runs: int = 200) -> None:
+    """What searching each store once at open (kb.store.LoadedIndex) adds: a one-title keyword
+    query, and one query per collection of a newly opened base store."""
+    titles = [a.title for a in index.articles.values() if a.is_searchable]
+    everyone = Filters(include_internal=True)
+    keyword = timings(lambda title: index.keyword.search(title, 1, everyone), titles, runs)
+    dimension = index.manifest["dimension"]
+    vector = timings(lambda _: index.vectors.base.probe(dimension), titles, runs)
+    print(
+        f"\nopen-time probe: keyword query p50 {keyword['p50']:.2f} ms, "
+        f"vector store (a new base store only) p50 {vector['p50']:.2f} ms"
     )
 
 

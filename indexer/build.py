@@ -22,7 +22,7 @@ from kb.keyword import FORMAT, create_keyword_index, update_keyword_index
 from kb.passages import PASSAGE_WORDS, section_vectors
 from kb.settings import Settings
 from kb.spelling import count_words
-from kb.store import ARTICLES_FILE, CHANGES_FILE, IndexLayout, read_manifest
+from kb.store import ARTICLES_FILE, CHANGES_FILE, IndexLayout, readable_manifest
 from kb.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.synonyms import load_synonyms
 from kb.vectors import AUDIENCES, Delta, VectorIndex, collection_of, slug_of
@@ -174,7 +174,8 @@ def build_index(
     synonyms = synonyms_path.read_text(encoding="utf-8") if synonyms_path.exists() else ""
 
     current = layout.current_name()
-    previous = read_manifest(layout.root / current) if current else {}
+    # A live generation whose manifest cannot be read is no base to build on: build afresh.
+    previous = readable_manifest(layout.root / current) if current else {}
     # Another model or index format means every article is indexed afresh.
     compatible = (
         previous.get("embedder") == embedder.name

@@ -71,6 +71,17 @@ class VectorIndex:
         # A generation's collections never change, and chroma's count() costs 2 ms a query.
         self._sizes = {audience: c.count() for audience, c in self._collections.items()}
 
+    def probe(self, dimension: int | None) -> None:
+        """One nearest-neighbour query per collection, so a store that opens but cannot be
+        searched fails now (this also loads the HNSW graph before the first customer search)."""
+        if not dimension:
+            return
+        vector = np.zeros(dimension, dtype=np.float32)
+        vector[0] = 1.0
+        for audience, collection in self._collections.items():
+            if self._sizes[audience]:
+                collection.query(query_embeddings=[vector], n_results=1, include=["distances"])
+
     @staticmethod
     def create(
         path: Path,
@@ -174,11 +185,21 @@ class Delta:
     def load(cls, path: Path) -> Delta:
         if not path.exists():
             return cls({}, {})
-        with np.load(path, allow_pickle=False) as arrays:
+        # Opened here, not by np.load, so a file that is not a valid npz is still closed.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as arrays:
             return cls(
                 {a: arrays[f"{a}_ids"].tolist() for a in AUDIENCES},
                 {a: arrays[f"{a}_vectors"] for a in AUDIENCES},
             )
+
+    def check(self, dimension: int | None) -> None:
+        """Raise ValueError unless each audience has one vector of `dimension` per id."""
+        for audience in AUDIENCES:
+            count, shape = len(self.ids[audience]), self.vectors[audience].shape
+            if shape[:1] != (count,) or (count and dimension and shape[1:] != (dimension,)):
+                raise ValueError(
+                    f"{audience}: {count} ids, vectors of shape {shape} (dimension {dimension})"
+                )
 
     def save(self, path: Path) -> None:
         arrays = {}

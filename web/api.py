@@ -6,11 +6,11 @@ import urllib.parse
 
 from flask import Blueprint, Response, render_template, request
 
-from kb.errors import IndexNotReady
 from kb.hits import Filters
 from kb.limits import MAX_AUTOCOMPLETE_CHARS
 from kb.render import render_article
 from kb.search import SearchResult, article_url, check_query
+from kb.store import NOT_BUILT
 from web.openapi import document as openapi_document
 from web.openapi import operation, schema_type
 from web.rate_limits import rate_limited
@@ -48,11 +48,26 @@ API_VERSION = "1.0"
 
 @blueprint.get("/healthz")
 def healthz():
-    try:
-        index = services().index.get()
-    except IndexNotReady as error:
-        return {"status": "starting", "message": error.message}, 503
-    return {"status": "ok", "generation": index.name, "articles": len(index.articles)}
+    """200 while an index is served ("degraded" when it is older than the one CURRENT names,
+    which cannot be opened), 503 while none is."""
+    served, failure = services().index.state()
+    if served is None and failure is None:
+        return {"status": "starting", "message": NOT_BUILT}, 503
+    if served is None:
+        return {
+            "status": "unavailable",
+            "message": failure.message,
+            "reason": failure.reason,
+            "broken_generation": failure.generation,
+        }, 503
+    health = {"status": "ok", "generation": served.name, "articles": len(served.articles)}
+    if failure is not None:
+        health |= {
+            "status": "degraded",
+            "reason": failure.reason,
+            "broken_generation": failure.generation,
+        }
+    return health
 
 
 @operation(

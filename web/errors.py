@@ -6,7 +6,7 @@ from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from kb.errors import KBError, RateLimited
+from kb.errors import IndexNotReady, KBError, RateLimited
 
 
 def _wants_json() -> bool:
@@ -38,7 +38,8 @@ def _respond(
 def register(app: Flask) -> None:
     @app.errorhandler(KBError)
     def kb_error(error: KBError):
-        if error.status >= 500:
+        # An index that cannot be served is logged once, by kb.store, not on every request.
+        if error.status >= 500 and not isinstance(error, IndexNotReady):
             app.logger.error("%s: %s", error.code, error.message)
         retry_after = error.retry_after if isinstance(error, RateLimited) else None
         return _respond(error.status, error.code, error.message, error.field, retry_after)
