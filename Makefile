@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export KB_SITE_NAME ?= Driftbox Help Center
 
-.PHONY: install run test test-browser test-chroma-server test-postgres test-redis lint bench clean
+.PHONY: install run test test-browser test-chroma-server test-postgres test-redis test-api-contract lint bench clean
 
 install: $(VENV)/.installed
 
@@ -45,6 +45,10 @@ test-postgres: install
 # The rate-limit tests again, with a real Redis server on loopback shared by two apps (installed if missing).
 test-redis: install
 	.ci/redis-tests
+
+# Schemathesis over every /api/v1 operation of a live gunicorn, with an agent, writer and admin key.
+test-api-contract: install
+	KB_TEST_CONTRACT=1 $(BIN)/pytest tests/test_api_contract.py
 
 bench: install
 	$(BIN)/python -m bench

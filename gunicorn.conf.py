@@ -2,6 +2,8 @@
 
 import os
 
+from web import gunicorn_support
+
 preload_app = True  # load the model once in the master; workers share its memory
 # The longest request line gunicorn allows (its default, 4,094, cut a 600-character query in
 # Chinese with an HTML 414); the app's own, smaller limits answer in JSON (kb/limits.py).
@@ -11,6 +13,15 @@ limit_request_line = 8190
 # numbers), the client address, the referer (the previous page's query string) or the user agent
 # (beside a time, it helps single a person out, and nothing here reads it).
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# What gunicorn answers by itself (a request line over the limit above, a malformed request) is
+# JSON with the app's security headers, and its error log names no client address or URL.
+logger_class = gunicorn_support.PrivateLogger
+gunicorn_support.install()
+# gunicorn 27's control socket (one path per user, ~/.gunicorn/gunicorn.ctl) would be shared by
+# every server on the machine, several nodes' included; nothing here uses it.
+control_socket_disable = True
+# A stopping worker finishes its request within this many seconds, then goes (default 30).
+graceful_timeout = 10
 
 
 def post_worker_init(worker) -> None:

@@ -106,8 +106,11 @@ class Database:
 
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:
-            # pysqlite would commit before DDL; a migration must be all or nothing.
-            connection.exec_driver_sql("BEGIN")
+            # pysqlite would commit before DDL; a migration must be all or nothing. IMMEDIATE:
+            # a transaction that reads, then writes after another one committed, would fail at
+            # once with "database is locked" (its snapshot is stale; the busy timeout does not
+            # apply); taking the write lock first makes it wait its turn instead.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
 

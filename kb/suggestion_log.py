@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 from kb.database import Database, now
-from kb.errors import BadRequest, NotFound
+from kb.errors import BadRequest
 
 ACTIONS = ("linked", "helpful", "not_helpful")
 ACTION_SIGN = {"linked": 1.0, "helpful": 1.0, "not_helpful": -1.0}
@@ -51,8 +51,8 @@ class SuggestionLog:
             found = connection.execute(
                 "SELECT 1 FROM suggest_requests WHERE id = ?", (request_id,)
             ).fetchone()
-            if found is None:
-                raise NotFound(f"no suggestion request '{request_id}'")
+            if found is None:  # the body names it: a bad field, not a missing page
+                raise BadRequest(f"no suggestion request '{request_id}'", field="request_id")
             connection.execute(
                 "INSERT INTO suggest_feedback (request_id, slug, action, created_at)"
                 " VALUES (?, ?, ?, ?)",

@@ -5,19 +5,28 @@ from __future__ import annotations
 
 import codecs
 import csv
-import dataclasses
 import io
 import json
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from kb.database import Database, now
-from kb.ticket_text import Message, Ticket
+from kb.ticket_records import (
+    STATUSES as STATUSES,
+)
+from kb.ticket_records import (
+    InvalidRecord,
+    RecordProblem,
+    StoredTicket,
+    parse_batch,
+    parse_ticket,
+)
+from kb.ticket_text import Message
 
-STATUSES = ("new", "open", "pending", "solved", "closed")
+__all__ = ["RecordProblem", "StoredTicket", "TicketStore", "parse_batch", "read_ticket_file"]
 RESOLVED = ("solved", "closed")
 CSV_COLUMNS = (
     "id",
@@ -33,124 +42,7 @@ CSV_COLUMNS = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class StoredTicket:
-    id: str
-    subject: str
-    status: str
-    messages: tuple[Message, ...]
-    channel: str | None = None
-    brand: str | None = None
-    created_at: str | None = None
-    tags: tuple[str, ...] = ()
-    linked_articles: tuple[str, ...] = ()
-
-    def as_ticket(self) -> Ticket:
-        return Ticket(self.subject, "", self.messages, self.tags)
-
-    def customer_text(self) -> str:
-        return "\n".join(m.body for m in self.messages if m.author == "customer")
-
-    def agent_text(self) -> str:
-        return "\n".join(m.body for m in self.messages if m.author == "agent")
-
-    def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["messages"] = [{"author": m.author, "body": m.body} for m in self.messages]
-        data["tags"], data["linked_articles"] = list(self.tags), list(self.linked_articles)
-        return data
-
-
-@dataclasses.dataclass(frozen=True)
-class RecordProblem:
-    """One invalid record: where it is (a line or an index), the field, and what is wrong."""
-
-    where: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.field}: {self.message}"
-
-
-class _Invalid(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-# What help desks use as ids ("12345", "SUP-42", "twitter-987:1"): no spaces or control
-# characters, nothing a spreadsheet or a shell would read as more than a name.
-_TICKET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@#/+=-]{0,199}")
-# PostgreSQL refuses NUL in text and SQLite's driver refuses lone surrogates (which JSON's
-# "\ud800" escapes and undecodable bytes become): refused here, naming the field.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def _text(field: str, value: str) -> str:
-    if _UNSTORABLE.search(value):
-        raise _Invalid(field, "must not contain a NUL character or a lone surrogate")
-    return value
-
-
-def parse_ticket(record: Any) -> StoredTicket:
-    """Validate one ticket object; raises _Invalid naming the field."""
-    if not isinstance(record, Mapping):
-        raise _Invalid("(record)", "must be a JSON object")
-    ticket_id = record.get("id")
-    if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
-        ticket_id = str(ticket_id)
-    if not isinstance(ticket_id, str) or not _TICKET_ID.fullmatch(ticket_id.strip()):
-        raise _Invalid(
-            "id",
-            "is required: 1 to 200 letters, digits or . _ : @ # / + = -,"
-            " starting with a letter or digit",
-        )
-    subject = record.get("subject") or ""
-    if not isinstance(subject, str):
-        raise _Invalid("subject", "must be a string")
-    _text("subject", subject)
-    status = record.get("status") or "solved"
-    if status not in STATUSES:
-        raise _Invalid("status", f"must be one of {', '.join(STATUSES)}")
-    messages = record.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise _Invalid("messages", "is required: a non-empty list")
-    parsed = []
-    for number, message in enumerate(messages):
-        if not isinstance(message, Mapping):
-            raise _Invalid(f"messages[{number}]", "must be an object")
-        if message.get("author") not in ("customer", "agent"):
-            raise _Invalid(f"messages[{number}].author", "must be customer or agent")
-        if not isinstance(message.get("body"), str):
-            raise _Invalid(f"messages[{number}].body", "must be a string")
-        parsed.append(
-            Message(message["author"], _text(f"messages[{number}].body", message["body"]))
-        )
-    optional: dict[str, Any] = {}
-    for field in ("channel", "brand", "created_at"):
-        value = record.get(field, record.get("product") if field == "brand" else None)
-        if value is not None and not isinstance(value, str):
-            raise _Invalid(field, "must be a string")
-        optional[field] = value if value is None else _text(field, value)
-    for field in ("tags", "linked_articles"):
-        value = record.get(field) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _Invalid(field, "must be a list of strings")
-        optional[field] = tuple(_text(f"{field}[{n}]", v) for n, v in enumerate(value))
-    return StoredTicket(ticket_id.strip(), subject, status, tuple(parsed), **optional)
-
-
-def parse_batch(
-    records: Iterable[Any], label: str = "index"
-) -> tuple[list[StoredTicket], list[RecordProblem]]:
-    tickets, problems = [], []
-    for number, record in enumerate(records):
-        try:
-            tickets.append(parse_ticket(record))
-        except _Invalid as invalid:
-            problems.append(RecordProblem(f"{label} {number}", invalid.field, invalid.message))
-    return tickets, problems
+_Invalid = InvalidRecord
 
 
 def read_ticket_file(path: Path) -> tuple[list[StoredTicket], list[RecordProblem]]:

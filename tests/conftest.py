@@ -28,7 +28,7 @@ ADMIN_KEY = "admin-key-0123456789abcdef"
 CHROMA_URL = os.environ.get("KB_CHROMA_URL", "")
 # ...and the storage tests against a real PostgreSQL server (a URL to its `postgres` database).
 POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "")
-# Measurements that model tests report; printed at the end of the run.
+# What tests measured (model tests on the demo content, the sweeps); printed at the end.
 FIGURES: dict[str, dict] = {}
 REPO = Path(__file__).resolve().parent.parent
 
@@ -161,6 +161,6 @@ def runner(
 
 def pytest_terminal_summary(terminalreporter) -> None:
     if FIGURES:
-        terminalreporter.section("measured on the demo content (real model)")
+        terminalreporter.section("measured in this run")
         for name, figures in FIGURES.items():
             terminalreporter.write_line(f"{name}: {figures}")

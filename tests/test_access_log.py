@@ -4,6 +4,7 @@ gunicorn.conf.py, and under `kb serve`'s development server."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -70,6 +71,19 @@ def test_gunicorn_logs_no_query_string_nor_address(
         query = urllib.parse.quote_plus(PERSONAL)
         assert get(f"{base}/search?q={query}") == 200
         assert get(f"{base}/api/v1/search?q={query}") == 200
+        # 600 characters of Chinese: 5,400 bytes percent-encoded, over gunicorn's default line
+        cjk = urllib.parse.quote_plus("退款" * 300)
+        assert get(f"{base}/api/v1/search?q={cjk}") == 200
+        # gunicorn's own answers: JSON with the app's headers, the request not repeated
+        too_long = raw(port, f"GET /api/v1/search?q={query}&x={'y' * 9000} HTTP/1.1")
+        malformed = raw(port, f"GET /search?q={query} HTTP/1.1 trailing")
+        for answer, status in ((too_long, 414), (malformed, 400)):
+            head, _, body = answer.partition("\r\n\r\n")
+            assert head.startswith(f"HTTP/1.1 {status} "), answer[:200]
+            assert "Content-Type: application/json" in head
+            assert "Content-Security-Policy: default-src 'self'" in head
+            assert json.loads(body)["error"]["message"]
+            assert not [trace for trace in TRACES if trace in body], body
     finally:
         server.terminate()
         try:
@@ -80,6 +94,20 @@ def test_gunicorn_logs_no_query_string_nor_address(
     logged = access_log.read_text()
     assert '"GET /search" 200 ' in logged and '"GET /api/v1/search" 200 ' in logged, logged
     assert not [trace for trace in TRACES if trace in logged], logged
+    errors = [line for line in (tmp_path / "server.log").read_text().splitlines()]
+    invalid = [line for line in errors if "Invalid request" in line]
+    assert len(invalid) == 2, errors  # gunicorn did log the malformed requests...
+    assert not [trace for trace in TRACES if trace in "\n".join(invalid)], invalid  # not who/what
+
+
+def raw(port: int, request_line: str) -> str:
+    """Send one request line as it is (no client would send these) and read the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as connection:
+        connection.sendall(f"{request_line}\r\nHost: localhost\r\n\r\n".encode())
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode("latin-1")
 
 
 def test_the_development_server_logs_no_query_string_nor_address(app, caplog) -> None:

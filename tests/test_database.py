@@ -60,3 +60,39 @@ def test_a_database_from_before_alembic_keeps_its_data(tmp_path: Path, version: 
 def test_a_database_url_must_be_postgresql() -> None:
     with pytest.raises(ConfigurationError):
         Database("mysql://somewhere/kb")
+
+
+def test_a_transaction_that_reads_then_writes_waits_for_another_writer(tmp_path) -> None:
+    """On SQLite, a read snapshot overtaken by another writer's commit cannot be written from
+    (it failed at once with "database is locked", a 500 seen under two workers)."""
+    import threading  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from kb.database import Database  # noqa: PLC0415
+
+    database = Database(tmp_path / "kb.sqlite")
+    database.migrate()
+    reading, failures = threading.Event(), []
+
+    def read_then_write() -> None:
+        try:
+            with database.connect() as connection:
+                connection.execute("SELECT COUNT(*) FROM article_feedback").fetchone()
+                reading.set()
+                time.sleep(0.3)  # the other writer tries to commit meanwhile
+                connection.execute(
+                    "INSERT INTO article_feedback (slug, helpful, created_at) VALUES (?, ?, ?)",
+                    ("first", 1, "2026-12-01T00:00:00"),
+                )
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    thread = threading.Thread(target=read_then_write)
+    thread.start()
+    reading.wait(5)
+    database.record_feedback("second", True)
+    thread.join(10)
+    assert failures == []
+    with database.connect() as connection:
+        slugs = [row[0] for row in connection.execute("SELECT slug FROM article_feedback")]
+    assert sorted(slugs) == ["first", "second"]

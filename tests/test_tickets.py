@@ -89,25 +89,35 @@ def test_cli_import_reports_bad_records_and_exits_1(tmp_path: Path, runner) -> N
     assert "t.jsonl:2: id:" in result.output and "1 imported" in result.output
 
 
-def test_webhook_accepts_one_a_list_or_a_batch(client) -> None:
+def test_webhook_accepts_one_a_list_or_a_batch(client, app) -> None:
     one = client.post("/api/v1/tickets", json=GOOD, headers=auth(AGENT_KEY))
-    assert one.status_code == 200 and one.get_json()["inserted"] == 1
+    assert one.status_code == 200 and one.get_json() == {"inserted": 1, "updated": 0}
     batch = client.post(
         "/api/v1/tickets",
         headers=auth(AGENT_KEY),
-        json={"tickets": [GOOD, {**GOOD, "id": "t9", "status": "x"}]},
+        json={"tickets": [GOOD, {**GOOD, "id": 9, "subject": "numbered"}]},
     )
-    body = batch.get_json()
-    assert (body["inserted"], body["updated"]) == (0, 1)
-    assert body["invalid"] == [
-        {
-            "index": 1,
-            "field": "status",
-            "message": "must be one of new, open, pending, solved, closed",
-        }
-    ]
+    assert batch.get_json() == {"inserted": 1, "updated": 1}
     listed = client.post("/api/v1/tickets", json=[{**GOOD, "id": "t10"}], headers=auth(AGENT_KEY))
     assert listed.get_json()["inserted"] == 1
+    store = TicketStore(app.extensions["kb"].database)
+    assert store.get("9").subject == "numbered"  # a number is taken as its digits
+
+
+def test_a_batch_with_an_invalid_ticket_is_refused_whole(client, app) -> None:
+    refused = client.post(
+        "/api/v1/tickets",
+        headers=auth(AGENT_KEY),
+        json={"tickets": [{**GOOD, "id": "t8"}, {**GOOD, "id": "t9", "status": "x"}]},
+    )
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert error["field"] == "tickets[1].status"
+    assert "must be one of new, open, pending, solved or closed" in error["message"]
+    store = TicketStore(app.extensions["kb"].database)
+    assert store.get("t8") is None and store.get("t9") is None  # nothing stored
+    listed = client.post("/api/v1/tickets", json=[GOOD, {"id": "x"}], headers=auth(AGENT_KEY))
+    assert listed.get_json()["error"]["field"] == "[1].messages"
 
 
 def test_webhook_errors(client) -> None:
@@ -247,12 +257,14 @@ def test_csv_records_after_several_bad_ones_keep_their_line_numbers(tmp_path: Pa
     ]
 
 
-def test_webhook_refuses_text_a_database_would_refuse(client) -> None:
+def test_webhook_refuses_text_a_database_would_refuse(client, app) -> None:
     # the test client sends the lone surrogate as the JSON escape "\ud800"
     surrogate = {**GOOD, "id": "t2", "subject": "\ud800"}
     batch = client.post("/api/v1/tickets", json=[GOOD, surrogate], headers=auth(AGENT_KEY))
-    assert batch.status_code == 200 and batch.get_json()["inserted"] == 1
-    assert [(p["index"], p["field"]) for p in batch.get_json()["invalid"]] == [(1, "subject")]
+    assert batch.status_code == 400 and batch.get_json()["error"]["field"] == "[1].subject"
+    assert "lone surrogate" in batch.get_json()["error"]["message"]
     nul = {**GOOD, "messages": [{"author": "customer", "body": "a\x00b"}]}
     one = client.post("/api/v1/tickets", json=nul, headers=auth(AGENT_KEY))
     assert one.status_code == 400 and one.get_json()["error"]["field"] == "messages[0].body"
+    assert "NUL" in one.get_json()["error"]["message"]
+    assert TicketStore(app.extensions["kb"].database).get(GOOD["id"]) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from kb.assist import SuggestResult
-from kb.errors import NotFound
+from kb.errors import BadRequest, NotFound
 from kb.ticket_text import Message, Ticket
 from web.api import API
 from web.openapi import operation
@@ -50,7 +50,7 @@ def suggest(body: SuggestBody) -> SuggestResponse:
 @rate_limited("vote")  # after the role check: a request without a good key is no vote
 def suggest_feedback(body: SuggestFeedbackBody) -> Recorded:
     if body.slug not in services().index.get().articles:
-        raise NotFound(f"no article '{body.slug}'")
+        raise BadRequest(f"no article '{body.slug}'", field="slug")
     services().suggestion_log.record_feedback(body.request_id, body.slug, body.action)
     return Recorded(status="recorded")
 

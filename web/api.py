@@ -190,7 +190,7 @@ def openapi_json():
     return openapi_document(f"{services().settings.site_name} API", API_VERSION)
 
 
-@blueprint.get("/api/docs")
+@blueprint.get("/api-docs")
 def api_docs():
     """The same document, browsable."""
     spec = openapi_document(f"{services().settings.site_name} API", API_VERSION)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from kb.errors import IndexNotReady, KBError, RateLimited
 
@@ -55,7 +55,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = (error.name or "error").lower().replace(" ", "_")
-        return _respond(error.code or 500, code, error.description or error.name)
+        response = _respond(error.code or 500, code, error.description or error.name)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 wants it
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

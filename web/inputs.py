@@ -35,11 +35,10 @@ def check_request_fields() -> None:
             raise BadRequest(f"{field} {problem}", field=field)
 
 
-def json_body(*, check_text: bool = True) -> Any:
-    """The request body as JSON, or a 400 that says what is wrong with it (malformed, nested
-    too deeply, or a string no store can keep, named by its path: `messages[2].body`).
-    `check_text=False` leaves strings to a caller that checks records one by one and keeps the
-    good ones (the tickets webhook)."""
+def json_body() -> Any:
+    """The request body as JSON, or a 400 that says what is wrong with it (malformed, or nested
+    too deeply). The models that read it refuse strings no store can keep (kb.validation),
+    each named by its path, `messages[2].body`; keys and values they do not read are ignored."""
     if not request.is_json:
         raise BadRequest("send a JSON body with Content-Type: application/json")
     raw = request.get_data(cache=True)
@@ -49,19 +48,11 @@ def json_body(*, check_text: bool = True) -> Any:
         raise BadRequest(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except ValueError as error:  # also bytes that are not UTF-8
         raise BadRequest(f"the body is not valid JSON ({_reason(error)})") from None
-    _check_json(body, "", 0, check_text)
+    _check_depth(body, "", 0)
     return body
 
 
-def json_object() -> dict[str, Any]:
-    """The request body as a JSON object (see json_body)."""
-    body = json_body()
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    return body
-
-
-def _check_json(value: Any, path: str, depth: int, check_text: bool) -> None:
+def _check_depth(value: Any, path: str, depth: int) -> None:
     if isinstance(value, (dict, list)):
         if depth >= MAX_JSON_DEPTH:
             raise BadRequest(
@@ -69,14 +60,8 @@ def _check_json(value: Any, path: str, depth: int, check_text: bool) -> None:
             )
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
-            inner = f"{path}[{key}]" if isinstance(key, int) else _join(path, key)
-            if check_text and isinstance(key, str) and text_problem(key):
-                raise BadRequest(f"a key in {path or 'the body'} {text_problem(key)}", field=path)
-            _check_json(item, inner, depth + 1, check_text)
-    elif check_text and isinstance(value, str):
-        problem = text_problem(value)
-        if problem:
-            raise BadRequest(f"{path or 'the body'} {problem}", field=path or None)
+            inner = f"{path}[{key}]" if isinstance(key, int) else _join(path, str(key))
+            _check_depth(item, inner, depth + 1)
 
 
 def _join(path: str, key: str) -> str:

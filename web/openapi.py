@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from kb.errors import BadRequest
+from kb.validation import first_problem
 from web.auth import authorise
 from web.inputs import json_body
 from web.schemas import ErrorResponse
@@ -59,7 +60,6 @@ class Operation:
     errors: tuple[int, ...] = ()
     description: str = ""
     path_schemas: tuple[tuple[str, dict[str, Any]], ...] = ()
-    check_text: bool = True  # False: the view checks each record's text (and keeps the good)
 
     @property
     def path(self) -> str:
@@ -111,8 +111,7 @@ def operation(
             if described.query is not None:
                 arguments["query"] = validate(described.query, request.args.to_dict())
             if described.body is not None:
-                body = json_body(check_text=described.check_text)
-                arguments["body"] = validate(described.body, body)
+                arguments["body"] = validate(described.body, json_body())
             return answer(view(**arguments), described)
 
         blueprint.add_url_rule(rule, view_func=run, methods=[method])
@@ -123,29 +122,13 @@ def operation(
 
 
 def validate(model: type[BaseModel], data: Any) -> Any:
-    """The data as the model, or a 400 naming the first wrong field."""
+    """The data as the model (through its `parse_body` when it has one), or a 400 naming the
+    first wrong field."""
     try:
-        return model.model_validate(data)
+        return getattr(model, "parse_body", model.model_validate)(data)
     except ValidationError as invalid:
-        problem = invalid.errors(include_url=False)[0]
-        field = field_name(problem["loc"])
-        message = problem["msg"]
-        if problem["type"] == "missing":
-            message = "is required"
-        raise BadRequest(f"{field or 'the body'}: {message}", field=field or None) from None
-
-
-def field_name(location: Iterable[Any]) -> str:
-    """("messages", 0, "body") -> "messages[0].body"; a RootModel's "root" is left out."""
-    name = ""
-    for part in location:
-        if part == "root" and not name:
-            continue
-        if isinstance(part, int):
-            name += f"[{part}]"
-        else:
-            name += f".{part}" if name else str(part)
-    return name
+        field, message = first_problem(invalid)
+        raise BadRequest(f"{field or 'the body'} {message}", field=field or None) from None
 
 
 def answer(result: Any, described: Operation):
@@ -156,7 +139,7 @@ def answer(result: Any, described: Operation):
         result, status = result
     if described.response is not None and not isinstance(result, described.response):
         result = described.response.model_validate(result)
-    return result.model_dump(mode="json"), status
+    return result.model_dump(mode="json", by_alias=True), status
 
 
 def document(title: str, version: str, operations: Iterable[Operation] = ()) -> dict[str, Any]:

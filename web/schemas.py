@@ -6,15 +6,26 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StrictBool,
+    TypeAdapter,
+)
 
+from kb.analytics import MAX_QUERY_CHARS as MAX_RECORDED_QUERY_CHARS
 from kb.limits import MAX_AUTOCOMPLETE_CHARS, MAX_COMMENT_CHARS, MAX_QUERY_CHARS
+from kb.ticket_records import TicketRecord
+from kb.validation import SHOWING_TEXT, VISIBLE, StoredText, WholeNumber
 
 MAX_RESULTS = 50
 MAX_SUGGESTIONS = 20
 MAX_TICKETS_PER_REQUEST = 1000
 Mode = Literal["keyword", "semantic", "hybrid"]
-Text = Annotated[StrictStr, Field(pattern=r"^[^\x00]*$")]  # no NUL (kb.limits.text_problem)
+Text = StoredText
+QueryText = Annotated[str, Field(pattern=r"^[^\x00]*$")]  # a URL parameter: no NUL
 
 
 class Body(BaseModel):
@@ -45,15 +56,15 @@ class SearchParams(BaseModel):
     q: str = Field(
         min_length=1,
         max_length=MAX_QUERY_CHARS,
-        pattern=r"\S",
+        pattern=SHOWING_TEXT,
         description="What to search for (at most 1,000 characters and 2,000 bytes of UTF-8).",
     )
     limit: int = Field(10, ge=1, le=MAX_RESULTS, description="Results per page.")
     offset: int = Field(0, ge=0, le=10_000, description="Results to skip.")
-    category: str | None = Field(None, description="Only this category (its slug).")
-    tag: str | None = Field(None, description="Only articles with this tag.")
-    type: str | None = Field(None, description="Only this article type, e.g. how-to.")
-    kind: str | None = Field(None, description="Only service or support articles.")
+    category: QueryText | None = Field(None, description="Only this category (its slug).")
+    tag: QueryText | None = Field(None, description="Only articles with this tag.")
+    type: QueryText | None = Field(None, description="Only this article type, e.g. how-to.")
+    kind: QueryText | None = Field(None, description="Only service or support articles.")
     mode: Mode = Field("hybrid", description="keyword, semantic or hybrid (both, fused).")
     log: Literal["0", "1", "false", "true"] = Field(
         "1", description="0: not a search to record (search as you type)."
@@ -90,7 +101,7 @@ class SearchResponse(Answer):
 
 
 class AutocompleteParams(BaseModel):
-    q: str = Field(min_length=1, max_length=MAX_AUTOCOMPLETE_CHARS, pattern=r"\S")
+    q: str = Field(min_length=1, max_length=MAX_AUTOCOMPLETE_CHARS, pattern=SHOWING_TEXT)
     limit: int = Field(8, ge=1, le=20)
 
 
@@ -172,11 +183,27 @@ class MessageIn(Body):
 
 
 class SuggestBody(Body):
+    """A ticket: at least one of subject, body or a message must show some text."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["subject"], "properties": {"subject": {"pattern": VISIBLE}}},
+                {"required": ["body"], "properties": {"body": {"pattern": VISIBLE}}},
+                {
+                    "required": ["messages"],
+                    "properties": {
+                        "messages": {"contains": {"properties": {"body": {"pattern": VISIBLE}}}}
+                    },
+                },
+            ]
+        }
+    )
     subject: Text = ""
     body: Text = ""
     messages: list[MessageIn] = []
     tags: list[Text] = []
-    limit: StrictInt = Field(5, ge=1, le=MAX_SUGGESTIONS)
+    limit: WholeNumber = Field(5, ge=1, le=MAX_SUGGESTIONS)
 
 
 class Suggestion(Answer):
@@ -231,21 +258,45 @@ class ArticleStats(Answer):
 # --- tickets --------------------------------------------------------------------------------
 
 
-class TicketsBody(RootModel[Any]):
-    """One ticket object, a list of them, or {"tickets": [...]}: a help desk's "ticket solved"
-    webhook. Each ticket is checked on its own (kb.tickets); invalid ones are reported."""
+class TicketBatch(Body):
+    tickets: list[TicketRecord] = Field(min_length=1, max_length=MAX_TICKETS_PER_REQUEST)
 
 
-class InvalidTicket(Answer):
-    index: int
-    field: str
-    message: str
+class TicketsBody(
+    RootModel[
+        TicketRecord
+        | Annotated[list[TicketRecord], Field(min_length=1, max_length=MAX_TICKETS_PER_REQUEST)]
+        | TicketBatch
+    ]
+):
+    """One ticket, a list of them, or {"tickets": [...]}: a help desk's "ticket solved"
+    webhook."""
+
+    @classmethod
+    def parse_body(cls, data: Any) -> TicketsBody:
+        """Checked as the shape it has, so an error names its place (`tickets[3].id`), not
+        every shape it might have been."""
+        if isinstance(data, dict) and "tickets" in data:
+            return cls(TicketBatch.model_validate(data))
+        if isinstance(data, list):
+            return cls(_TICKET_LIST.validate_python(data))
+        return cls(TicketRecord.model_validate(data))
+
+    def records(self) -> list[TicketRecord]:
+        sent = self.root
+        if isinstance(sent, TicketBatch):
+            return sent.tickets
+        return sent if isinstance(sent, list) else [sent]
+
+
+_TICKET_LIST = TypeAdapter(
+    Annotated[list[TicketRecord], Field(min_length=1, max_length=MAX_TICKETS_PER_REQUEST)]
+)
 
 
 class TicketsImported(Answer):
     inserted: int
     updated: int
-    invalid: list[InvalidTicket]
 
 
 # --- analytics ------------------------------------------------------------------------------
@@ -266,7 +317,8 @@ class FigureResponse(Answer):
 
 class QueryBody(Body):
     query: Annotated[
-        Text, Field(max_length=MAX_QUERY_CHARS, pattern=r"^[^\x00]*[^\s.,;:!?\x00][^\x00]*$")
+        Text,
+        Field(max_length=MAX_RECORDED_QUERY_CHARS, pattern=r"^[^\x00]*[^\s.,;:!?\x00][^\x00]*$"),
     ]
 
 

@@ -9,14 +9,13 @@ from indexer import build_from_settings
 from kb.auth import KBError
 from kb.content import parse_article
 from kb.drafts import get_draft, list_drafts, publish_draft, reject_draft, save_draft
-from kb.errors import BadRequest
 from kb.render import render_article
 from kb.scrub import scrub_personal_data
-from kb.tickets import TicketStore, parse_batch
+from kb.tickets import TicketStore
 from web.api import API
 from web.auth import login_page, pages_need_sign_in, sign_out
 from web.openapi import operation
-from web.schemas import MAX_TICKETS_PER_REQUEST, InvalidTicket, TicketsBody, TicketsImported
+from web.schemas import TicketsBody, TicketsImported
 from web.services import agent_links, public_links, services
 
 blueprint = Blueprint("writer", __name__)
@@ -24,41 +23,16 @@ blueprint = Blueprint("writer", __name__)
 
 @operation(
     blueprint, "POST", f"{API}/tickets", summary="Import resolved tickets", tag="Tickets",
-    role="agent", body=TicketsBody, response=TicketsImported, check_text=False,
+    role="agent", body=TicketsBody, response=TicketsImported,
     description="A help desk's \"ticket solved\" webhook: one ticket, a list of up to 1,000, or "
-    '{"tickets": [...]}. Each ticket is checked on its own: the valid ones are stored (by id: '
-    "sending one again updates it) and the invalid ones are listed; when none is valid, 400.",
+    '{"tickets": [...]}, stored by id (sending one again updates it). A batch with any invalid '
+    "ticket is refused whole (400, naming the first field at fault, e.g. `tickets[3].id`) and "
+    "nothing is stored: fix it and send it again.",
 )  # fmt: skip
 def import_tickets(body: TicketsBody) -> TicketsImported:
-    sent = body.root
-    wrapped = isinstance(sent, dict) and "tickets" in sent
-    records = sent["tickets"] if wrapped else sent
-    # where a record's field is in the body, for a 400 that names it
-    prefix = "tickets" if wrapped else "" if isinstance(records, list) else None
-    records = records if isinstance(records, list) else [records]
-    if not records:
-        raise BadRequest("send at least one ticket", field="tickets")
-    if len(records) > MAX_TICKETS_PER_REQUEST:
-        raise BadRequest(
-            f"send at most {MAX_TICKETS_PER_REQUEST} tickets per request", field="tickets"
-        )
-    tickets, problems = parse_batch(records)
-    if not tickets:
-        problem = problems[0]
-        field = problem.field
-        if prefix is not None:
-            index = problem.where.split()[-1]
-            field = f"{prefix}[{index}]" + ("" if field == "(record)" else f".{field}")
-        raise BadRequest(f"{problem.where}: {problem.field} {problem.message}", field=field)
+    tickets = [record.stored() for record in body.records()]
     inserted, updated = TicketStore(services().database).upsert(tickets)
-    return TicketsImported(
-        inserted=inserted,
-        updated=updated,
-        invalid=[
-            InvalidTicket(index=int(p.where.split()[-1]), field=p.field, message=p.message)
-            for p in problems
-        ],
-    )
+    return TicketsImported(inserted=inserted, updated=updated)
 
 
 @blueprint.before_request
