@@ -57,3 +57,45 @@ def test_schema_types_read_as_words() -> None:
         'array of <a href="#schema-X">X</a>'
     )
     assert "&lt;" in str(schema_type({"const": "<b>"}))  # text from a schema is escaped
+
+
+# What schemathesis found (make test-api-contract), each kept as a test of its own.
+
+
+def test_a_method_not_allowed_names_the_allowed_ones(client) -> None:
+    response = client.delete("/api/v1/search?q=refund")
+    assert response.status_code == 405 and response.is_json
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET"}
+
+
+def test_an_analytics_answer_keeps_the_names_its_schema_gives(client) -> None:
+    from tests.conftest import ADMIN_KEY, auth  # noqa: PLC0415
+
+    body = client.get("/api/v1/analytics/summary", headers=auth(ADMIN_KEY)).get_json()
+    assert {"from", "to", "summary"} <= set(body)
+
+
+def test_json_whole_numbers_may_be_written_as_5_point_0_but_not_as_text(client) -> None:
+    from tests.conftest import AGENT_KEY, auth  # noqa: PLC0415
+
+    ticket = {"subject": "Refund", "body": "I want my money back"}
+    for limit, status in ((3.0, 200), (3.5, 400), ("3", 400), (True, 400)):
+        response = client.post(
+            "/api/v1/suggest", json={**ticket, "limit": limit}, headers=auth(AGENT_KEY)
+        )
+        assert response.status_code == status, limit
+    numbered = {"id": 42.0, "messages": [{"author": "customer", "body": "help"}]}
+    stored = client.post("/api/v1/tickets", json=numbered, headers=auth(AGENT_KEY))
+    assert stored.status_code == 200
+    negative = client.post("/api/v1/tickets", json={**numbered, "id": -1}, headers=auth(AGENT_KEY))
+    assert negative.status_code == 400 and negative.get_json()["error"]["field"] == "id"
+
+
+def test_text_that_shows_nothing_is_refused_as_the_schema_says(client) -> None:
+    from tests.conftest import AGENT_KEY, auth  # noqa: PLC0415
+
+    for nothing in ("\x1c\x1d", "\u3000 ", "\t"):
+        response = client.get("/api/v1/search", query_string={"q": nothing})
+        assert response.status_code == 400 and response.get_json()["error"]["field"] == "q"
+        empty = client.post("/api/v1/suggest", json={"body": nothing}, headers=auth(AGENT_KEY))
+        assert empty.status_code == 400
