@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 from indexer import build_index
-from kb.assist import AgentAssist
-from kb.content import load_content
-from kb.embeddings import MiniLMEmbedder
-from kb.search import SearchEngine
+from kb.assist.suggestions import AgentAssist
+from kb.content.loading import load_content
+from kb.index.embeddings import MiniLMEmbedder
+from kb.index.handle import IndexHandle
+from kb.search.engine import SearchEngine
 from kb.settings import KEYWORD_ENGINES, Settings
-from kb.store import IndexHandle
 
 SHORT_QUERIES = [
     "cancel subscription",
@@ -186,7 +186,7 @@ def main() -> None:
         say("\n## Suggestions for a ticket, in process (ms)\n")
         say("| ticket | p50 | p95 | p99 |\n|---|---|---|---|")
         assist = AgentAssist(engine, None)
-        from kb.ticket_text import Ticket  # noqa: PLC0415
+        from kb.assist.ticket_text import Ticket  # noqa: PLC0415
 
         for words in (50, 2000):
             tickets = [Ticket(**make_ticket(rng, sentences, words)) for _ in range(20)]

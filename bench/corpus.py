@@ -11,7 +11,7 @@ import random
 import re
 from pathlib import Path
 
-from kb.content import load_content
+from kb.content.loading import load_content
 
 PRODUCTS = ["Driftbox", "Vault", "Paper", "Transfer", "Backup", "Replay", "Sign", "Capture"]
 PLATFORMS = [

@@ -24,9 +24,9 @@ from bench.__main__ import timings
 from bench.corpus import generate_corpus
 from indexer import build as build_module
 from indexer.build import BuildCache, build_index
-from kb.embeddings import HashingEmbedder
-from kb.hits import Filters
-from kb.store import IndexHandle
+from kb.index.embeddings import HashingEmbedder
+from kb.index.handle import IndexHandle
+from kb.search.hits import Filters
 
 
 def main() -> None:

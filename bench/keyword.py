@@ -17,11 +17,11 @@ from pathlib import Path
 
 from bench.__main__ import SHORT_QUERIES, timings
 from bench.corpus import generate_corpus
-from kb.content import load_content
-from kb.hits import Filters
-from kb.keyword import create_keyword_index, open_keyword_index
+from kb.content.loading import load_content
+from kb.index.keyword import create_keyword_index, open_keyword_index
+from kb.search.hits import Filters
+from kb.search.spelling import words
 from kb.settings import KEYWORD_ENGINES
-from kb.spelling import words
 
 
 def main() -> None:

@@ -60,7 +60,7 @@ def _settings(ctx: click.Context) -> Settings:
 def index(ctx: click.Context, full: bool) -> None:
     """Index the content folder (incremental by content hash). Exits 1 if any file was skipped."""
     from indexer import build_from_settings  # noqa: PLC0415
-    from kb.embeddings import make_embedder  # noqa: PLC0415
+    from kb.index.embeddings import make_embedder  # noqa: PLC0415
 
     settings = _settings(ctx)
     if not settings.content_dir.is_dir():
@@ -94,7 +94,7 @@ def index(ctx: click.Context, full: bool) -> None:
 def watch(ctx: click.Context) -> None:
     """Index, then re-index whenever an article or the synonyms file changes (Ctrl-C stops)."""
     from indexer.watch import watch_content  # noqa: PLC0415
-    from kb.embeddings import make_embedder  # noqa: PLC0415
+    from kb.index.embeddings import make_embedder  # noqa: PLC0415
 
     settings = _settings(ctx)
     if not settings.content_dir.is_dir():
@@ -122,7 +122,7 @@ def watch(ctx: click.Context) -> None:
 @click.pass_context
 def lint(ctx: click.Context) -> None:
     """List every problem in the content folder with file and line; exit 1 if there is any."""
-    from kb.content import load_content  # noqa: PLC0415
+    from kb.content.loading import load_content  # noqa: PLC0415
 
     settings = _settings(ctx)
     loaded = load_content(settings.content_dir)
@@ -147,10 +147,10 @@ def search(
     ctx: click.Context, query: str, mode: str, limit: int, internal: bool, as_json: bool
 ) -> None:
     """Search the built index."""
-    from kb.embeddings import make_embedder  # noqa: PLC0415
-    from kb.hits import Filters  # noqa: PLC0415
-    from kb.search import SearchEngine  # noqa: PLC0415
-    from kb.store import IndexHandle  # noqa: PLC0415
+    from kb.index.embeddings import make_embedder  # noqa: PLC0415
+    from kb.index.handle import IndexHandle  # noqa: PLC0415
+    from kb.search.engine import SearchEngine  # noqa: PLC0415
+    from kb.search.hits import Filters  # noqa: PLC0415
 
     settings = _settings(ctx).with_tuned()
     engine = SearchEngine(

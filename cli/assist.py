@@ -11,8 +11,8 @@ from kb.settings import Settings
 
 
 def _services(settings: Settings):
-    from kb.auth import KeyStore, parse_env_keys  # noqa: PLC0415
-    from kb.database import Database  # noqa: PLC0415
+    from kb.state.auth import KeyStore, parse_env_keys  # noqa: PLC0415
+    from kb.state.database import Database  # noqa: PLC0415
 
     return KeyStore(Database.for_settings(settings), parse_env_keys(settings.api_keys))
 
@@ -70,14 +70,14 @@ def revoke_key(ctx: click.Context, key_id: int) -> None:
 @click.pass_context
 def suggest(ctx: click.Context, source, limit: int, as_json: bool) -> None:
     """Suggest articles for a ticket and triage it, as the agent API does."""
-    from kb.assist import AgentAssist  # noqa: PLC0415
-    from kb.database import Database  # noqa: PLC0415
-    from kb.embeddings import make_embedder  # noqa: PLC0415
+    from kb.assist.suggestion_log import SuggestionLog  # noqa: PLC0415
+    from kb.assist.suggestions import AgentAssist  # noqa: PLC0415
+    from kb.assist.ticket_text import Ticket, messages_from  # noqa: PLC0415
     from kb.errors import BadRequest  # noqa: PLC0415
-    from kb.search import SearchEngine  # noqa: PLC0415
-    from kb.store import IndexHandle  # noqa: PLC0415
-    from kb.suggestion_log import SuggestionLog  # noqa: PLC0415
-    from kb.ticket_text import Ticket, messages_from  # noqa: PLC0415
+    from kb.index.embeddings import make_embedder  # noqa: PLC0415
+    from kb.index.handle import IndexHandle  # noqa: PLC0415
+    from kb.search.engine import SearchEngine  # noqa: PLC0415
+    from kb.state.database import Database  # noqa: PLC0415
 
     settings = ctx.find_root().obj.with_tuned()
     try:

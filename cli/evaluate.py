@@ -16,10 +16,10 @@ def evaluate_path(
     settings: Settings, path: Path, modes: list[str], explain: int, tune: bool, as_json: bool
 ) -> None:
     from indexer import build_index  # noqa: PLC0415
-    from kb import evaluation  # noqa: PLC0415
-    from kb.embeddings import make_embedder  # noqa: PLC0415
-    from kb.search import SearchEngine  # noqa: PLC0415
-    from kb.store import IndexHandle  # noqa: PLC0415
+    from kb.evaluation import runs as evaluation  # noqa: PLC0415
+    from kb.index.embeddings import make_embedder  # noqa: PLC0415
+    from kb.index.handle import IndexHandle  # noqa: PLC0415
+    from kb.search.engine import SearchEngine  # noqa: PLC0415
 
     started = time.perf_counter()
     embedder = make_embedder(settings.embedder)

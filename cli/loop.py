@@ -16,17 +16,17 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _store(settings: Settings):
-    from kb.database import Database  # noqa: PLC0415
-    from kb.tickets import TicketStore  # noqa: PLC0415
+    from kb.state.database import Database  # noqa: PLC0415
+    from kb.tickets.store import TicketStore  # noqa: PLC0415
 
     return TicketStore(Database.for_settings(settings))
 
 
 def _assist(settings: Settings):
-    from kb.assist import AgentAssist  # noqa: PLC0415
-    from kb.embeddings import make_embedder  # noqa: PLC0415
-    from kb.search import SearchEngine  # noqa: PLC0415
-    from kb.store import IndexHandle  # noqa: PLC0415
+    from kb.assist.suggestions import AgentAssist  # noqa: PLC0415
+    from kb.index.embeddings import make_embedder  # noqa: PLC0415
+    from kb.index.handle import IndexHandle  # noqa: PLC0415
+    from kb.search.engine import SearchEngine  # noqa: PLC0415
 
     settings = settings.with_tuned()
     engine = SearchEngine(
@@ -37,7 +37,7 @@ def _assist(settings: Settings):
 
 def import_file(settings: Settings, path: Path) -> bool:
     """Import a ticket file, report every bad record; True when every record was valid."""
-    from kb.tickets import read_ticket_file  # noqa: PLC0415
+    from kb.tickets.sources import read_ticket_file  # noqa: PLC0415
 
     tickets, problems = read_ticket_file(path)
     for problem in problems:
@@ -67,7 +67,7 @@ def import_tickets(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 def gaps(ctx: click.Context, as_json: bool) -> None:
     """Resolved tickets that no linked article or confident suggestion covers."""
-    from kb.drafts import find_gaps  # noqa: PLC0415
+    from kb.tickets.drafts import find_gaps  # noqa: PLC0415
 
     settings = _settings(ctx)
     assist = _assist(settings)
@@ -105,7 +105,7 @@ def drafts() -> None:
 @click.pass_context
 def generate(ctx: click.Context, ticket_file: Path | None, min_group: int, as_json: bool) -> None:
     """Group gap tickets and write one draft per group under content/drafts/."""
-    from kb.drafts import generate_drafts  # noqa: PLC0415
+    from kb.tickets.drafts import generate_drafts  # noqa: PLC0415
 
     settings = _settings(ctx)
     if ticket_file is not None:
@@ -151,7 +151,7 @@ def generate(ctx: click.Context, ticket_file: Path | None, min_group: int, as_js
 @drafts.command("list")
 @click.pass_context
 def list_drafts(ctx: click.Context) -> None:
-    from kb.drafts import list_drafts as read_all  # noqa: PLC0415
+    from kb.tickets.draft_files import list_drafts as read_all  # noqa: PLC0415
 
     for draft in read_all(_settings(ctx).content_dir):
         edited = " (edited)" if draft.edited else ""
@@ -166,7 +166,7 @@ def list_drafts(ctx: click.Context) -> None:
 @click.argument("draft_id")
 @click.pass_context
 def show(ctx: click.Context, draft_id: str) -> None:
-    from kb.drafts import get_draft  # noqa: PLC0415
+    from kb.tickets.draft_files import get_draft  # noqa: PLC0415
 
     click.echo(get_draft(_settings(ctx).content_dir, draft_id).text)
 
@@ -177,8 +177,8 @@ def show(ctx: click.Context, draft_id: str) -> None:
 def publish(ctx: click.Context, draft_id: str) -> None:
     """Publish a draft under content/<category>/ and re-index so it is searchable."""
     from indexer import build_from_settings  # noqa: PLC0415
-    from kb.drafts import publish_draft  # noqa: PLC0415
-    from kb.embeddings import make_embedder  # noqa: PLC0415
+    from kb.index.embeddings import make_embedder  # noqa: PLC0415
+    from kb.tickets.draft_files import publish_draft  # noqa: PLC0415
 
     settings = _settings(ctx)
     path = publish_draft(settings.content_dir, draft_id)
@@ -191,7 +191,7 @@ def publish(ctx: click.Context, draft_id: str) -> None:
 @click.option("--reason", required=True)
 @click.pass_context
 def reject(ctx: click.Context, draft_id: str, reason: str) -> None:
-    from kb.drafts import reject_draft  # noqa: PLC0415
+    from kb.tickets.draft_files import reject_draft  # noqa: PLC0415
 
     path = reject_draft(_settings(ctx).content_dir, draft_id, reason)
     click.echo(f"archived at {path}")

@@ -15,17 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.content import Article, ContentProblem, ContentReader, load_content
-from kb.embedding_cache import EmbeddingCache, text_hash
-from kb.embeddings import Embedder
-from kb.keyword import FORMAT, create_keyword_index, update_keyword_index
-from kb.passages import PASSAGE_WORDS, section_vectors
+from kb.content.loading import ContentReader, load_content
+from kb.content.model import Article, ContentProblem
+from kb.content.synonyms import FILE_NAME as SYNONYMS_FILE
+from kb.content.synonyms import load_synonyms
+from kb.index.embedding_cache import EmbeddingCache, text_hash
+from kb.index.embeddings import Embedder
+from kb.index.generations import ARTICLES_FILE, CHANGES_FILE, IndexLayout, readable_manifest
+from kb.index.keyword import FORMAT, create_keyword_index, update_keyword_index
+from kb.index.passages import PASSAGE_WORDS, section_vectors
+from kb.index.vectors import AUDIENCES, Delta, VectorIndex, collection_of, slug_of
+from kb.search.spelling import count_words
 from kb.settings import Settings
-from kb.spelling import count_words
-from kb.store import ARTICLES_FILE, CHANGES_FILE, IndexLayout, readable_manifest
-from kb.synonyms import FILE_NAME as SYNONYMS_FILE
-from kb.synonyms import load_synonyms
-from kb.vectors import AUDIENCES, Delta, VectorIndex, collection_of, slug_of
 
 EMBED_CHUNK = 256
 # An edit's vectors are kept beside the base store until they outnumber this many, or this share
@@ -358,7 +359,7 @@ def _embed_sections(
     refresh: bool,
     progress: Progress | None,
 ) -> tuple[dict[str, np.ndarray], int]:
-    """Every vector of every section (kb.passages) by vector id, from the cache where the text
+    """Every vector of every section (kb.index.passages) by vector id, from the cache where the text
     is unchanged; and how many texts were embedded."""
     texts = {
         vector_id: text

@@ -12,7 +12,7 @@ from pathlib import Path
 from watchfiles import watch
 
 from indexer.build import BuildCache, BuildReport, build_index
-from kb.embeddings import Embedder
+from kb.index.embeddings import Embedder
 
 # watchfiles waits for this much quiet before reporting a burst of changes (its default is
 # 1.6 s); a writer's save is one burst, and the goal is "searchable within 2 seconds".

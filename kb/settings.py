@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.embeddings import EMBEDDERS
 from kb.errors import ConfigurationError
+from kb.index.embeddings import EMBEDDERS
 
 if TYPE_CHECKING:
     from limits import RateLimitItem

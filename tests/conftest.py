@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from indexer import build_index
-from kb.embeddings import HashingEmbedder
-from kb.search import SearchEngine
+from kb.index.embeddings import HashingEmbedder
+from kb.index.handle import IndexHandle
+from kb.search.engine import SearchEngine
 from kb.settings import Settings
-from kb.store import IndexHandle
 from web import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -73,7 +73,7 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     if not POSTGRES_URL:
         yield ""
         return
-    from kb.database import Database  # noqa: PLC0415
+    from kb.state.database import Database  # noqa: PLC0415
 
     engines: list[sa.Engine] = []
     make_engine = Database._make_engine
@@ -101,7 +101,7 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
 @pytest.fixture
 def make_database(tmp_path: Path, database_url: str):
     """A Database on this run's backend."""
-    from kb.database import Database  # noqa: PLC0415
+    from kb.state.database import Database  # noqa: PLC0415
 
     return lambda: Database(database_url or tmp_path / "state" / "kb.sqlite")
 

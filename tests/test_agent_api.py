@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from kb.suggestion_log import MAX_ADJUSTMENT
+from kb.assist.suggestion_log import MAX_ADJUSTMENT
 from tests.conftest import ADMIN_KEY, AGENT_KEY, WRITER_KEY, auth
 from web import create_app
 

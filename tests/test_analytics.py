@@ -14,18 +14,17 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from kb.analytics import (
-    Analytics,
+from kb.analytics.events import (
     ClickEvent,
-    DateRange,
     EventRecorder,
     SearchEvent,
-    gap_queue,
     normalise_query,
     prune,
     write_events,
 )
-from kb.suggestion_log import SuggestionLog
+from kb.analytics.figures import Analytics, DateRange
+from kb.analytics.gaps import gap_queue
+from kb.assist.suggestion_log import SuggestionLog
 from tests.conftest import ADMIN_KEY, AGENT_KEY, app_config, auth
 from web import create_app, portal
 

@@ -13,10 +13,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from kb import store as store_module
-from kb.auth import hash_key
-from kb.store import IndexLayout
-from kb.vectors import Delta
+from kb.index import handle as store_module
+from kb.index.generations import IndexLayout
+from kb.index.vectors import Delta
+from kb.state.auth import hash_key
 from tests.conftest import ADMIN_KEY, CHROMA_URL, REPO, app_config, auth, build
 from web import create_app
 

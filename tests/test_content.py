@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli import main
-from kb.content import load_content, parse_article
+from kb.content.front_matter import parse_article
+from kb.content.loading import load_content
 
 
 def write(root: Path, relative: str, text: str) -> Path:

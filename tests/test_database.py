@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from kb.database import FIRST_REVISION, Database
 from kb.errors import ConfigurationError
-from kb.migrations.legacy import MIGRATIONS as LEGACY
+from kb.state.database import FIRST_REVISION, Database
+from kb.state.migrations.legacy import MIGRATIONS as LEGACY
 
 
 def test_migrating_twice_is_harmless(make_database) -> None:
@@ -68,7 +68,7 @@ def test_a_transaction_that_reads_then_writes_waits_for_another_writer(tmp_path)
     import threading  # noqa: PLC0415
     import time  # noqa: PLC0415
 
-    from kb.database import Database  # noqa: PLC0415
+    from kb.state.database import Database  # noqa: PLC0415
 
     database = Database(tmp_path / "kb.sqlite")
     database.migrate()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.drafts import get_draft, list_drafts, publish_draft, reject_draft, save_draft
 from kb.errors import BadRequest, NotFound
+from kb.tickets.draft_files import get_draft, list_drafts, publish_draft, reject_draft, save_draft
 from tests.conftest import WRITER_KEY
 
 DRAFT = """---

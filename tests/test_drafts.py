@@ -9,23 +9,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.assist import AgentAssist
-from kb.content import load_content
-from kb.drafts import (
+from kb.assist.suggestions import AgentAssist
+from kb.assist.ticket_text import Message
+from kb.content.loading import load_content
+from kb.errors import BadRequest
+from kb.search.hits import Filters
+from kb.tickets.draft_files import (
     Conflict,
-    find_gaps,
-    generate_drafts,
     get_draft,
     list_drafts,
     publish_draft,
     reject_draft,
     save_draft,
 )
-from kb.errors import BadRequest
-from kb.grouping import group_tickets, pairwise_scores
-from kb.hits import Filters
-from kb.ticket_text import Message
-from kb.tickets import StoredTicket, TicketStore
+from kb.tickets.drafts import find_gaps, generate_drafts
+from kb.tickets.grouping import group_tickets, pairwise_scores
+from kb.tickets.records import StoredTicket
+from kb.tickets.store import TicketStore
 from tests.conftest import WRITER_KEY, build, make_engine
 
 

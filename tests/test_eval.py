@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from cli import main
-from kb.evaluation import document_slugs, load_beir
+from kb.evaluation.runs import document_slugs, load_beir
 from kb.settings import Settings
 from tests.conftest import FIXTURES
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.fusion import damped, fuse, reciprocal_rank_fusion, weighted_fusion
-from kb.hits import Hit
+from kb.search.fusion import damped, fuse, reciprocal_rank_fusion, weighted_fusion
+from kb.search.hits import Hit
 
 KEYWORD = [Hit("a", 10.0), Hit("b", 6.0), Hit("c", 2.0)]
 VECTOR = [Hit("c", 0.9), Hit("d", 0.7), Hit("a", 0.5)]

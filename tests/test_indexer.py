@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 
 from indexer import build as build_module
-from kb import content as content_module
-from kb import store as store_module
-from kb.content import load_content
-from kb.hits import Filters
-from kb.passages import article_vector_ids
-from kb.search import SearchEngine
-from kb.spelling import count_words
-from kb.store import IndexHandle, IndexLayout
+from kb.content import loading as content_module
+from kb.content.loading import load_content
+from kb.index import generations as store_module
+from kb.index.generations import IndexLayout
+from kb.index.handle import IndexHandle
+from kb.index.passages import article_vector_ids
+from kb.search.engine import SearchEngine
+from kb.search.hits import Filters
+from kb.search.spelling import count_words
 from tests.conftest import CHROMA_URL, REPO, CountingEmbedder, build, make_engine
 
 
@@ -98,7 +99,7 @@ KILLABLE_BUILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from indexer import build as build_module
-    from kb.embeddings import HashingEmbedder
+    from kb.index.embeddings import HashingEmbedder
 
     def halfway(write):
         def slowly(*args):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from kb.content import load_content
+from kb.content.loading import load_content
 from kb.errors import BadRequest
-from kb.hits import Filters
-from kb.keyword import create_keyword_index, open_keyword_index
+from kb.index.keyword import create_keyword_index, open_keyword_index
+from kb.search.hits import Filters
 from kb.settings import KEYWORD_ENGINES
 from tests.conftest import FIXTURES
 

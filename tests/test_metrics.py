@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kb.metrics import mrr_at_k, ndcg_at_k, recall_at_k, summarise
+from kb.evaluation.metrics import mrr_at_k, ndcg_at_k, recall_at_k, summarise
 
 
 def test_ndcg_single_relevant_at_rank_3() -> None:

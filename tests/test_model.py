@@ -19,19 +19,19 @@ from pathlib import Path
 import pytest
 
 from indexer import build_index
-from kb import evaluation
-from kb.assist import AgentAssist
-from kb.drafts import generate_drafts
-from kb.embeddings import MiniLMEmbedder
-from kb.grouping import pairwise_scores
-from kb.metrics import mrr_at_k
-from kb.passages import section_vectors
-from kb.search import SearchEngine
+from kb.assist.suggestions import AgentAssist
+from kb.assist.ticket_text import Ticket, messages_from
+from kb.evaluation import runs as evaluation
+from kb.evaluation.metrics import mrr_at_k
+from kb.index.embeddings import MiniLMEmbedder
+from kb.index.handle import IndexHandle
+from kb.index.passages import section_vectors
+from kb.search.engine import SearchEngine
+from kb.search.spelling import words
 from kb.settings import Settings
-from kb.spelling import words
-from kb.store import IndexHandle
-from kb.ticket_text import Ticket, messages_from
-from kb.tickets import read_ticket_file
+from kb.tickets.drafts import generate_drafts
+from kb.tickets.grouping import pairwise_scores
+from kb.tickets.sources import read_ticket_file
 from tests.conftest import FIGURES, REPO
 
 pytestmark = pytest.mark.model

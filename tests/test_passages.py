@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.content import parse_article
-from kb.hits import Filters
-from kb.passages import HEADING_WEIGHT, passages, section_of, section_vectors
-from kb.vectors import VectorIndex
+from kb.content.front_matter import parse_article
+from kb.index.passages import HEADING_WEIGHT, passages, section_of, section_vectors
+from kb.index.vectors import VectorIndex
+from kb.search.hits import Filters
 
 LONG = (
     "Use the settings page to change how the app behaves. "

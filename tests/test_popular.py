@@ -9,9 +9,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from kb import popular
-from kb.analytics import Analytics, DateRange, SearchEvent, gap_queue, write_events
-from kb.popular import AddressHasher
+from kb.analytics import popular
+from kb.analytics.events import SearchEvent, write_events
+from kb.analytics.figures import Analytics, DateRange
+from kb.analytics.gaps import gap_queue
+from kb.analytics.popular import AddressHasher
 from tests.conftest import ADMIN_KEY, auth
 
 PLANTED = "refunds only via wire transfer to our new partner"

@@ -12,9 +12,9 @@ from html.parser import HTMLParser
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kb.content import parse_article
-from kb.render import render_article, render_section
-from kb.scrub import scrub_personal_data
+from kb.content.front_matter import parse_article
+from kb.content.render import render_article, render_section
+from kb.tickets.scrub import scrub_personal_data
 
 BOUNDED = settings(max_examples=200, deadline=None)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kb.content import parse_article
-from kb.render import render_article
+from kb.content.front_matter import parse_article
+from kb.content.render import render_article
 
 
 def to_page(slug: str, fragment: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.scrub import scrub_personal_data
+from kb.tickets.scrub import scrub_personal_data
 
 CASES = [
     ("write to jane.doe+kb@example.co.uk today", "jane.doe", "(email)"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import BadRequest
-from kb.hits import Filters
-from kb.search import SearchEngine
+from kb.search.engine import SearchEngine
+from kb.search.hits import Filters
 from tests.conftest import make_engine
 
 PROBES = [

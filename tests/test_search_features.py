@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.search import SearchEngine
-from kb.spelling import Speller
-from kb.synonyms import parse_synonyms
+from kb.content.synonyms import parse_synonyms
+from kb.search.engine import SearchEngine
+from kb.search.spelling import Speller
 from tests.conftest import build, make_engine
 
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from kb import sessions
-from kb.auth import hash_key
+from kb.state import sessions
+from kb.state.auth import hash_key
 from tests.conftest import ADMIN_KEY, AGENT_KEY, WRITER_KEY
 from tests.test_agent_api import REFUND_TICKET
 

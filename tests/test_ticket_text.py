@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from kb.ticket_text import Message, Ticket, build_ticket_query, clean_message, key_terms
+from kb.assist.ticket_text import (
+    Message,
+    Ticket,
+    build_ticket_query,
+    clean_message,
+    key_terms,
+)
 
 NOISY = """Hi team,
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from kb.database import Database
-from kb.tickets import TicketStore, read_ticket_file
+from kb.state.database import Database
+from kb.tickets.sources import read_ticket_file
+from kb.tickets.store import TicketStore
 from tests.conftest import AGENT_KEY, WRITER_KEY, auth
 
 GOOD = {

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from kb.errors import ConfigurationError
-from kb.hits import Filters
-from kb.passages import section_of
-from kb.vectors import Delta, Hidden, LayeredVectors, VectorIndex
+from kb.index.passages import section_of
+from kb.index.vectors import Delta, Hidden, LayeredVectors, VectorIndex
+from kb.search.hits import Filters
 
 DIMENSION = 8
 

@@ -10,17 +10,18 @@ from typing import Any
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from kb.analytics import Analytics, EventRecorder, NullRecorder
-from kb.assist import AgentAssist
-from kb.auth import KeyStore, parse_env_keys
-from kb.database import Database
-from kb.embeddings import Embedder, make_embedder
-from kb.popular import AddressHasher, PopularQueries
-from kb.search import SearchEngine
-from kb.sessions import SessionStore
+from kb.analytics.events import EventRecorder, NullRecorder
+from kb.analytics.figures import Analytics
+from kb.analytics.popular import AddressHasher, PopularQueries
+from kb.assist.suggestion_log import SuggestionLog
+from kb.assist.suggestions import AgentAssist
+from kb.index.embeddings import Embedder, make_embedder
+from kb.index.handle import IndexHandle
+from kb.search.engine import SearchEngine
 from kb.settings import Settings
-from kb.store import IndexHandle
-from kb.suggestion_log import SuggestionLog
+from kb.state.auth import KeyStore, parse_env_keys
+from kb.state.database import Database
+from kb.state.sessions import SessionStore
 from web import inputs, security
 from web.rate_limits import RateLimits
 from web.services import remember_visitor

@@ -9,9 +9,12 @@ import io
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from kb.analytics import MAX_QUERY_CHARS, DateRange, gap_queue
-from kb.drafts import list_drafts, start_draft
+from kb.analytics.events import MAX_QUERY_CHARS
+from kb.analytics.figures import DateRange
+from kb.analytics.gaps import gap_queue
 from kb.errors import BadRequest
+from kb.tickets.draft_files import list_drafts
+from kb.tickets.drafts import start_draft
 from web.api import API
 from web.auth import login_page, pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from kb.assist import SuggestResult
+from kb.assist.suggestions import SuggestResult
+from kb.assist.ticket_text import Message, Ticket
 from kb.errors import BadRequest, NotFound
-from kb.ticket_text import Message, Ticket
 from web.api import API
 from web.openapi import operation
 from web.rate_limits import rate_limited

@@ -6,11 +6,11 @@ import urllib.parse
 
 from flask import Blueprint, Response, render_template, request
 
-from kb.hits import Filters
+from kb.content.render import render_article
+from kb.index.generations import NOT_BUILT
 from kb.limits import MAX_AUTOCOMPLETE_CHARS
-from kb.render import render_article
-from kb.search import SearchResult, article_url, check_query
-from kb.store import NOT_BUILT
+from kb.search.engine import SearchResult, article_url, check_query
+from kb.search.hits import Filters
 from web.openapi import document as openapi_document
 from web.openapi import operation, schema_type
 from web.rate_limits import rate_limited

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from kb.content.render import render_article
 from kb.errors import NotFound
-from kb.render import render_article
 from web.auth import login_page, sign_out, signed_in
 from web.services import agent_links, category_name, services
 

@@ -7,10 +7,10 @@ import re
 
 from flask import Blueprint, render_template, request
 
-from kb.analytics import cancel_deflections, record_deflection
+from kb.analytics.events import cancel_deflections, record_deflection
 from kb.errors import RateLimited
-from kb.search import MAX_QUERY_CHARS
-from kb.tickets import TicketStore
+from kb.search.engine import MAX_QUERY_CHARS
+from kb.tickets.store import TicketStore
 from web.services import public_article, services, visitor_id
 
 blueprint = Blueprint("contact", __name__)

@@ -6,13 +6,13 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from kb.analytics import ClickEvent, record_deflection
-from kb.assist import confidence
-from kb.database import MAX_COMMENT_CHARS
+from kb.analytics.events import ClickEvent, record_deflection
+from kb.assist.suggestions import confidence
+from kb.content.render import render_article, render_section
 from kb.errors import BadRequest
-from kb.hits import Filters
-from kb.render import render_article, render_section
-from kb.search import MAX_QUERY_CHARS
+from kb.search.engine import MAX_QUERY_CHARS
+from kb.search.hits import Filters
+from kb.state.database import MAX_COMMENT_CHARS
 from web.rate_limits import rate_limited
 from web.services import (
     category_name,

@@ -15,9 +15,9 @@ from pydantic import (
     TypeAdapter,
 )
 
-from kb.analytics import MAX_QUERY_CHARS as MAX_RECORDED_QUERY_CHARS
+from kb.analytics.events import MAX_QUERY_CHARS as MAX_RECORDED_QUERY_CHARS
 from kb.limits import MAX_AUTOCOMPLETE_CHARS, MAX_COMMENT_CHARS, MAX_QUERY_CHARS
-from kb.ticket_records import TicketRecord
+from kb.tickets.records import TicketRecord
 from kb.validation import SHOWING_TEXT, VISIBLE, StoredText, WholeNumber
 
 MAX_RESULTS = 50

@@ -7,12 +7,12 @@ import uuid
 
 from flask import current_app, g, request
 
-from kb.analytics import SearchEvent, normalise_search
-from kb.content import Article
+from kb.analytics.events import SearchEvent, normalise_search
+from kb.content.model import Article
+from kb.content.render import LinkPolicy
 from kb.errors import NotFound
-from kb.render import LinkPolicy
-from kb.search import article_url
-from kb.store import LoadedIndex
+from kb.index.loaded import LoadedIndex
+from kb.search.engine import article_url
 
 
 def services():

@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from indexer import build_from_settings
-from kb.auth import KBError
-from kb.content import parse_article
-from kb.drafts import get_draft, list_drafts, publish_draft, reject_draft, save_draft
-from kb.render import render_article
-from kb.scrub import scrub_personal_data
-from kb.tickets import TicketStore
+from kb.content.front_matter import parse_article
+from kb.content.render import render_article
+from kb.state.auth import KBError
+from kb.tickets.draft_files import get_draft, list_drafts, publish_draft, reject_draft, save_draft
+from kb.tickets.scrub import scrub_personal_data
+from kb.tickets.store import TicketStore
 from web.api import API
 from web.auth import login_page, pages_need_sign_in, sign_out
 from web.openapi import operation

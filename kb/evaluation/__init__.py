@@ -1,0 +1,2 @@
+"""Evaluation: search quality measured on labelled queries (nDCG, MRR, recall) and fusion tuned on
+them."""
