@@ -22,8 +22,8 @@ from indexer import build_index
 from kb.assist.suggestions import AgentAssist
 from kb.content.loading import load_content
 from kb.index.embeddings import MiniLMEmbedder
-from kb.index.handle import IndexHandle
-from kb.search.engine import SearchEngine
+from kb.search.engine import open_engine
+from kb.search.modes import MODE_NAMES
 from kb.settings import KEYWORD_ENGINES, Settings
 
 SHORT_QUERIES = [
@@ -102,12 +102,12 @@ def edit_to_search(content: Path, embedder, built: Path, keyword_engine: str) ->
         )
         thread.start()
         ready.wait()
-        engine = SearchEngine(IndexHandle(data).get, embedder, Settings(data_dir=data))
+        engine = open_engine(Settings(data_dir=data), embedder)
         engine.search("quokka")  # a running server has the index open
         article = sorted(folder.rglob("*.md"))[0]
         started = time.perf_counter()
         article.write_text(article.read_text() + "\n## Quokka mode\nQuokka test paragraph.\n")
-        while not any(r.url.endswith("#quokka-mode") for r in engine.search("quokka").results):
+        while not any(r.section.anchor == "quokka-mode" for r in engine.search("quokka").results):
             time.sleep(0.02)
         elapsed = time.perf_counter() - started
         stop.set()
@@ -164,7 +164,7 @@ def main() -> None:
         say(f"| unchanged re-run | {again.seconds:.2f} | - | - |")
 
         settings = Settings(content_dir=args.content, data_dir=data)
-        engine = SearchEngine(IndexHandle(data).get, embedder, settings)
+        engine = open_engine(settings, embedder)
         index = engine.current_index()
         sentences = [
             s.text for a in index.articles.values() for s in a.sections if len(s.text) > 40
@@ -179,7 +179,7 @@ def main() -> None:
         embedder._cache = type(embedder._cache)(size=0)  # time the model on every query
         embed = timings(lambda q: embedder.embed_query(q), SHORT_QUERIES, args.runs)
         say(row("query embedding alone", embed))
-        for mode in ("keyword", "semantic", "hybrid"):
+        for mode in MODE_NAMES:
             figures = timings(lambda q, m=mode: engine.search(q, mode=m), SHORT_QUERIES, args.runs)
             say(row(mode, figures))
 

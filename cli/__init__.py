@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from kb.errors import KBError
+from kb.search.modes import DEFAULT_MODE, MODE_NAMES
 from kb.settings import Settings
 
 
@@ -138,7 +138,7 @@ def lint(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("query")
-@click.option("--mode", type=click.Choice(["keyword", "semantic", "hybrid"]), default="hybrid")
+@click.option("--mode", type=click.Choice(MODE_NAMES), default=DEFAULT_MODE)
 @click.option("--limit", type=click.IntRange(1, 100), default=10)
 @click.option("--internal", is_flag=True, help="Include internal (agent-only) articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -147,45 +147,22 @@ def search(
     ctx: click.Context, query: str, mode: str, limit: int, internal: bool, as_json: bool
 ) -> None:
     """Search the built index."""
-    from kb.index.embeddings import make_embedder  # noqa: PLC0415
-    from kb.index.handle import IndexHandle  # noqa: PLC0415
-    from kb.search.engine import SearchEngine  # noqa: PLC0415
+    from kb.search.engine import open_engine  # noqa: PLC0415
     from kb.search.hits import Filters  # noqa: PLC0415
+    from web.results import search_response  # noqa: PLC0415 - the API's shape, without Flask
+    from web.urls import article_path  # noqa: PLC0415
 
-    settings = _settings(ctx).with_tuned()
-    engine = SearchEngine(
-        IndexHandle.for_settings(settings).get, make_embedder(settings.embedder), settings
-    )
+    engine = open_engine(_settings(ctx).with_tuned())
     found = engine.search(query, mode=mode, limit=limit, filters=Filters(include_internal=internal))
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "query": found.query,
-                    "mode": found.mode,
-                    "total": found.total,
-                    "took_ms": found.took_ms,
-                    "results": [
-                        {
-                            "slug": r.article.slug,
-                            "title": r.article.title,
-                            "url": r.url,
-                            "section": r.section.title,
-                            "score": round(r.score, 6),
-                        }
-                        for r in found.results
-                    ],
-                },
-                indent=2,
-            )
-        )
+        click.echo(search_response(found).model_dump_json(indent=2))
         return
     if not found.results:
         click.echo("No results.")
     for rank, result in enumerate(found.results, start=1):
         section = f" › {result.section.title}" if result.section.anchor else ""
         click.echo(f"{rank:2}. {result.article.title}{section}  ({result.score:.3f})")
-        click.echo(f"    {result.url}")
+        click.echo(f"    {article_path(result.article.slug, result.section.anchor)}")
     click.echo(f"{found.total} results in {found.took_ms:.1f} ms ({found.mode})", err=True)
 
 
@@ -206,7 +183,7 @@ def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
 
 @main.command("eval")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--mode", type=click.Choice(["keyword", "semantic", "hybrid", "all"]), default="all")
+@click.option("--mode", type=click.Choice([*MODE_NAMES, "all"]), default="all")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--explain",
@@ -224,7 +201,7 @@ def evaluate(ctx: click.Context, path: Path, mode: str, as_json: bool, explain: 
     """Score search on PATH: a BEIR folder or a labelled query file (JSON lines)."""
     from cli.evaluate import evaluate_path  # noqa: PLC0415
 
-    modes = ["keyword", "semantic", "hybrid"] if mode == "all" else [mode]
+    modes = list(MODE_NAMES) if mode == "all" else [mode]
     evaluate_path(_settings(ctx).with_tuned(), path, modes, explain, tune, as_json)
 
 

@@ -74,9 +74,7 @@ def suggest(ctx: click.Context, source, limit: int, as_json: bool) -> None:
     from kb.assist.suggestions import AgentAssist  # noqa: PLC0415
     from kb.assist.ticket_text import Ticket, messages_from  # noqa: PLC0415
     from kb.errors import BadRequest  # noqa: PLC0415
-    from kb.index.embeddings import make_embedder  # noqa: PLC0415
-    from kb.index.handle import IndexHandle  # noqa: PLC0415
-    from kb.search.engine import SearchEngine  # noqa: PLC0415
+    from kb.search.engine import open_engine  # noqa: PLC0415
     from kb.state.database import Database  # noqa: PLC0415
 
     settings = ctx.find_root().obj.with_tuned()
@@ -91,15 +89,13 @@ def suggest(ctx: click.Context, source, limit: int, as_json: bool) -> None:
         )
     except (ValueError, TypeError, AttributeError) as error:
         raise BadRequest(f"the ticket is not valid JSON of the right shape: {error}") from error
-    engine = SearchEngine(
-        IndexHandle.for_settings(settings).get, make_embedder(settings.embedder), settings
-    )
+    engine = open_engine(settings)
     log = SuggestionLog(Database.for_settings(settings))
     result = AgentAssist(engine, log).suggest(ticket, limit)
     if as_json:
-        from web.agent_api import suggest_json  # noqa: PLC0415
+        from web.results import suggest_response  # noqa: PLC0415 - the API's shape, no Flask
 
-        click.echo(json.dumps(suggest_json(result), indent=2))
+        click.echo(suggest_response(result).model_dump_json(indent=2))
         return
     triage = result.triage
     click.echo(f"{triage.kind} · {triage.category or '-'} · confidence {triage.confidence:.0%}")

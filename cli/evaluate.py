@@ -18,8 +18,7 @@ def evaluate_path(
     from indexer import build_index  # noqa: PLC0415
     from kb.evaluation import runs as evaluation  # noqa: PLC0415
     from kb.index.embeddings import make_embedder  # noqa: PLC0415
-    from kb.index.handle import IndexHandle  # noqa: PLC0415
-    from kb.search.engine import SearchEngine  # noqa: PLC0415
+    from kb.search.engine import open_engine  # noqa: PLC0415
 
     started = time.perf_counter()
     embedder = make_embedder(settings.embedder)
@@ -46,9 +45,8 @@ def evaluate_path(
     else:
         queries = evaluation.load_query_file(path)
         search_settings = settings
-    handle = IndexHandle.for_settings(search_settings)
-    engine = SearchEngine(handle.get, embedder, search_settings)
-    index = handle.get()
+    engine = open_engine(search_settings, embedder)
+    index = engine.current_index()
     runs = evaluation.retrieve_all(engine, queries)
     knobs = (settings.fusion, settings.semantic_weight, settings.rrf_k)
     scores = evaluation.score_modes(runs, index, modes, *knobs)

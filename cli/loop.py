@@ -24,15 +24,9 @@ def _store(settings: Settings):
 
 def _assist(settings: Settings):
     from kb.assist.suggestions import AgentAssist  # noqa: PLC0415
-    from kb.index.embeddings import make_embedder  # noqa: PLC0415
-    from kb.index.handle import IndexHandle  # noqa: PLC0415
-    from kb.search.engine import SearchEngine  # noqa: PLC0415
+    from kb.search.engine import open_engine  # noqa: PLC0415
 
-    settings = settings.with_tuned()
-    engine = SearchEngine(
-        IndexHandle.for_settings(settings).get, make_embedder(settings.embedder), settings
-    )
-    return AgentAssist(engine, None)
+    return AgentAssist(open_engine(settings.with_tuned()), None)
 
 
 def import_file(settings: Settings, path: Path) -> bool:

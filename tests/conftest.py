@@ -15,8 +15,7 @@ from click.testing import CliRunner
 
 from indexer import build_index
 from kb.index.embeddings import HashingEmbedder
-from kb.index.handle import IndexHandle
-from kb.search.engine import SearchEngine
+from kb.search.engine import SearchEngine, open_engine
 from kb.settings import Settings
 from web import create_app
 
@@ -50,8 +49,7 @@ def build(content_dir: Path, data_dir: Path, embedder, **options):
 
 
 def make_engine(data_dir: Path, embedder, **settings) -> SearchEngine:
-    chosen = Settings(data_dir=data_dir, chroma_url=CHROMA_URL, **settings)
-    return SearchEngine(IndexHandle.for_settings(chosen).get, embedder, chosen)
+    return open_engine(Settings(data_dir=data_dir, chroma_url=CHROMA_URL, **settings), embedder)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def test_each_mode_finds_the_article_and_links_its_section(engine, mode) -> None
     results = engine.search("how long does a refund take to reach my bank", mode=mode).results
     top = results[0]
     assert top.article.slug == "request-a-refund"
-    assert top.url == "/articles/request-a-refund#how-long-it-takes"
+    assert (top.article.slug, top.section.anchor) == ("request-a-refund", "how-long-it-takes")
     assert len({r.article.slug for r in results}) == len(results)  # one result per article
 
 

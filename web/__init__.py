@@ -1,111 +1,21 @@
-"""The Flask app: help-center pages and the JSON API. It calls `kb`; it holds no search logic."""
+"""The Flask app: help-center pages, the JSON API, and the agent, writer and admin pages. It
+calls `kb`; it holds no search logic.
+
+Importing `web` stays light (no Flask, no model): the CLI uses the API's result shapes
+(web.results) without starting an app; `create_app` (gunicorn's `web:create_app()`) builds it.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from flask_wtf import CSRFProtect
-
-from kb.analytics.events import EventRecorder, NullRecorder
-from kb.analytics.figures import Analytics
-from kb.analytics.popular import AddressHasher, PopularQueries
-from kb.assist.suggestion_log import SuggestionLog
-from kb.assist.suggestions import AgentAssist
-from kb.index.embeddings import Embedder, make_embedder
-from kb.index.handle import IndexHandle
-from kb.search.engine import SearchEngine
-from kb.settings import Settings
-from kb.state.auth import KeyStore, parse_env_keys
-from kb.state.database import Database
-from kb.state.sessions import SessionStore
-from web import inputs, security
-from web.rate_limits import RateLimits
-from web.services import remember_visitor
-
-
-@dataclasses.dataclass
-class Services:
-    """What the blueprints share: built once per app (before gunicorn forks, with --preload)."""
-
-    settings: Settings
-    index: IndexHandle
-    engine: SearchEngine
-    database: Database
-    keys: KeyStore
-    suggestion_log: SuggestionLog
-    assist: AgentAssist
-    events: EventRecorder | NullRecorder
-    analytics: Analytics
-    popular_queries: PopularQueries
-    rate_limits: RateLimits
-    addresses: AddressHasher
-    sessions: SessionStore
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """App factory: defaults, then `KB_*` environment variables, then `config` (tests)."""
-    app = Flask(__name__)
-    app.config.from_prefixed_env("KB")
-    if config:
-        app.config.update(config)
-    settings = Settings.from_mapping(app.config).with_tuned()
-    app.config["SECRET_KEY"] = settings.secret_key or os.urandom(32).hex()
-    app.json.sort_keys = False
+    from web.app import create_app as build  # noqa: PLC0415 - Flask and the model load here
 
-    embedder: Embedder = app.config.get("EMBEDDER_INSTANCE") or make_embedder(settings.embedder)
-    index = IndexHandle.for_settings(settings)
-    engine = SearchEngine(index.get, embedder, settings)
-    database = Database.for_settings(settings)
-    database.migrate()  # at start, once (in the master under --preload), not on a request
-    database.close()
-    suggestion_log = SuggestionLog(database)
-    services = Services(
-        settings=settings,
-        index=index,
-        engine=engine,
-        database=database,
-        keys=KeyStore(database, parse_env_keys(settings.api_keys)),
-        suggestion_log=suggestion_log,
-        assist=AgentAssist(engine, suggestion_log),
-        events=(
-            EventRecorder(database, settings.analytics_retention_days)
-            if settings.analytics == "on"
-            else NullRecorder()
-        ),
-        analytics=Analytics(database),
-        popular_queries=PopularQueries(database),
-        rate_limits=RateLimits(settings),
-        addresses=AddressHasher(database),
-        sessions=SessionStore(database, settings.session_idle_minutes, settings.session_max_hours),
-    )
-    app.extensions["kb"] = services
-    # Load the model and index now, so the first request is not slow and, under
-    # `gunicorn --preload`, workers share the model's memory.
-    embedder.warm_up()
-    # The index is opened lazily, in each worker: chroma's client does not survive a fork.
-
-    from web import admin, agent_api, api, console, contact, errors, openapi, portal, writer  # noqa: PLC0415, E501
-
-    csrf = CSRFProtect(app)
-    # JSON only: a cross-site form cannot send application/json. Session-authenticated API
-    # calls from the agent console check the CSRF header themselves (web.auth).
-    for view in openapi.VIEWS:  # the API: JSON, keys, and a session's token checked by web.auth
-        csrf.exempt(view)
-    csrf.exempt(portal.result_click)  # a link's ping carries no token; it only counts a click
-    app.register_blueprint(portal.blueprint)
-    app.register_blueprint(api.blueprint)
-    app.register_blueprint(agent_api.blueprint)
-    app.register_blueprint(console.blueprint)
-    app.register_blueprint(writer.blueprint)
-    app.register_blueprint(contact.blueprint)
-    app.register_blueprint(admin.blueprint)
-    app.after_request(remember_visitor)
-    errors.register(app)
-    inputs.register(app)
-    security.register(app, settings.proxy_hops)
-    app.context_processor(lambda: {"site_name": settings.site_name})
-    return app
+    return build(config)

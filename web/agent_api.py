@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from kb.assist.suggestions import SuggestResult
 from kb.assist.ticket_text import Message, Ticket
 from kb.errors import BadRequest, NotFound
 from web.api import API
 from web.openapi import operation
 from web.rate_limits import rate_limited
+from web.results import suggest_response
 from web.schemas import (
     ArticleStats,
     Recorded,
-    SectionRef,
     SuggestBody,
     SuggestFeedbackBody,
-    Suggestion,
     SuggestResponse,
-    Triage,
 )
-from web.services import agent_article_url, services
+from web.services import services
 
 blueprint = Blueprint("agent_api", __name__)
 
@@ -67,34 +64,3 @@ def article_stats(slug: str) -> ArticleStats:
         suggestions=services().suggestion_log.article_stats(slug),
         customer_feedback=services().database.feedback_summary(slug),
     )
-
-
-def suggest_response(result: SuggestResult) -> SuggestResponse:
-    return SuggestResponse(
-        request_id=result.request_id,
-        suggestions=[
-            Suggestion(
-                slug=s.article.slug,
-                title=s.article.title,
-                url=agent_article_url(s.article, s.section.anchor),
-                section=SectionRef(anchor=s.section.anchor, title=s.section.title),
-                snippet=s.snippet,
-                score=round(s.score, 6),
-                confidence=s.confidence,
-                audience=s.article.audience,
-                kind=s.article.kind,
-            )
-            for s in result.suggestions
-        ],
-        triage=Triage(
-            kind=result.triage.kind,
-            category=result.triage.category,
-            confidence=result.triage.confidence,
-            reasons=list(result.triage.reasons),
-        ),
-        took_ms=result.took_ms,
-    )
-
-
-def suggest_json(result: SuggestResult) -> dict:
-    return suggest_response(result).model_dump(mode="json")

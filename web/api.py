@@ -6,14 +6,16 @@ import urllib.parse
 
 from flask import Blueprint, Response, render_template, request
 
+from kb.content.catalog import public_categories, related_articles
 from kb.content.render import render_article
 from kb.index.generations import NOT_BUILT
 from kb.limits import MAX_AUTOCOMPLETE_CHARS
-from kb.search.engine import SearchResult, article_url, check_query
+from kb.search.engine import check_query
 from kb.search.hits import Filters
 from web.openapi import document as openapi_document
 from web.openapi import operation, schema_type
 from web.rate_limits import rate_limited
+from web.results import search_response
 from web.schemas import (
     ArticleLink,
     ArticleResponse,
@@ -25,20 +27,12 @@ from web.schemas import (
     FeedbackBody,
     FeedbackCounts,
     FeedbackRecorded,
-    SearchHit,
     SearchParams,
     SearchResponse,
-    SectionRef,
     TocEntry,
 )
-from web.services import (
-    category_name,
-    log_search,
-    public_article,
-    public_categories,
-    public_links,
-    services,
-)
+from web.services import log_search, public_article, public_links, services
+from web.urls import article_path, category_path
 
 blueprint = Blueprint("api", __name__)
 blueprint.add_app_template_filter(schema_type, "schema_type")
@@ -92,15 +86,7 @@ def search(query: SearchParams) -> SearchResponse:
     # Searches are recorded for analytics unless the caller says `log=0` (search as you type:
     # its prefixes are not searches) or asks for a later page.
     logged = query.log not in ("0", "false") and query.offset == 0
-    return SearchResponse(
-        query=results.query,
-        search_id=log_search(results) if logged else None,
-        mode=results.mode,
-        total=results.total,
-        took_ms=results.took_ms,
-        did_you_mean=results.did_you_mean,
-        results=[search_hit(result) for result in results.results],
-    )
+    return search_response(results, log_search(results) if logged else None)
 
 
 @operation(
@@ -115,7 +101,12 @@ def autocomplete(query: AutocompleteParams) -> AutocompleteResponse:
     limit = query.limit
     popular = services().popular_queries.complete(typed, max(1, limit // 3))
     suggestions = [
-        Completion(text=s.text, url=s.url, kind=s.kind, article_title=s.article_title)
+        Completion(
+            text=s.text,
+            url=article_path(s.slug, s.anchor),
+            kind=s.kind,
+            article_title=s.article_title,
+        )  # fmt: skip
         for s in services().index.get().autocomplete.complete(typed, limit)
     ]
     shown = {s.text.lower() for s in suggestions}
@@ -136,11 +127,10 @@ def article(slug: str) -> ArticleResponse:
     index = services().index.get()
     found = public_article(index, slug)
     rendered = render_article(found, index.links, public_links(index))
-    related = [index.articles[s] for s in found.related if s in index.articles]
     return ArticleResponse(
         slug=found.slug,
         title=found.title,
-        url=article_url(found.slug),
+        url=article_path(found.slug),
         category=found.category,
         tags=list(found.tags),
         type=found.type,
@@ -150,9 +140,8 @@ def article(slug: str) -> ArticleResponse:
         html=rendered.html,
         toc=[TocEntry(level=e.level, anchor=e.anchor, title=e.title) for e in rendered.toc],
         related=[
-            ArticleLink(slug=r.slug, title=r.title, url=article_url(r.slug))
-            for r in related
-            if r.is_public
+            ArticleLink(slug=r.slug, title=r.title, url=article_path(r.slug))
+            for r in related_articles(found, index.articles)
         ],
         feedback=FeedbackCounts(**services().database.feedback_summary(found.slug)),
     )
@@ -166,8 +155,8 @@ def categories() -> CategoriesResponse:
     index = services().index.get()
     return CategoriesResponse(
         categories=[
-            Category(**category, url=f"/categories/{category['slug']}")
-            for category in public_categories(index)
+            Category(slug=c.slug, name=c.name, count=c.count, url=category_path(c.slug))
+            for c in public_categories(index.articles.values())
         ]
     )
 
@@ -195,24 +184,6 @@ def api_docs():
     """The same document, browsable."""
     spec = openapi_document(f"{services().settings.site_name} API", API_VERSION)
     return render_template("api_docs.html", spec=spec)
-
-
-def search_hit(result: SearchResult) -> SearchHit:
-    """A search result as the API (and `kb search --json`) shows it."""
-    article = result.article
-    return SearchHit(
-        slug=article.slug,
-        title=article.title,
-        url=result.url,
-        section=SectionRef(anchor=result.section.anchor, title=result.section.title),
-        snippet=result.snippet,
-        score=round(result.score, 6),
-        category=article.category,
-        category_name=category_name(article.category),
-        tags=list(article.tags),
-        type=article.type,
-        kind=article.kind,
-    )
 
 
 @blueprint.after_request

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from kb.content.catalog import category_name
 from kb.content.render import render_article
 from kb.errors import NotFound
 from web.auth import login_page, sign_out, signed_in
-from web.services import agent_links, category_name, services
+from web.services import agent_links, services
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 

@@ -8,21 +8,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from kb.analytics.events import ClickEvent, record_deflection
 from kb.assist.suggestions import confidence
+from kb.content.catalog import (
+    HOME_LIST,
+    category_name,
+    in_category,
+    popular_articles,
+    public_categories,
+    recent_articles,
+    related_articles,
+)
 from kb.content.render import render_article, render_section
 from kb.errors import BadRequest
 from kb.search.engine import MAX_QUERY_CHARS
 from kb.search.hits import Filters
 from kb.state.database import MAX_COMMENT_CHARS
 from web.rate_limits import rate_limited
-from web.services import (
-    category_name,
-    log_search,
-    public_article,
-    public_categories,
-    public_links,
-    services,
-    visitor_id,
-)
+from web.services import log_search, public_article, public_links, services, visitor_id
 
 blueprint = Blueprint("portal", __name__)
 PAGE_SIZE = 10
@@ -45,20 +46,13 @@ def give_visitor_cookie() -> None:
 @blueprint.get("/")
 def home():
     index = services().index.get()
-    public = [article for article in index.articles.values() if article.is_public]
-    popular_slugs = services().database.popular_slugs(limit=6)
-    popular = [index.articles[s] for s in popular_slugs if s in index.articles]
-    popular = [article for article in popular if article.is_public]
-    if len(popular) < 6:  # a new help center has no views yet: fill with how-to guides
-        chosen = {article.slug for article in popular}
-        popular += [
-            a
-            for a in sorted(public, key=lambda a: a.title)
-            if a.type == "how-to" and a.slug not in chosen
-        ][: 6 - len(popular)]
-    recent = sorted(public, key=lambda a: (a.updated or "", a.title), reverse=True)[:6]
+    articles = index.articles
+    most_viewed = services().database.popular_slugs(limit=HOME_LIST)
     return render_template(
-        "home.html", categories=public_categories(index), popular=popular, recent=recent
+        "home.html",
+        categories=public_categories(articles.values()),
+        popular=popular_articles(articles, most_viewed),
+        recent=recent_articles(articles.values()),
     )
 
 
@@ -76,7 +70,7 @@ def search_page():
         "query": query,
         "category": category,
         "page": page,
-        "categories": public_categories(index),
+        "categories": public_categories(index.articles.values()),
         "category_name": category_name,
     }
     if not query:
@@ -125,14 +119,7 @@ def article_page(slug: str):
     index = services().index.get()
     article = public_article(index, slug)
     rendered = render_article(article, index.links, public_links(index))
-    related = [index.articles[s] for s in article.related if s in index.articles]
-    related = [r for r in related if r.is_public]
-    if not related:
-        related = [
-            a
-            for a in index.articles.values()
-            if a.is_public and a.category == article.category and a.slug != slug
-        ][:5]
+    related = related_articles(article, index.articles)
     services().database.record_view(article.slug)
     if request.args.get("from") == "contact":
         record_deflection(services().database, visitor_id(), article.slug, "opened")
@@ -165,10 +152,7 @@ def article_feedback(slug: str):
 @blueprint.get("/categories/<category>")
 def category_page(category: str):
     index = services().index.get()
-    articles = sorted(
-        (a for a in index.articles.values() if a.is_public and a.category == category),
-        key=lambda a: a.title,
-    )
+    articles = in_category(index.articles.values(), category)
     if not articles:
         abort(404, description=f"There is no category '{category}'.")
     return render_template(

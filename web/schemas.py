@@ -17,13 +17,14 @@ from pydantic import (
 
 from kb.analytics.events import MAX_QUERY_CHARS as MAX_RECORDED_QUERY_CHARS
 from kb.limits import MAX_AUTOCOMPLETE_CHARS, MAX_COMMENT_CHARS, MAX_QUERY_CHARS
+from kb.search.modes import MODE_NAMES
 from kb.tickets.records import TicketRecord
 from kb.validation import SHOWING_TEXT, VISIBLE, StoredText, WholeNumber
 
 MAX_RESULTS = 50
 MAX_SUGGESTIONS = 20
 MAX_TICKETS_PER_REQUEST = 1000
-Mode = Literal["keyword", "semantic", "hybrid"]
+Mode = Literal[MODE_NAMES]  # type: ignore[valid-type]
 Text = StoredText
 QueryText = Annotated[str, Field(pattern=r"^[^\x00]*$")]  # a URL parameter: no NUL
 

@@ -12,7 +12,7 @@ from kb.content.model import Article
 from kb.content.render import LinkPolicy
 from kb.errors import NotFound
 from kb.index.loaded import LoadedIndex
-from kb.search.engine import article_url
+from web.urls import agent_article_path, article_path
 
 
 def services():
@@ -27,20 +27,12 @@ def public_article(index: LoadedIndex, slug: str) -> Article:
     return article
 
 
-def agent_article_url(article: Article, anchor: str = "") -> str:
-    """Public articles at their help-center address (a link an agent can send); internal ones
-    in the agent console, the only place they can be read."""
-    if article.is_public:
-        return article_url(article.slug, anchor)
-    return f"/agent/articles/{article.slug}" + (f"#{anchor}" if anchor else "")
-
-
 def public_links(index: LoadedIndex) -> LinkPolicy:
     """Customers' links: to public articles only; one to an internal article shows its text."""
 
     def href(slug: str, fragment: str) -> str | None:
         target = index.articles.get(slug)
-        return article_url(slug, fragment) if target is not None and target.is_public else None
+        return article_path(slug, fragment) if target is not None and target.is_public else None
 
     return href
 
@@ -52,25 +44,9 @@ def agent_links(index: LoadedIndex) -> LinkPolicy:
         target = index.articles.get(slug)
         if target is None or not target.is_searchable:
             return None
-        return agent_article_url(target, fragment)
+        return agent_article_path(target, fragment)
 
     return href
-
-
-def public_categories(index: LoadedIndex) -> list[dict]:
-    """Categories that hold public articles, with counts, largest first."""
-    counts: dict[str, int] = {}
-    for article in index.articles.values():
-        if article.is_public and article.category:
-            counts[article.category] = counts.get(article.category, 0) + 1
-    return [
-        {"slug": slug, "name": category_name(slug), "count": count}
-        for slug, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    ]
-
-
-def category_name(slug: str) -> str:
-    return slug.replace("-", " ").replace("_", " ").capitalize()
 
 
 VISITOR_COOKIE = "kb_visitor"

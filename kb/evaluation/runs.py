@@ -15,10 +15,9 @@ from kb.errors import BadRequest
 from kb.evaluation.metrics import ndcg_at_k, summarise
 from kb.index.loaded import LoadedIndex
 from kb.search.engine import MAX_QUERY_CHARS, SearchEngine, roll_up
-from kb.search.fusion import fuse
 from kb.search.hits import Filters, Hit
+from kb.search.modes import MODES, Fusion
 
-MODES = ("keyword", "semantic", "hybrid")
 WEIGHT_GRID = tuple(round(step * 0.05, 2) for step in range(21))
 
 
@@ -115,12 +114,7 @@ def retrieve_all(engine: SearchEngine, queries: Sequence[LabelledQuery]) -> list
 def ranking(
     run: QueryRun, index: LoadedIndex, mode: str, fusion: str, weight: float, rrf_k: int
 ) -> list[str]:
-    if mode == "keyword":
-        hits = run.keyword_hits
-    elif mode == "semantic":
-        hits = run.vector_hits
-    else:
-        hits = fuse(run.keyword_hits, run.vector_hits, fusion, weight, rrf_k)
+    hits = MODES[mode].combine(run.keyword_hits, run.vector_hits, Fusion(fusion, weight, rrf_k))
     return [article.slug for article, _, _ in roll_up(hits, index)]
 
 

@@ -15,7 +15,8 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 @dataclasses.dataclass(frozen=True)
 class Suggestion:
     text: str
-    url: str
+    slug: str
+    anchor: str  # "" for the article itself
     kind: str  # "article" or "section"
     article_title: str
 
@@ -26,13 +27,14 @@ class Autocompleter:
     def __init__(self, articles: Iterable[Article]) -> None:
         self._entries: list[tuple[Suggestion, tuple[str, ...]]] = []
         for article in sorted(articles, key=lambda a: a.slug):
-            self._add(
-                Suggestion(article.title, f"/articles/{article.slug}", "article", article.title)
-            )
+            self._add(Suggestion(article.title, article.slug, "", "article", article.title))
             for section in article.sections:
                 if section.anchor:
-                    url = f"/articles/{article.slug}#{section.anchor}"
-                    self._add(Suggestion(section.title, url, "section", article.title))
+                    self._add(
+                        Suggestion(
+                            section.title, article.slug, section.anchor, "section", article.title
+                        )
+                    )
         self._words = sorted(
             (word, number)
             for number, (_, tokens) in enumerate(self._entries)
@@ -59,10 +61,11 @@ class Autocompleter:
                     ((suggestion.kind != "article", first, len(suggestion.text)), suggestion)
                 )
         ranked.sort(key=lambda item: (item[0], item[1].text))
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         unique = []
         for _, suggestion in ranked:
-            if suggestion.url not in seen:
-                seen.add(suggestion.url)
+            place = (suggestion.slug, suggestion.anchor)
+            if place not in seen:
+                seen.add(place)
                 unique.append(suggestion)
         return unique[:limit]

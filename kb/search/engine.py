@@ -8,16 +8,16 @@ from collections.abc import Callable
 
 from kb.content.model import Article, Section
 from kb.errors import BadRequest, ConfigurationError
-from kb.index.embeddings import Embedder
+from kb.index.embeddings import Embedder, make_embedder
+from kb.index.handle import IndexHandle
 from kb.index.keyword.analysis import query_terms
 from kb.index.loaded import LoadedIndex
 from kb.limits import MAX_QUERY_BYTES, MAX_QUERY_CHARS, text_problem
-from kb.search.fusion import fuse
 from kb.search.hits import Filters, Hit, check_limit
+from kb.search.modes import MODE_NAMES, MODES, Fusion
 from kb.search.snippets import make_snippet
 from kb.settings import Settings
 
-MODES = ("keyword", "semantic", "hybrid")
 # A filtered vector search over-fetches this many times the candidates, then filters.
 FILTER_OVERFETCH = 10
 # Corrections and synonyms may match too, a little below the words the searcher typed.
@@ -33,10 +33,6 @@ class SearchResult:
     score: float
     snippet: str  # HTML: escaped text with <mark> around matched words
 
-    @property
-    def url(self) -> str:
-        return article_url(self.article.slug, self.section.anchor)
-
 
 @dataclasses.dataclass(frozen=True)
 class SearchResults:
@@ -46,10 +42,6 @@ class SearchResults:
     total: int
     took_ms: float
     did_you_mean: str | None = None
-
-
-def article_url(slug: str, anchor: str = "") -> str:
-    return f"/articles/{slug}" + (f"#{anchor}" if anchor else "")
 
 
 def check_query(query: object, maximum: int = MAX_QUERY_CHARS) -> str:
@@ -71,8 +63,18 @@ def check_query(query: object, maximum: int = MAX_QUERY_CHARS) -> str:
 
 def check_mode(mode: object) -> str:
     if mode not in MODES:
-        raise BadRequest(f"mode must be one of {', '.join(MODES)}", field="mode")
+        raise BadRequest(f"mode must be one of {', '.join(MODE_NAMES)}", field="mode")
     return str(mode)
+
+
+def open_engine(settings: Settings, embedder: Embedder | None = None) -> SearchEngine:
+    """The search engine for these settings: the live index (following CURRENT, so a new build
+    is searched at once) and the model they name (or `embedder`). The CLI, the app, the
+    benchmarks and the tests all open it here; `settings.with_tuned()` first applies a
+    knowledge base's tuned weights."""
+    handle = IndexHandle.for_settings(settings)
+    chosen = embedder or make_embedder(settings.embedder)
+    return SearchEngine(handle.get, chosen, settings, handle=handle)
 
 
 class SearchEngine:
@@ -83,10 +85,12 @@ class SearchEngine:
         current_index: Callable[[], LoadedIndex],
         embedder: Embedder,
         settings: Settings,
+        handle: IndexHandle | None = None,
     ) -> None:
         self.current_index = current_index
         self.embedder = embedder
         self.settings = settings
+        self.handle = handle  # the live index it follows, when it follows one
 
     def search(
         self,
@@ -144,14 +148,14 @@ class SearchEngine:
         `vector_query`, when given, is what the vector side searches with instead."""
         candidates = self.settings.candidates
         keyword_hits: list[Hit] = []
-        if mode != "semantic":
+        if MODES[mode].keyword:
             alternatives = [
                 (w, CORRECTION_BOOST) for w in index.speller.corrections(query).values()
             ]
             alternatives += [(term, SYNONYM_BOOST) for term in index.synonyms.expansions(query)]
             keyword_hits = index.keyword.search(query, candidates, filters, alternatives)
         vector_hits: list[Hit] = []
-        if mode != "keyword":
+        if MODES[mode].vector:
             # The model reads the words as typed: embedding "corrected" queries measured worse
             # (covidfaq 0.739 against 0.749 nDCG@10), since it copes with many typos itself.
             vector_hits = self.vector_hits(index, vector_query or query, candidates, filters)
@@ -159,17 +163,12 @@ class SearchEngine:
 
     def combine(self, mode: str, keyword_hits: list[Hit], vector_hits: list[Hit]) -> list[Hit]:
         """Section hits for a mode, best first; hybrid fuses the two retrievers."""
-        if mode == "keyword":
-            return keyword_hits
-        if mode == "semantic":
-            return vector_hits
-        return fuse(
-            keyword_hits,
-            vector_hits,
-            method=self.settings.fusion,
-            semantic_weight=self.settings.semantic_weight,
-            rrf_k=self.settings.rrf_k,
-        )
+        return MODES[mode].combine(keyword_hits, vector_hits, self.fusion)
+
+    @property
+    def fusion(self) -> Fusion:
+        settings = self.settings
+        return Fusion(settings.fusion, settings.semantic_weight, settings.rrf_k)
 
     def vector_hits(
         self, index: LoadedIndex, query: str, candidates: int, filters: Filters

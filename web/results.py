@@ -1,0 +1,76 @@
+"""Search results and suggestions as the API shows them, and `kb search --json` and
+`kb suggest --json` print them: one shape each, built here (Flask-free, so the CLI needs no app)."""
+
+from __future__ import annotations
+
+from kb.assist.suggestions import SuggestResult
+from kb.content.catalog import category_name
+from kb.search.engine import SearchResult, SearchResults
+from web.schemas import (
+    SearchHit,
+    SearchResponse,
+    SectionRef,
+    Suggestion,
+    SuggestResponse,
+    Triage,
+)
+from web.urls import agent_article_path, article_path
+
+
+def search_hit(result: SearchResult) -> SearchHit:
+    """A search result: the article, the section that matched and its snippet."""
+    article = result.article
+    return SearchHit(
+        slug=article.slug,
+        title=article.title,
+        url=article_path(article.slug, result.section.anchor),
+        section=SectionRef(anchor=result.section.anchor, title=result.section.title),
+        snippet=result.snippet,
+        score=round(result.score, 6),
+        category=article.category,
+        category_name=category_name(article.category),
+        tags=list(article.tags),
+        type=article.type,
+        kind=article.kind,
+    )
+
+
+def search_response(results: SearchResults, search_id: str | None = None) -> SearchResponse:
+    """A page of results; `search_id` names the recorded search that clicks report against."""
+    return SearchResponse(
+        query=results.query,
+        search_id=search_id,
+        mode=results.mode,
+        total=results.total,
+        took_ms=results.took_ms,
+        did_you_mean=results.did_you_mean,
+        results=[search_hit(result) for result in results.results],
+    )
+
+
+def suggest_response(result: SuggestResult) -> SuggestResponse:
+    """Suggestions for a ticket, each linked where an agent can read it, and the triage."""
+    return SuggestResponse(
+        request_id=result.request_id,
+        suggestions=[
+            Suggestion(
+                slug=s.article.slug,
+                title=s.article.title,
+                url=agent_article_path(s.article, s.section.anchor),
+                section=SectionRef(anchor=s.section.anchor, title=s.section.title),
+                snippet=s.snippet,
+                score=round(s.score, 6),
+                confidence=s.confidence,
+                audience=s.article.audience,
+                kind=s.article.kind,
+            )
+            for s in result.suggestions
+        ],
+        triage=Triage(
+            kind=result.triage.kind,
+            category=result.triage.category,
+            confidence=result.triage.confidence,
+            reasons=list(result.triage.reasons),
+        ),
+        took_ms=result.took_ms,
+    )
