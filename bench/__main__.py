@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from indexer import build_index
+from indexer import BuildOptions, build_index
 from kb.assist.suggestions import AgentAssist
 from kb.content.loading import load_content
 from kb.index.embeddings import MiniLMEmbedder
@@ -96,8 +96,8 @@ def edit_to_search(content: Path, embedder, built: Path, keyword_engine: str) ->
         ready, stop = threading.Event(), threading.Event()
         thread = threading.Thread(
             target=watch_content,
-            args=(folder, data, embedder),
-            kwargs={"on_ready": ready.set, "stop": stop, "keyword_engine": keyword_engine},
+            args=(BuildOptions(folder, data, keyword_engine=keyword_engine), embedder),
+            kwargs={"on_ready": ready.set, "stop": stop},
             daemon=True,
         )
         thread.start()
@@ -146,7 +146,8 @@ def main() -> None:
             generate_corpus(generated, args.articles, args.content)
             args.content = generated
         engine_name = args.keyword_engine
-        report = build_index(args.content, data, embedder, full=True, keyword_engine=engine_name)
+        options = BuildOptions(args.content, data, keyword_engine=engine_name)
+        report = build_index(options, embedder, full=True)
         loaded = load_content(args.content).articles
         articles = len(loaded)
         say(
@@ -160,7 +161,7 @@ def main() -> None:
             f"| full build (embeds every section) | {report.seconds:.2f} | "
             f"{report.sections / report.seconds:.0f} | {words / report.seconds:,.0f} |"
         )
-        again = build_index(args.content, data, embedder, keyword_engine=engine_name)
+        again = build_index(options, embedder)
         say(f"| unchanged re-run | {again.seconds:.2f} | - | - |")
 
         settings = Settings(content_dir=args.content, data_dir=data)

@@ -23,7 +23,8 @@ from pathlib import Path
 from bench.__main__ import timings
 from bench.corpus import generate_corpus
 from indexer import build as build_module
-from indexer.build import BuildCache, build_index
+from indexer.build import BuildOptions, build_index
+from indexer.cache import BuildCache
 from kb.index.embeddings import HashingEmbedder
 from kb.index.handle import IndexHandle
 from kb.search.hits import Filters
@@ -40,7 +41,7 @@ def main() -> None:
         content, data = Path(temporary) / "content", Path(temporary) / "data"
         generate_corpus(content, args.articles, args.content)
         cache = BuildCache()
-        first = build_index(content, data, embedder, cache=cache)
+        first = build_index(BuildOptions(content, data), embedder, cache=cache)
         cache.warm()  # as `kb watch` does after its first build
         handle = IndexHandle(data)
         handle.get()  # a running server has the index open
@@ -50,7 +51,7 @@ def main() -> None:
         for number, article in enumerate(sorted(content.rglob("*.md"))[: args.edits], 1):
             article.write_text(article.read_text() + f"\n## Quokka {number}\nQuokka text.\n")
             started = time.perf_counter()
-            report = build_index(content, data, embedder, cache=cache)
+            report = build_index(BuildOptions(content, data), embedder, cache=cache)
             built = time.perf_counter() - started
             assert len(report.updated) == 1, report.summary()
             started = time.perf_counter()
@@ -63,7 +64,7 @@ def main() -> None:
         open_probe(handle.get())
         article.write_text(article.read_text() + "\nQuokka compaction.\n")
         build_module.COMPACT_FLOOR, build_module.COMPACT_SHARE = 0, 0.0  # compact at once
-        report = build_index(content, data, embedder, cache=cache)
+        report = build_index(BuildOptions(content, data), embedder, cache=cache)
         print(f"\ncompacting build (a new base store, nothing embedded): {report.seconds:.1f} s")
 
 

@@ -93,6 +93,7 @@ def index(ctx: click.Context, full: bool) -> None:
 @click.pass_context
 def watch(ctx: click.Context) -> None:
     """Index, then re-index whenever an article or the synonyms file changes (Ctrl-C stops)."""
+    from indexer import BuildOptions  # noqa: PLC0415
     from indexer.watch import watch_content  # noqa: PLC0415
     from kb.index.embeddings import make_embedder  # noqa: PLC0415
 
@@ -107,12 +108,8 @@ def watch(ctx: click.Context) -> None:
 
     click.echo(f"indexing {settings.content_dir}", err=True)
     watch_content(
-        settings.content_dir,
-        settings.data_dir,
+        BuildOptions.from_settings(settings),
         make_embedder(settings.embedder),
-        ef_search=settings.ef_search,
-        chroma_url=settings.chroma_url,
-        keyword_engine=settings.keyword_engine,
         on_build=report,
         on_ready=lambda: click.echo(f"watching {settings.content_dir} (Ctrl-C stops)", err=True),
     )

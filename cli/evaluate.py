@@ -15,7 +15,7 @@ from kb.settings import Settings
 def evaluate_path(
     settings: Settings, path: Path, modes: list[str], explain: int, tune: bool, as_json: bool
 ) -> None:
-    from indexer import build_index  # noqa: PLC0415
+    from indexer import BuildOptions, build_index  # noqa: PLC0415
     from kb.evaluation import runs as evaluation  # noqa: PLC0415
     from kb.index.embeddings import make_embedder  # noqa: PLC0415
     from kb.search.engine import open_engine  # noqa: PLC0415
@@ -27,14 +27,9 @@ def evaluate_path(
         # Kept under the data folder so a second run reuses the index and its embeddings.
         root = settings.data_dir / "eval" / path.resolve().name
         evaluation.write_corpus_as_articles(documents, root / "content")
-        report = build_index(
-            root / "content",
-            root / "data",
-            embedder,
-            ef_search=settings.ef_search,
-            chroma_url=settings.chroma_url,
-            keyword_engine=settings.keyword_engine,
-        )
+        options = BuildOptions.from_settings(settings)
+        options = dataclasses.replace(options, content_dir=root / "content", data_dir=root / "data")
+        report = build_index(options, embedder)
         if report.skipped:
             raise click.ClickException(
                 f"{len(report.skipped)} corpus documents could not be indexed"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from watchfiles import watch
 
-from indexer.build import BuildCache, BuildReport, build_index
+from indexer.build import BuildOptions, BuildReport, build_index
+from indexer.cache import BuildCache
 from kb.index.embeddings import Embedder
 
 # watchfiles waits for this much quiet before reporting a burst of changes (its default is
@@ -26,13 +27,9 @@ def _relevant(change, path: str) -> bool:
 
 
 def watch_content(
-    content_dir: Path,
-    data_dir: Path,
+    options: BuildOptions,
     embedder: Embedder,
     *,
-    ef_search: int = 200,
-    chroma_url: str = "",
-    keyword_engine: str = "tantivy",
     on_build: Callable[[BuildReport], None] = lambda report: None,
     on_ready: Callable[[], None] = lambda: None,
     stop: threading.Event | None = None,
@@ -44,10 +41,7 @@ def watch_content(
     cache = BuildCache()
 
     def build() -> BuildReport:
-        return build_index(
-            content_dir, data_dir, embedder, ef_search=ef_search, chroma_url=chroma_url,
-            keyword_engine=keyword_engine, cache=cache,
-        )  # fmt: skip
+        return build_index(options, embedder, cache=cache)
 
     first = build()
     on_build(first)
@@ -57,7 +51,7 @@ def watch_content(
     # build then catches up on anything saved meanwhile.
     caught_up = False
     for changes in watch(
-        content_dir,
+        options.content_dir,
         watch_filter=_relevant,
         debounce=DEBOUNCE_MS,
         step=50,

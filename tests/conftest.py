@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from indexer import build_index
+from indexer import BuildOptions, build_index
 from kb.index.embeddings import HashingEmbedder
 from kb.search.engine import SearchEngine, open_engine
 from kb.settings import Settings
@@ -43,9 +43,12 @@ class CountingEmbedder(HashingEmbedder):
         return super().embed(texts)
 
 
-def build(content_dir: Path, data_dir: Path, embedder, **options):
-    """build_index against whichever vector store this run uses."""
-    return build_index(content_dir, data_dir, embedder, chroma_url=CHROMA_URL, **options)
+def build(content_dir: Path, data_dir: Path, embedder, *, keyword_engine="tantivy", **how):
+    """build_index against whichever vector store this run uses (`how`: full, cache...)."""
+    options = BuildOptions(
+        content_dir, data_dir, chroma_url=CHROMA_URL, keyword_engine=keyword_engine
+    )
+    return build_index(options, embedder, **how)
 
 
 def make_engine(data_dir: Path, embedder, **settings) -> SearchEngine:

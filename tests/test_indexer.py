@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from indexer import build as build_module
+from indexer.cache import BuildCache
 from kb.content import loading as content_module
 from kb.content.loading import load_content
 from kb.index import generations as store_module
@@ -99,6 +100,7 @@ KILLABLE_BUILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from indexer import build as build_module
+    from indexer import stores as stores_module
     from kb.index.embeddings import HashingEmbedder
 
     def halfway(write):
@@ -107,10 +109,11 @@ KILLABLE_BUILD = textwrap.dedent("""
             Path(sys.argv[3]).write_text("keyword index written")
             time.sleep(60)  # killed here, halfway through writing the generation
         return slowly
-    build_module.create_keyword_index = halfway(build_module.create_keyword_index)
+    stores_module.create_keyword_index = halfway(stores_module.create_keyword_index)
     build_module.update_keyword_index = halfway(build_module.update_keyword_index)
-    build_module.build_index(Path(sys.argv[1]), Path(sys.argv[2]), HashingEmbedder(),
-                             chroma_url=sys.argv[4])
+    folders = Path(sys.argv[1]), Path(sys.argv[2])
+    options = build_module.BuildOptions(*folders, chroma_url=sys.argv[4])
+    build_module.build_index(options, HashingEmbedder())
 """)
 
 
@@ -263,7 +266,7 @@ def test_a_watchers_cache_rereads_and_reparses_only_edited_files(
 
     monkeypatch.setattr(content_module.ContentReader, "read", counting_read)
     monkeypatch.setattr(content_module, "parse_article", counting_parse)
-    cache = build_module.BuildCache()
+    cache = BuildCache()
     build(content_dir, data_dir, embedder, cache=cache)
     everything = len(parsed)
     assert len(read) == everything >= 5
@@ -278,7 +281,7 @@ def test_a_watchers_cache_rereads_and_reparses_only_edited_files(
 def test_a_watchers_vocabulary_follows_edits_exactly(
     built, content_dir, data_dir, embedder
 ) -> None:
-    cache = build_module.BuildCache()
+    cache = BuildCache()
     build(content_dir, data_dir, embedder, cache=cache)
     refund = content_dir / "billing/request-a-refund.md"
     refund.write_text(refund.read_text().replace("refund", "reimbursement") + "\nquokka\n")

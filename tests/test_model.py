@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import build_index
+from indexer import BuildOptions, build_index
 from kb.assist.suggestions import AgentAssist
 from kb.assist.ticket_text import Ticket, messages_from
 from kb.evaluation import runs as evaluation
@@ -42,7 +42,7 @@ DATA = Path(__file__).parent / "data"
 def demo(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("demo-index")
     embedder = MiniLMEmbedder()
-    report = build_index(DEMO_CONTENT, data_dir, embedder)
+    report = build_index(BuildOptions(DEMO_CONTENT, data_dir), embedder)
     assert not report.problems, [str(p) for p in report.problems]
     settings = Settings(content_dir=DEMO_CONTENT, data_dir=data_dir)
     engine = open_engine(settings, embedder)

@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+from indexer import BuildOptions
 from indexer.watch import watch_content
 from tests.conftest import CHROMA_URL, make_engine
 
@@ -17,13 +18,8 @@ def test_an_edit_becomes_searchable_while_watching(
     ready, stop = threading.Event(), threading.Event()
     watcher = threading.Thread(
         target=watch_content,
-        args=(content_dir, data_dir, embedder),
-        kwargs={
-            "on_build": builds.append,
-            "on_ready": ready.set,
-            "stop": stop,
-            "chroma_url": CHROMA_URL,
-        },
+        args=(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL), embedder),
+        kwargs={"on_build": builds.append, "on_ready": ready.set, "stop": stop},
         daemon=True,
     )
     watcher.start()
@@ -75,8 +71,8 @@ def test_a_save_before_the_watcher_is_in_place_is_not_missed(
     stop = threading.Event()
     watcher = threading.Thread(
         target=watch_content,
-        args=(content_dir, data_dir, embedder),
-        kwargs={"on_build": on_build, "on_ready": on_ready, "stop": stop, "chroma_url": CHROMA_URL},
+        args=(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL), embedder),
+        kwargs={"on_build": on_build, "on_ready": on_ready, "stop": stop},
         daemon=True,
     )
     watcher.start()
