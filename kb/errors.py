@@ -41,6 +41,24 @@ class NotFound(KBError):
     code = "not_found"
 
 
+class Conflict(KBError):
+    """What the request would change has changed since it was read (a draft edited meanwhile),
+    or would be overwritten (a published article of the same name)."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidContent(BadRequest):
+    """An article's text that cannot be published, located so a writer can fix it."""
+
+    code = "invalid_content"
+
+    def __init__(self, message: str, *, path: str, line: int, field: str | None = None) -> None:
+        super().__init__(f"{path}:{line}: {message}", field=field)
+        self.path, self.line, self.problem = path, line, message
+
+
 class PayloadTooLarge(KBError):
     status = 413
     code = "payload_too_large"

@@ -54,3 +54,11 @@ def test_bad_settings_name_the_variable(environ: dict) -> None:
 def test_settings_from_environment() -> None:
     settings = Settings.from_env({"KB_SEMANTIC_WEIGHT": "0.3", "KB_FUSION": "rrf", "OTHER": "x"})
     assert (settings.semantic_weight, settings.fusion) == (0.3, "rrf")
+
+
+@pytest.mark.parametrize("keys", ["agent", "boss:0123456789abcdef0123", "admin:short"])
+def test_bad_operator_keys_are_a_configuration_error_naming_the_setting(keys: str) -> None:
+    from kb.state.auth import parse_env_keys  # noqa: PLC0415
+
+    with pytest.raises(ConfigurationError, match="KB_API_KEYS entry 1"):
+        parse_env_keys(keys)

@@ -12,10 +12,9 @@ import pytest
 from kb.assist.suggestions import AgentAssist
 from kb.assist.ticket_text import Message
 from kb.content.loading import load_content
-from kb.errors import BadRequest
+from kb.errors import BadRequest, Conflict
 from kb.search.hits import Filters
 from kb.tickets.draft_files import (
-    Conflict,
     get_draft,
     list_drafts,
     publish_draft,

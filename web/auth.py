@@ -13,8 +13,8 @@ from flask import g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from kb.errors import BadRequest, Forbidden, Unauthorized
-from kb.state.auth import KBError, Principal, hash_key
+from kb.errors import BadRequest, Forbidden, KBError, Unauthorized
+from kb.state.auth import Principal, hash_key
 from web.services import services
 
 SESSION_ID = "staff_session"

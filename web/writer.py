@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from indexer import build_from_settings
-from kb.content.front_matter import parse_article
+from kb.content.front_matter import InvalidArticle, parse_article
 from kb.content.render import render_article
-from kb.state.auth import KBError
+from kb.errors import KBError
 from kb.tickets.draft_files import get_draft, list_drafts, publish_draft, reject_draft, save_draft
 from kb.tickets.scrub import scrub_personal_data
 from kb.tickets.store import TicketStore
@@ -71,8 +71,10 @@ def _draft_view(
         # what its readers will see once published: customers, or agents for an internal one
         readers = public_links if article.audience == "public" else agent_links
         preview = render_article(article, index.links, readers(index)).html
-    except Exception as invalid:  # noqa: BLE001 - shown to the writer, never raised
-        problem = problem or getattr(invalid, "message", str(invalid))
+    except InvalidArticle as invalid:  # shown to the writer beside the text, with its line
+        problem = problem or f"Line {invalid.line}: {invalid.message}"
+    except KBError as unavailable:  # no index to preview against: the draft is still there
+        problem = problem or unavailable.message
     store = TicketStore(services().database)
     sources = [store.get(ticket_id) for ticket_id in draft.source_tickets]
     tickets = [

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
-from kb.errors import BadRequest, KBError, NotFound, Unauthorized
+from kb.errors import BadRequest, ConfigurationError, NotFound, Unauthorized
 from kb.state.database import Database, now
 
 ROLES = ("agent", "writer", "admin")
@@ -56,7 +56,7 @@ def parse_env_keys(value: str | None) -> list[tuple[str, str]]:
     for number, entry in enumerate(filter(None, (p.strip() for p in (value or "").split(","))), 1):
         role, sep, key = entry.partition(":")
         if not sep or role not in ROLES or len(key) < 16:
-            raise KBError(
+            raise ConfigurationError(
                 f"KB_API_KEYS entry {number} must be role:key with a role of {', '.join(ROLES)} "
                 "and a key of at least 16 characters"
             )

@@ -14,7 +14,7 @@ import frontmatter
 import yaml
 
 from kb.content.front_matter import CATEGORY, article_problem
-from kb.errors import BadRequest, KBError, NotFound
+from kb.errors import BadRequest, Conflict, InvalidContent, NotFound
 
 DRAFTS = "drafts"
 
@@ -28,11 +28,6 @@ _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 # A draft's id is its file name: letters, digits, '.', '_', '-' (so never a path), not too long
 # for a file system (a 300-character name was a 500).
 DRAFT_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
-
-
-class Conflict(KBError):
-    status = 409
-    code = "conflict"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,7 +131,9 @@ def save_draft(content_dir: Path, draft_id: str, text: str, version: str) -> Dra
         )
     problem = article_problem(text, f"{DRAFTS}/{draft_id}.md")
     if problem is not None:
-        raise BadRequest(str(problem), field="markdown")
+        raise InvalidContent(
+            problem.message, path=problem.path, line=problem.line, field="markdown"
+        )
     _write_atomically(_writable_target(content_dir, draft.path, "draft_id"), text)
     return read_draft(draft.path)
 
