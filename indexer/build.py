@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from indexer.background import build_lock
 from indexer.cache import BuildCache
 from indexer.stores import (
     Progress,
@@ -112,9 +113,20 @@ def build_index(
     progress: Progress | None = None,
     cache: BuildCache | None = None,
 ) -> BuildReport:
-    """Index every valid article; report the rest. The live index changes only on success."""
+    """Index every valid article; report the rest. The live index changes only on success.
+    Builds of one data folder take turns (indexer.background.build_lock)."""
+    with build_lock(options.data_dir):
+        return _build(options, embedder, full, progress, cache or BuildCache())
+
+
+def _build(
+    options: BuildOptions,
+    embedder: Embedder,
+    full: bool,
+    progress: Progress | None,
+    cache: BuildCache,
+) -> BuildReport:
     started = time.perf_counter()
-    cache = cache or BuildCache()
     layout = IndexLayout(options.data_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
     plan, report = _plan(options, embedder, layout, cache)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from watchfiles import watch
 
+from indexer.background import watching
 from indexer.build import BuildOptions, BuildReport, build_index
 from indexer.cache import BuildCache
 from kb.index.embeddings import Embedder
@@ -36,8 +37,19 @@ def watch_content(
 ) -> None:
     """Build once, then after every burst of changes to articles or synonyms, until stopped.
     `on_ready` is called once the watcher is in place and caught up: any save from then on is
-    indexed within DEBOUNCE_MS plus a build."""
+    indexed within DEBOUNCE_MS plus a build. While it runs, the data folder is marked as watched,
+    so a writer's publish leaves the build to it (indexer.background)."""
+    with watching(options.data_dir):
+        _watch(options, embedder, on_build, on_ready, stop)
 
+
+def _watch(
+    options: BuildOptions,
+    embedder: Embedder,
+    on_build: Callable[[BuildReport], None],
+    on_ready: Callable[[], None],
+    stop: threading.Event | None,
+) -> None:
     cache = BuildCache()
 
     def build() -> BuildReport:

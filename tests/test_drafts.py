@@ -4,6 +4,7 @@ regeneration, publishing, rejecting and the version conflict (fake embedder, fix
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -265,5 +266,8 @@ def test_writer_pages(client, app, assist, content_dir: Path) -> None:
     )
     assert saved.status_code == 302 and "## Problem" in get_draft(content_dir, draft.path.stem).text
     published = client.post(f"/writer/drafts/{draft.path.stem}/publish", data={"csrf_token": token})
-    assert published.status_code == 302
-    assert client.get(f"/articles/{draft.path.stem}").status_code == 200  # re-indexed, public
+    assert published.status_code == 302  # at once: the build runs in a process of its own
+    deadline = time.monotonic() + 120
+    while client.get(f"/articles/{draft.path.stem}").status_code != 200:  # re-indexed, public
+        assert time.monotonic() < deadline, "the background build never published the draft"
+        time.sleep(0.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from indexer import build_from_settings
+from indexer.background import request_build
 from kb.content.front_matter import InvalidArticle, parse_article
 from kb.content.render import render_article
 from kb.errors import KBError
@@ -116,8 +116,11 @@ def publish(draft_id: str):
         path = publish_draft(settings.content_dir, draft_id)
     except KBError as error:
         return _draft_view(draft_id, error=error.message, status=error.status)
-    build_from_settings(settings, services().engine.embedder)
-    flash(f"Published as {path.relative_to(settings.content_dir)}; it is searchable now.")
+    request_build(settings)  # off the request: `kb watch`, or `kb index` in the background
+    flash(
+        f"Published as {path.relative_to(settings.content_dir)}; "
+        "it will be searchable in a few seconds."
+    )
     return redirect(url_for("writer.queue"))
 
 
