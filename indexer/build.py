@@ -54,12 +54,13 @@ class BuildOptions:
     ef_search: int = 200
     chroma_url: str = ""
     keyword_engine: str = "tantivy"
+    vector_store: str = "chroma"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BuildOptions:
         return cls(
             Path(settings.content_dir), Path(settings.data_dir), settings.ef_search,
-            settings.chroma_url, settings.keyword_engine,
+            settings.chroma_url, settings.keyword_engine, settings.vector_store,
         )  # fmt: skip
 
 
@@ -173,6 +174,7 @@ def _plan(
         and previous.get("keyword", "whoosh") == options.keyword_engine
         and previous.get("ef_search", options.ef_search) == options.ef_search
         and previous.get("passage_words") == PASSAGE_WORDS
+        and previous.get("vectors", {}).get("backend", "chroma") == options.vector_store
     )
     _diff(loaded.articles, previous.get("articles", {}) if compatible else {}, report)
     stale = set(report.added) | set(report.updated) | set(report.removed)
@@ -231,10 +233,11 @@ def _write_stores(
     report.embedded += embedded
     key = create_stores(
         generation, searchable, vectors, embedder, options.ef_search, options.chroma_url,
-        options.keyword_engine,
+        options.keyword_engine, options.vector_store,
     )  # fmt: skip
     write_articles(generation / ARTICLES_FILE, cache, plan.loaded.articles)
     return {
+        "backend": options.vector_store,
         "store": "server" if options.chroma_url else "embedded",
         "key": key,
         "base": generation.name,

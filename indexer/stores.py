@@ -17,7 +17,8 @@ from kb.index.embedding_cache import EmbeddingCache, text_hash
 from kb.index.embeddings import Embedder
 from kb.index.keyword import FORMAT, create_keyword_index
 from kb.index.passages import section_vectors
-from kb.index.vectors import AUDIENCES, Delta, VectorIndex, collection_of, slug_of
+from kb.index.vector_stores import create_vector_store
+from kb.index.vectors import AUDIENCES, Delta, collection_of, slug_of
 
 EMBED_CHUNK = 256
 Progress = Callable[[int, int], None]
@@ -31,6 +32,7 @@ def create_stores(
     ef_search: int,
     chroma_url: str,
     keyword_engine: str,
+    vector_store: str,
 ) -> str:
     """Write the keyword and vector stores of every searchable section; returns the content
     key of the server collections (empty when embedded)."""
@@ -38,9 +40,9 @@ def create_stores(
     create_keyword_index(keyword_engine, generation / "keyword", entries)
     key = _content_key(embedder.name, vectors) if chroma_url else ""
     delta = delta_of(searchable, vectors, embedder.dimension)
-    VectorIndex.create(
-        generation / "vectors", delta.ids, delta.vectors, ef_search=ef_search, url=chroma_url,
-        key=key,
+    create_vector_store(
+        vector_store, generation / "vectors", delta.ids, delta.vectors, ef_search=ef_search,
+        url=chroma_url, key=key,
     )  # fmt: skip
     return key
 

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from kb.errors import ConfigurationError
 from kb.index.embeddings import EMBEDDERS
+from kb.index.keyword import ENGINES as KEYWORD_INDEXES
+from kb.index.vector_stores import STORES as VECTOR_STORES
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
 
 ENV_PREFIX = "KB_"
-KEYWORD_ENGINES = ("tantivy", "whoosh")
+KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
 RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
@@ -49,6 +51,11 @@ class Settings:
     keyword_engine: str = _setting(
         "tantivy",
         "Keyword index engine: `tantivy` (fast) or `whoosh` (pure Python). Changing it re-indexes.",
+    )
+    vector_store: str = _setting(
+        "chroma",
+        "Vector store for section embeddings: `chroma` (HNSW, embedded or on KB_CHROMA_URL's "
+        "server). Changing it re-indexes.",
     )
     rrf_k: int = _setting(60, "The k constant of reciprocal rank fusion.")
     candidates: int = _setting(100, "How many sections each retriever returns before fusion.")
@@ -165,7 +172,13 @@ class Settings:
             raise ConfigurationError(f"KB_ANALYTICS must be 'on' or 'off', not {self.analytics!r}")
         if self.keyword_engine not in KEYWORD_ENGINES:
             raise ConfigurationError(
-                f"KB_KEYWORD_ENGINE must be 'tantivy' or 'whoosh', not {self.keyword_engine!r}"
+                f"KB_KEYWORD_ENGINE must be one of {', '.join(KEYWORD_ENGINES)}, "
+                f"not {self.keyword_engine!r}"
+            )
+        if self.vector_store not in VECTOR_STORES:
+            raise ConfigurationError(
+                f"KB_VECTOR_STORE must be one of {', '.join(VECTOR_STORES)}, "
+                f"not {self.vector_store!r}"
             )
         if self.embedder not in EMBEDDERS:
             raise ConfigurationError(

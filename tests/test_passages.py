@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from kb.content.front_matter import parse_article
+from kb.index.chroma_store import ChromaVectorStore
 from kb.index.passages import HEADING_WEIGHT, passages, section_of, section_vectors
-from kb.index.vectors import VectorIndex
 from kb.search.hits import Filters
 
 LONG = (
@@ -70,8 +70,8 @@ def test_a_search_returns_each_section_once_scored_by_its_best_vector(tmp_path: 
     ids = ["a#x~h", "a#x~0", "a#x~1", "b#y~h", "b#y~0"]
     # Section a: one passage points exactly at the query; section b only by its heading.
     vectors = np.stack([unit[1], unit[2], unit[0], unit[0], unit[3]])
-    VectorIndex.create(tmp_path, {"public": ids}, {"public": vectors}, ef_search=50)
-    hits = VectorIndex(tmp_path).search(unit[0], 10, Filters())
+    ChromaVectorStore.create(tmp_path, {"public": ids}, {"public": vectors}, ef_search=50)
+    hits = ChromaVectorStore(tmp_path).search(unit[0], 10, Filters())
     assert [hit.section_id for hit in hits] == ["a#x", "b#y"]
     assert abs(hits[0].score - 1.0) < 1e-5
     # A heading's similarity counts for less than a passage's.

@@ -9,7 +9,7 @@ import pytest
 
 from cli import main
 from kb.state.database import Database
-from kb.tickets.sources import read_ticket_file
+from kb.tickets.sources import SOURCES, read_ticket_file
 from kb.tickets.store import TicketStore
 from tests.conftest import AGENT_KEY, WRITER_KEY, auth
 
@@ -269,3 +269,24 @@ def test_webhook_refuses_text_a_database_would_refuse(client, app) -> None:
     assert one.status_code == 400 and one.get_json()["error"]["field"] == "messages[0].body"
     assert "NUL" in one.get_json()["error"]["message"]
     assert TicketStore(app.extensions["kb"].database).get(GOOD["id"]) is None
+
+
+SOURCE_FILES = {
+    ".jsonl": (
+        json.dumps({"id": "s1", "messages": [{"author": "customer", "body": "sync stuck"}]})
+        + "\n"
+        + json.dumps({"id": "s2", "messages": []})
+        + "\n"
+    ),
+    ".csv": "id,description\ns1,sync stuck\ns2,\n",
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(SOURCES))
+def test_every_ticket_source_keeps_good_records_and_names_bad_ones(suffix: str) -> None:
+    """One contract over every source in kb.tickets.sources.SOURCES."""
+    text = SOURCE_FILES.get(suffix, SOURCE_FILES[".jsonl"])
+    tickets, problems = SOURCES[suffix].read(text, f"t{suffix}")
+    assert [t.id for t in tickets] == ["s1"] and tickets[0].customer_text() == "sync stuck"
+    last_line = len(text.splitlines())  # s2, the bad one, is the file's last line
+    assert [p.where for p in problems] == [f"t{suffix}:{last_line}"]

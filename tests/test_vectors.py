@@ -1,4 +1,6 @@
-"""The layered vector store: a base store less hidden articles, plus an exact delta."""
+"""Vector stores: one contract over every store in kb.index.vector_stores.STORES (a base store
+searched by its best vector per section, hidden articles fetched past, internal sections only
+when asked for), and the layered store: a base store less hidden articles, plus an exact delta."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import numpy as np
 import pytest
 
 from kb.errors import ConfigurationError
+from kb.index.chroma_store import ChromaVectorStore
 from kb.index.passages import section_of
-from kb.index.vectors import Delta, Hidden, LayeredVectors, VectorIndex
+from kb.index.vector_stores import STORES
+from kb.index.vectors import Delta, Hidden, LayeredVectors
 from kb.search.hits import Filters
 
 DIMENSION = 8
@@ -28,15 +32,39 @@ def exact(ids: list[str], vectors: np.ndarray, query: np.ndarray, limit: int) ->
     return sorted(best, key=lambda s: (-best[s], s))[:limit]
 
 
-def test_hidden_articles_crowding_the_nearest_vectors_are_fetched_past(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", STORES.values(), ids=STORES.keys())
+def test_a_store_finds_sections_by_their_best_vector(tmp_path: Path, store) -> None:
+    rng = np.random.default_rng(7)
+    vectors = unit(rng.normal(size=(30, DIMENSION)))
+    public = [f"p{i % 10}#s~{i}" for i in range(20)]  # ten sections, two vectors each
+    internal = [f"i{i}#s~0" for i in range(10)]
+    store.create(
+        tmp_path, {"public": public, "internal": internal},
+        {"public": vectors[:20], "internal": vectors[20:]}, 200,
+    )  # fmt: skip
+    opened = store(tmp_path)
+    opened.probe(DIMENSION)
+    query = vectors[3]
+    hits = opened.search(query, 4, Filters())
+    assert [h.section_id for h in hits] == exact(public, vectors[:20], query, 4)
+    assert abs(hits[0].score - 1.0) < 1e-4  # its own vector: a cosine of 1
+    everything = opened.search(vectors[25], 3, Filters(include_internal=True))
+    assert everything[0].section_id == "i5#s"  # internal sections only when asked for
+    assert all(not h.section_id.startswith("i") for h in opened.search(vectors[25], 5, Filters()))
+
+
+@pytest.mark.parametrize("store", STORES.values(), ids=STORES.keys())
+def test_hidden_articles_crowding_the_nearest_vectors_are_fetched_past(
+    tmp_path: Path, store
+) -> None:
     rng = np.random.default_rng(3)
     query = unit(rng.normal(size=(1, DIMENSION)))[0]
     # 60 vectors of an edited article lie right around the query; 40 others further off.
     near = unit(query + 0.05 * rng.normal(size=(60, DIMENSION)))
     far = unit(rng.normal(size=(40, DIMENSION)))
     ids = [f"edited#s{i}~{i}" for i in range(60)] + [f"other#s{i}~0" for i in range(40)]
-    VectorIndex.create(tmp_path, {"public": ids}, {"public": np.vstack([near, far])}, ef_search=200)
-    base = VectorIndex(tmp_path)
+    store.create(tmp_path, {"public": ids}, {"public": np.vstack([near, far])}, 200)
+    base = store(tmp_path)
     # The edited article now has one vector, in the delta.
     moved = unit(rng.normal(size=(1, DIMENSION)))
     delta = Delta({"public": ["edited#new~0"]}, {"public": moved})
@@ -62,4 +90,4 @@ def test_a_delta_survives_saving_and_loading(tmp_path: Path) -> None:
 
 def test_a_chroma_url_that_is_not_one_is_named_in_the_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="KB_CHROMA_URL .* 'localhost:8000'"):
-        VectorIndex(tmp_path, url="localhost:8000")
+        ChromaVectorStore(tmp_path, url="localhost:8000")

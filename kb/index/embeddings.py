@@ -7,7 +7,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -17,8 +17,15 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 class Embedder(Protocol):
+    """What search and the indexer need of a model; `name` keys the embedding cache and is kept
+    in each generation's manifest, so an index is never searched with another model."""
+
     name: str
     dimension: int
+
+    def warm_up(self) -> None:
+        """Load whatever the first query would wait for (the app calls it before serving)."""
+        ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -177,11 +184,15 @@ class HashingEmbedder:
         return self.embed([text])[0]
 
 
-EMBEDDERS = ("minilm", "minilm-fp32", "hashing")
+# The embedders `KB_EMBEDDER` may name; to add one, a class with the Embedder methods and its
+# name here.
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {
+    "minilm": MiniLMEmbedder,
+    "minilm-fp32": lambda: MiniLMEmbedder(full_precision=True),
+    "hashing": HashingEmbedder,
+}
 
 
 def make_embedder(name: str) -> Embedder:
     """The embedder a setting names (one of EMBEDDERS)."""
-    if name == "hashing":
-        return HashingEmbedder()
-    return MiniLMEmbedder(full_precision=name == "minilm-fp32")
+    return EMBEDDERS[name]()

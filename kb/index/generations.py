@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from kb.index.vectors import VectorIndex
+from kb.index.vector_stores import drop_unused
 
 KEEP_GENERATIONS = 3
 
@@ -111,7 +111,7 @@ class IndexLayout:
                 for n in keep_names
                 if n
             }
-            VectorIndex.drop(chroma_url, {k for k in keys if k})
+            drop_unused(chroma_url, {k for k in keys if k})
 
 
 def read_manifest(generation: Path) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from kb.content.synonyms import parse_synonyms
 from kb.errors import IndexNotReady, KBError
 from kb.index.generations import ARTICLES_FILE, CHANGES_FILE, BrokenGeneration, read_manifest
 from kb.index.keyword import open_keyword_index
-from kb.index.vectors import Delta, Hidden, LayeredVectors, VectorIndex
+from kb.index.vector_stores import open_vector_store
+from kb.index.vectors import Delta, Hidden, LayeredVectors
 from kb.search.autocomplete import Autocompleter
 from kb.search.hits import Filters
 from kb.search.spelling import Speller
@@ -84,8 +85,7 @@ class LoadedIndex:
             if previous is not None:
                 base_vectors = previous.vectors.base
             else:
-                url = chroma_url if on_server else ""
-                base_vectors = VectorIndex(base / "vectors", url, stored.get("key", ""))
+                base_vectors = open_vector_store(stored, base, chroma_url)
                 base_vectors.probe(dimension)
         with _opening(generation, Delta.FILE):
             delta = Delta.load(generation / Delta.FILE)

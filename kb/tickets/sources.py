@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kb.tickets.records import STATUSES as STATUSES
 from kb.tickets.records import InvalidRecord, RecordProblem, StoredTicket, parse_ticket
@@ -32,18 +32,50 @@ CSV_COLUMNS = (
 _Invalid = InvalidRecord
 
 
-def read_ticket_file(path: Path) -> tuple[list[StoredTicket], list[RecordProblem]]:
-    """JSON lines, or CSV when the file name ends in .csv; every bad record reported with its
-    line, and the good ones kept."""
+Read = tuple[list[StoredTicket], list[RecordProblem]]
+
+
+class TicketSource(Protocol):
+    """A format tickets arrive in, read record by record: the good ones kept, each bad one
+    reported with where it is. To add one, a class with `read` and its file suffix in
+    SOURCES (the webhook, web/writer.py, takes JSON objects through the same TicketRecord)."""
+
+    def read(self, text: str, name: str) -> Read: ...
+
+
+class JsonLines:
+    """One ticket object per line (kb.tickets.records.TicketRecord)."""
+
+    def read(self, text: str, name: str) -> Read:
+        return _read_json_lines(text, name)
+
+
+class Csv:
+    """A CSV whose header names `id` and `description`, and optionally the CSV_COLUMNS."""
+
+    def read(self, text: str, name: str) -> Read:
+        return _read_csv(text, name)
+
+
+SOURCES: dict[str, TicketSource] = {".csv": Csv(), ".jsonl": JsonLines(), ".json": JsonLines()}
+DEFAULT_SOURCE = JsonLines()
+
+
+def read_ticket_file(path: Path) -> Read:
+    """A ticket file, read by the source its suffix names (JSON lines otherwise); every bad
+    record reported with its line, and the good ones kept."""
     data = path.read_bytes().removeprefix(codecs.BOM_UTF8)  # spreadsheets write one
     # Undecodable bytes become lone surrogates, which valid UTF-8 never holds: each record
     # that has one is reported, instead of the whole file failing.
     text = data.decode("utf-8", errors="surrogateescape")
-    if path.suffix.lower() == ".csv":
-        return _read_csv(text, path.name)
+    source = SOURCES.get(path.suffix.lower(), DEFAULT_SOURCE)
+    return source.read(text, path.name)
+
+
+def _read_json_lines(text: str, name: str) -> Read:
     tickets, problems = [], []
     for number, line in enumerate(text.split("\n"), start=1):
-        where = f"{path.name}:{number}"
+        where = f"{name}:{number}"
         if not line.strip():
             continue
         try:
