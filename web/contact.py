@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, render_template, request
+from wtforms import Field, Form, StringField, TextAreaField
+from wtforms.validators import Regexp, StopValidation
 
 from kb.analytics.events import cancel_deflections, record_deflection
 from kb.errors import RateLimited
@@ -19,7 +21,7 @@ MAX_SHOWN = 20
 HONEYPOT = "website"  # hidden from people; bots fill every field
 LIMITS = {"name": 100, "email": 254, "subject": 200, "description": 5000}
 MIN_SUBJECT, MIN_DESCRIPTION = 5, 20
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 # Characters that show nothing: controls (but line breaks and tabs), format characters such as
 # bidi overrides and zero-width spaces. A field made of them says nothing, and a bidi override
 # in a name or subject would reorder what agents read.
@@ -28,29 +30,89 @@ _INVISIBLE = re.compile(
 )
 
 
+def _visible(text: str | None) -> str:
+    return _INVISIBLE.sub("", text or "")
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join(_visible(text).split())
+
+
+def _trimmed(text: str | None) -> str:
+    return _visible(text).strip()
+
+
+def _required(message: str):
+    def check(form: Form, field: Field) -> None:
+        if not field.data:
+            raise StopValidation(message)
+
+    return check
+
+
+def _at_least(count: int, message: str):
+    def check(form: Form, field: Field) -> None:
+        if len(field.data) < count:
+            raise StopValidation(message)
+
+    return check
+
+
+def _at_most(limit: int):
+    def check(form: Form, field: Field) -> None:
+        if len(field.data) > limit:
+            raise StopValidation(
+                f"Please keep this under {limit} characters ({len(field.data)} now)."
+            )
+
+    return check
+
+
+class ContactForm(Form):
+    """The contact form's fields, cleaned (control and format characters removed, spaces
+    folded) and checked; the CSRF token is checked for every form by CSRFProtect."""
+
+    name = StringField(
+        filters=[_one_line],
+        validators=[_required("Tell us your name."), _at_most(LIMITS["name"])],
+    )
+    email = StringField(
+        filters=[_trimmed],
+        validators=[
+            _required("We need your e-mail address to answer you."),
+            Regexp(_EMAIL, message="This does not look like an e-mail address (name@example.com)."),
+            _at_most(LIMITS["email"]),
+        ],
+    )
+    subject = StringField(
+        filters=[_one_line],
+        validators=[
+            _at_least(
+                MIN_SUBJECT,
+                f"Describe the problem in a few words (at least {MIN_SUBJECT} letters).",
+            ),
+            _at_most(LIMITS["subject"]),
+        ],
+    )
+    description = TextAreaField(
+        filters=[_trimmed],
+        validators=[
+            _at_least(
+                MIN_DESCRIPTION,
+                f"Tell us a little more (at least {MIN_DESCRIPTION} characters): what "
+                "happened, what you expected, any error message.",
+            ),
+            _at_most(LIMITS["description"]),
+        ],
+    )
+
+
 def validate(form) -> tuple[dict[str, str], dict[str, str]]:
     """The cleaned fields and an error message per invalid field."""
-    typed = {name: _INVISIBLE.sub("", form.get(name) or "") for name in LIMITS}
-    values = {name: " ".join(typed[name].split()) for name in ("name", "subject")}
-    values["email"] = typed["email"].strip()
-    values["description"] = typed["description"].strip()
-    errors: dict[str, str] = {}
-    if not values["name"]:
-        errors["name"] = "Tell us your name."
-    if not values["email"]:
-        errors["email"] = "We need your e-mail address to answer you."
-    elif not _EMAIL.fullmatch(values["email"]):
-        errors["email"] = "This does not look like an e-mail address (name@example.com)."
-    if len(values["subject"]) < MIN_SUBJECT:
-        errors["subject"] = f"Describe the problem in a few words (at least {MIN_SUBJECT} letters)."
-    if len(values["description"]) < MIN_DESCRIPTION:
-        errors["description"] = (
-            f"Tell us a little more (at least {MIN_DESCRIPTION} characters): what happened, "
-            "what you expected, any error message."
-        )
-    for name, limit in LIMITS.items():
-        if name not in errors and len(values[name]) > limit:
-            errors[name] = f"Please keep this under {limit} characters ({len(values[name])} now)."
+    checked = ContactForm(form)
+    checked.validate()
+    values = {name: checked[name].data for name in LIMITS}
+    errors = {name: messages[0] for name, messages in checked.errors.items()}
     return values, errors
 
 
