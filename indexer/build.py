@@ -216,7 +216,7 @@ def build_index(
         )
         layered = len(vectors) <= max(COMPACT_FLOOR, COMPACT_SHARE * live_vectors["base_vectors"])
     generation.mkdir()
-    if layered:
+    if layered and current:
         fresh = [article for article in searchable if article.slug in stale]
         _copy_keyword_index(layout.root / current / "keyword", generation / "keyword")
         entries = [(article, section) for article in fresh for section in article.sections]

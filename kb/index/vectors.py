@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
@@ -26,13 +27,16 @@ from kb.errors import ConfigurationError
 from kb.index.passages import article_vector_ids, section_of
 from kb.search.hits import Filters, Hit
 
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI, Collection, CreateCollectionConfiguration
+
 AUDIENCES = ("public", "internal")
 _BATCH = 4000
 # A section has several vectors, so a search fetches this many times the sections it needs.
 VECTORS_PER_SECTION = 2
 
 
-def _client(path: Path, url: str = ""):
+def _client(path: Path, url: str = "") -> ClientAPI:
     import chromadb  # noqa: PLC0415 - heavy, imported on first use
     from chromadb.config import Settings as ChromaSettings  # noqa: PLC0415
 
@@ -52,9 +56,10 @@ def collection_name(audience: str, key: str = "") -> str:
     return f"{key}-{audience}" if key else f"sections-{audience}"
 
 
-def _configuration(ef_search: int) -> dict:
-    space = {"space": "cosine", "ef_search": ef_search, "ef_construction": max(ef_search, 200)}
-    return {"hnsw": space}
+def _configuration(ef_search: int) -> CreateCollectionConfiguration:
+    return {
+        "hnsw": {"space": "cosine", "ef_search": ef_search, "ef_construction": max(ef_search, 200)}
+    }
 
 
 class VectorIndex:
@@ -76,7 +81,7 @@ class VectorIndex:
         searched fails now (this also loads the HNSW graph before the first customer search)."""
         if not dimension:
             return
-        vector = np.zeros(dimension, dtype=np.float32)
+        vector: np.ndarray = np.zeros(dimension, dtype=np.float32)
         vector[0] = 1.0
         for audience, collection in self._collections.items():
             if self._sizes[audience]:
@@ -102,7 +107,8 @@ class VectorIndex:
             collection = client.create_collection(
                 name, embedding_function=None, configuration=_configuration(ef_search)
             )
-            _add(collection, ids, vectors_by_audience.get(audience))
+            if ids:
+                _add(collection, ids, vectors_by_audience[audience])
 
     @staticmethod
     def drop(url: str, keep: set[str]) -> None:
@@ -131,9 +137,12 @@ class VectorIndex:
             found = self._collections[audience].query(
                 query_embeddings=[vector], n_results=fetch, include=["distances"]
             )
+            distances = found["distances"]
+            if distances is None:  # asked for above; chroma's type allows a field left out
+                raise RuntimeError("chroma answered a query without the distances asked for")
             visible = [
                 (vector_id, 1.0 - float(distance))
-                for vector_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
+                for vector_id, distance in zip(found["ids"][0], distances[0], strict=True)
                 if slug_of(vector_id) not in hidden.slugs
             ]
             for vector_id, similarity in visible[:wanted]:
@@ -207,7 +216,7 @@ class Delta:
             arrays[f"{audience}_ids"] = np.array(self.ids[audience], dtype=str)
             arrays[f"{audience}_vectors"] = self.vectors[audience]
         with open(path, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, allow_pickle=False, **arrays)
 
     def __len__(self) -> int:
         return sum(len(ids) for ids in self.ids.values())
@@ -270,20 +279,20 @@ def _ranked(best: Mapping[str, float], limit: int) -> list[Hit]:
     return hits[:limit]
 
 
-def _add(collection, ids: list[str], vectors: np.ndarray | None) -> None:
+def _add(collection: Collection, ids: list[str], vectors: np.ndarray) -> None:
     """Precomputed embeddings only, in batches chroma accepts."""
     for start in range(0, len(ids), _BATCH):
         collection.add(ids=ids[start : start + _BATCH], embeddings=vectors[start : start + _BATCH])
 
 
-def _complete(client, name: str, expected: int) -> bool:
+def _complete(client: ClientAPI, name: str, expected: int) -> bool:
     try:
         return client.get_collection(name, embedding_function=None).count() == expected
     except Exception:  # noqa: BLE001 - chroma raises several types for a missing collection
         return False
 
 
-def _drop(client, name: str) -> None:
+def _drop(client: ClientAPI, name: str) -> None:
     try:
         client.delete_collection(name)
     except Exception:  # noqa: BLE001 - absent already
