@@ -54,9 +54,11 @@ bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.http | tee -a bench/RESULTS.md
 
+# ruff, then mypy over kb/, indexer/, web/ and cli/ (configured in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) instance

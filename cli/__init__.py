@@ -40,11 +40,13 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, content_dir: Path | None, data_dir: Path | None) -> None:
     """Markdown knowledge base with hybrid search: index, lint, search, evaluate and serve."""
-    overrides = {
-        key: value for key, value in (("content_dir", content_dir), ("data_dir", data_dir)) if value
-    }
     try:
-        settings = dataclasses.replace(Settings.from_env(), **overrides)
+        settings = Settings.from_env()
+        settings = dataclasses.replace(
+            settings,
+            content_dir=content_dir or settings.content_dir,
+            data_dir=data_dir or settings.data_dir,
+        )
     except KBError as error:
         raise click.UsageError(error.message) from error
     ctx.obj = settings

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictInt, StrictStr, ValidationError
+from pydantic_core import ErrorDetails
 
 # A character that shows: anything Python's str.isspace() calls a space is not one. Written out,
 # so the OpenAPI document's patterns (ECMA regex, where \s differs) say exactly what is checked.
@@ -40,7 +41,7 @@ def field_path(location: Iterable[Any]) -> str:
     return path
 
 
-def describe(error: dict[str, Any]) -> str:
+def describe(error: ErrorDetails) -> str:
     """One pydantic error as a message that names no internals."""
     kind, context, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "missing":

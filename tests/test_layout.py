@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -25,8 +26,28 @@ def modules() -> dict[str, Path]:
     return found
 
 
+def runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node but those under `if TYPE_CHECKING:`, which only the type checker reads."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _names_type_checking(child.test):
+                stack.extend(child.orelse)
+            else:
+                stack.append(child)
+
+
+def _names_type_checking(test: ast.expr) -> bool:
+    """`TYPE_CHECKING` or `typing.TYPE_CHECKING`."""
+    name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+    return name == "TYPE_CHECKING"
+
+
 def imports_of(path: Path, known: dict[str, Path]) -> set[str]:
-    """The project modules a file imports, at its top or inside functions."""
+    """The project modules a file imports, at its top or inside functions; not an import for
+    the type checker alone (`if TYPE_CHECKING:`), which never runs."""
 
     def resolve(name: str) -> str | None:
         while name and name not in known:
@@ -34,7 +55,7 @@ def imports_of(path: Path, known: dict[str, Path]) -> set[str]:
         return name or None
 
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in runtime_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
                 full = f"{node.module}.{alias.name}"
@@ -84,6 +105,18 @@ def test_no_import_cycles() -> None:
 
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_imports_for_the_type_checker_alone_are_no_edges(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "import a\n"
+        "if TYPE_CHECKING:\n    import b\nelse:\n    import c\n"
+        "def f():\n    import d\n    if typing.TYPE_CHECKING:\n        import e\n"
+    )
+    known = {name: tmp_path / f"{name}.py" for name in "abcde"}
+    assert imports_of(module, known) == {"a", "c", "d"}
 
 
 def test_kb_and_the_indexer_import_neither_flask_nor_web() -> None:

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+import web.admin
 from kb.state import sessions
 from kb.state.auth import hash_key
 from tests.conftest import ADMIN_KEY, AGENT_KEY, WRITER_KEY
@@ -194,6 +195,26 @@ def test_revoking_a_key_ends_its_sessions(app) -> None:
     services(app).keys.revoke(record.id)
     assert not signed_in(browser, "agent")
     assert session_rows(app) == []
+
+
+def test_a_key_revoked_while_its_request_runs_blocks_nothing(app, monkeypatch) -> None:
+    """The admin pages let a session in, then the view asks who it is: revoked in between, the
+    request is sent to sign in (not a 500) and nothing is done in the revoked key's name."""
+    key, record = services(app).keys.create("admin", "temp")
+    browser = app.test_client()
+    sign_in(browser, "admin", key)
+    csrf = token(browser, "/admin")
+    view_check = web.admin.signed_in
+
+    def revoked_first(role: str):
+        services(app).keys.revoke(record.id)
+        return view_check(role)
+
+    monkeypatch.setattr(web.admin, "signed_in", revoked_first)
+    response = browser.post("/admin/blocked-queries", data={"query": "refund", "csrf_token": csrf})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/login")
+    assert services(app).popular_queries.blocked() == []
 
 
 def test_expired_sessions_are_pruned(app, clock) -> None:

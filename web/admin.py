@@ -18,7 +18,7 @@ from kb.tickets.drafts import start_draft
 from web.api import API
 from web.auth import login_page, pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation
-from web.schemas import BlockedQueries, FigureResponse, PeriodParams, QueryBody
+from web.schemas import BlockedQueries, BlockedQuery, FigureResponse, PeriodParams, QueryBody
 from web.services import services
 
 blueprint = Blueprint("admin", __name__)
@@ -90,7 +90,8 @@ def analytics_api(name: str, query: PeriodParams) -> FigureResponse:
     tag="Analytics", role="admin", response=BlockedQueries,
 )  # fmt: skip
 def blocked_queries_api() -> BlockedQueries:
-    return BlockedQueries(blocked_queries=services().popular_queries.blocked())
+    blocked = services().popular_queries.blocked()
+    return BlockedQueries(blocked_queries=[BlockedQuery(**row) for row in blocked])
 
 
 @operation(
@@ -192,7 +193,10 @@ def draft_from_gap():
 @blueprint.post("/admin/blocked-queries")
 def block_query():
     """The dashboard's "Block": autocomplete stops offering the query."""
-    query = services().popular_queries.block(request.form.get("query", ""), signed_in("admin").name)
+    admin = signed_in("admin")
+    if admin is None:  # the key was revoked since this request was let in
+        return redirect(url_for("admin.login"))
+    query = services().popular_queries.block(request.form.get("query", ""), admin.name)
     flash(f"“{query}” is no longer suggested.")
     return redirect(url_for("admin.dashboard", _anchor="autocomplete"))
 

@@ -12,9 +12,11 @@ from web.rate_limits import rate_limited
 from web.results import suggest_response
 from web.schemas import (
     ArticleStats,
+    FeedbackCounts,
     Recorded,
     SuggestBody,
     SuggestFeedbackBody,
+    SuggestionCounts,
     SuggestResponse,
 )
 from web.services import services
@@ -61,6 +63,6 @@ def article_stats(slug: str) -> ArticleStats:
         raise NotFound(f"no article '{slug}'")
     return ArticleStats(
         slug=slug,
-        suggestions=services().suggestion_log.article_stats(slug),
-        customer_feedback=services().database.feedback_summary(slug),
+        suggestions=SuggestionCounts(**services().suggestion_log.article_stats(slug)),
+        customer_feedback=FeedbackCounts(**services().database.feedback_summary(slug)),
     )

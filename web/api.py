@@ -45,9 +45,9 @@ def healthz():
     """200 while an index is served ("degraded" when it is older than the one CURRENT names,
     which cannot be opened), 503 while none is."""
     served, failure = services().index.state()
-    if served is None and failure is None:
-        return {"status": "starting", "message": NOT_BUILT}, 503
     if served is None:
+        if failure is None:
+            return {"status": "starting", "message": NOT_BUILT}, 503
         return {
             "status": "unavailable",
             "message": failure.message,

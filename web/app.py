@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf import CSRFProtect
 
 from kb.analytics.events import EventRecorder, NullRecorder
@@ -54,7 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     settings = Settings.from_mapping(app.config).with_tuned()
     app.config["SECRET_KEY"] = settings.secret_key or os.urandom(32).hex()
-    app.json.sort_keys = False
+    json_provider = DefaultJSONProvider(app)
+    json_provider.sort_keys = False  # keys in the order the schemas declare them
+    app.json = json_provider
 
     engine = open_engine(settings, app.config.get("EMBEDDER_INSTANCE"))
     index = engine.handle

@@ -111,8 +111,8 @@ def validate(form) -> tuple[dict[str, str], dict[str, str]]:
     """The cleaned fields and an error message per invalid field."""
     checked = ContactForm(form)
     checked.validate()
-    values = {name: checked[name].data for name in LIMITS}
-    errors = {name: messages[0] for name, messages in checked.errors.items()}
+    values: dict[str, str] = {name: checked[name].data for name in LIMITS}
+    errors = {name: checked[name].errors[0] for name in LIMITS if checked[name].errors}
     return values, errors
 
 

@@ -145,7 +145,7 @@ def answer(result: Any, described: Operation):
 def document(title: str, version: str, operations: Iterable[Operation] = ()) -> dict[str, Any]:
     """The OpenAPI 3.1 document for the registered operations."""
     operations = list(operations or OPERATIONS)
-    models = {ErrorResponse}
+    models: set[type[BaseModel]] = {ErrorResponse}
     for op in operations:
         models |= {m for m in (op.query, op.body, op.response) if m is not None}
     ordered = sorted(models, key=lambda m: m.__name__)

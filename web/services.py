@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
 
@@ -14,8 +15,12 @@ from kb.errors import NotFound
 from kb.index.loaded import LoadedIndex
 from web.urls import agent_article_path, article_path
 
+if TYPE_CHECKING:  # web.app imports this module; the type is only for the checker
+    from web.app import Services
 
-def services():
+
+def services() -> Services:
+    """The services of the app handling this request (built by web.app.create_app)."""
     return current_app.extensions["kb"]
 
 

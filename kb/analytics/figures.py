@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
+
+import sqlalchemy as sa
 
 from kb.state.database import Database, today
 
@@ -30,7 +33,7 @@ class Analytics:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def _rows(self, sql: str, *params: Any) -> list[tuple]:
+    def _rows(self, sql: str, *params: Any) -> Sequence[sa.Row]:
         with self.database.connect() as connection:
             return connection.execute(sql, params).fetchall()
 

@@ -106,7 +106,7 @@ class SuggestionLog:
         with self.database.connect() as connection:
             suggested = connection.execute(
                 "SELECT COUNT(*) FROM suggest_results WHERE slug = ?", (slug,)
-            ).fetchone()[0]
+            ).scalar_one()
             rows = connection.execute(
                 "SELECT action, COUNT(*) FROM suggest_feedback WHERE slug = ? GROUP BY action",
                 (slug,),

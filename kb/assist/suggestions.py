@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from kb.assist.suggestion_log import SuggestionLog
 from kb.assist.ticket_text import Ticket, TicketQuery, build_ticket_query
-from kb.content.model import Article, Section
+from kb.content.model import Article, Kind, Section
 from kb.errors import BadRequest, PayloadTooLarge
 from kb.index.keyword.analysis import query_terms
 from kb.index.loaded import LoadedIndex
@@ -56,7 +56,7 @@ class Suggestion:
 
 @dataclasses.dataclass(frozen=True)
 class Triage:
-    kind: str
+    kind: Kind
     category: str | None
     confidence: float
     reasons: tuple[str, ...]
@@ -171,7 +171,7 @@ def triage_ticket(
 ) -> Triage:
     """Service or support, and the best category: the matched articles vote by score, and
     service or support words in the ticket add theirs."""
-    kind_votes = {"service": 0.0, "support": 0.0}
+    kind_votes: dict[Kind, float] = {"service": 0.0, "support": 0.0}
     category_votes: dict[str, float] = {}
     reasons: list[str] = []
     for article, _, score in ranked:
@@ -201,5 +201,5 @@ def triage_ticket(
     kind = max(kind_votes, key=lambda k: (kind_votes[k], k == "support"))
     votes = sum(kind_votes.values())
     certainty = kind_votes[kind] / votes if votes else 0.5
-    category = max(category_votes, key=category_votes.get) if category_votes else None
+    category = max(category_votes, key=category_votes.__getitem__) if category_votes else None
     return Triage(kind, category, round(certainty, 3), tuple(reasons))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -123,7 +124,12 @@ def parse_article(text: str, relative_path: str) -> Article:
     )
 
 
-def _choice(meta: dict, key: str, allowed: tuple[str, ...], default: str | None, fail) -> Any:
+Failure = Callable[[str, str], InvalidArticle]  # (front-matter key, message) -> the error
+
+
+def _choice(
+    meta: dict, key: str, allowed: tuple[str, ...], default: str | None, fail: Failure
+) -> Any:
     value = meta.get(key)
     if value is None:
         return default
@@ -132,7 +138,7 @@ def _choice(meta: dict, key: str, allowed: tuple[str, ...], default: str | None,
     return value
 
 
-def _string_list(meta: dict, key: str, fail) -> tuple[str, ...]:
+def _string_list(meta: dict, key: str, fail: Failure) -> tuple[str, ...]:
     value = meta.get(key)
     if value is None:
         return ()

@@ -13,17 +13,19 @@ _UNSAFE_SCHEMES = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNOREC
 _NOT_ANCHOR_CHARS = re.compile(r"[^\w\- ]", re.UNICODE)
 
 
-def _validate_link(url: str) -> bool:
-    """Drop links a reader could be tricked by: script and data URLs are never links."""
-    return not _UNSAFE_SCHEMES.match(unicodedata.normalize("NFKC", url))
+class _Parser(MarkdownIt):
+    """markdown-it with this project's check on link targets."""
+
+    def validateLink(self, url: str) -> bool:
+        """Drop links a reader could be tricked by: script and data URLs are never links."""
+        return not _UNSAFE_SCHEMES.match(unicodedata.normalize("NFKC", url))
 
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """CommonMark with tables and strikethrough; raw HTML is escaped, never passed through."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md = _Parser("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.validateLink = _validate_link
     return md
 
 

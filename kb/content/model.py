@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
-AUDIENCES = ("public", "internal")
+Audience = Literal["public", "internal"]
+AUDIENCES: tuple[Audience, ...] = ("public", "internal")
 
 
 STATUSES = ("published", "draft")
@@ -16,7 +17,8 @@ STATUSES = ("published", "draft")
 TYPES = ("how-to", "troubleshooting", "faq", "policy", "reference")
 
 
-KINDS = ("service", "support")
+Kind = Literal["service", "support"]
+KINDS: tuple[Kind, ...] = ("service", "support")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,9 +46,9 @@ class Article:
     body: str
     sections: tuple[Section, ...]
     tags: tuple[str, ...] = ()
-    audience: str = "public"
+    audience: Audience = "public"
     type: str | None = None
-    kind: str | None = None
+    kind: Kind | None = None
     status: str = "published"
     updated: str | None = None  # ISO date
     summary: str = ""

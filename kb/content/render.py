@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 
+from markdown_it.token import Token
+
 from kb.content import markdown
 from kb.content.loading import resolve_article_link
 from kb.content.model import Article
@@ -69,7 +71,9 @@ def render_section(
     return md.renderer.render(tokens[start:end], md.options, {})
 
 
-def _tokens(article: Article, links: Mapping[str, str], link_href: LinkPolicy):
+def _tokens(
+    article: Article, links: Mapping[str, str], link_href: LinkPolicy
+) -> tuple[list[Token], list[tuple[int, str, str]]]:
     tokens = markdown.parse(article.body)
     headings = markdown.assign_heading_anchors(tokens)
     for token in tokens:

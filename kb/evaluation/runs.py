@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -148,9 +149,9 @@ def tune_fusion(
 
 def worst_queries(
     runs: Sequence[QueryRun], index: LoadedIndex, fusion: str, weight: float, rrf_k: int, count: int
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The queries hybrid search serves worst, with where each retriever put the right article."""
-    explained = []
+    explained: list[dict[str, Any]] = []
     for run in runs:
         found = ranking(run, index, "hybrid", fusion, weight, rrf_k)
         explained.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
@@ -22,10 +23,13 @@ from kb.index.vectors import (
 )
 from kb.search.hits import Filters, Hit
 
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI, Collection, CreateCollectionConfiguration
+
 _BATCH = 4000
 
 
-def _client(path: Path, url: str = ""):
+def _client(path: Path, url: str = "") -> ClientAPI:
     import chromadb  # noqa: PLC0415 - heavy, imported on first use
     from chromadb.config import Settings as ChromaSettings  # noqa: PLC0415
 
@@ -45,9 +49,10 @@ def collection_name(audience: str, key: str = "") -> str:
     return f"{key}-{audience}" if key else f"sections-{audience}"
 
 
-def _configuration(ef_search: int) -> dict:
-    space = {"space": "cosine", "ef_search": ef_search, "ef_construction": max(ef_search, 200)}
-    return {"hnsw": space}
+def _configuration(ef_search: int) -> CreateCollectionConfiguration:
+    return {
+        "hnsw": {"space": "cosine", "ef_search": ef_search, "ef_construction": max(ef_search, 200)}
+    }
 
 
 class ChromaVectorStore:
@@ -69,7 +74,7 @@ class ChromaVectorStore:
         searched fails now (this also loads the HNSW graph before the first customer search)."""
         if not dimension:
             return
-        vector = np.zeros(dimension, dtype=np.float32)
+        vector: np.ndarray = np.zeros(dimension, dtype=np.float32)
         vector[0] = 1.0
         for audience, collection in self._collections.items():
             if self._sizes[audience]:
@@ -95,7 +100,8 @@ class ChromaVectorStore:
             collection = client.create_collection(
                 name, embedding_function=None, configuration=_configuration(ef_search)
             )
-            _add(collection, ids, vectors_by_audience.get(audience))
+            if ids:
+                _add(collection, ids, vectors_by_audience[audience])
 
     @staticmethod
     def drop(url: str, keep: set[str]) -> None:
@@ -124,9 +130,12 @@ class ChromaVectorStore:
             found = self._collections[audience].query(
                 query_embeddings=[vector], n_results=fetch, include=["distances"]
             )
+            distances = found["distances"]
+            if distances is None:  # asked for above; chroma's type allows a field left out
+                raise RuntimeError("chroma answered a query without the distances asked for")
             visible = [
                 (vector_id, 1.0 - float(distance))
-                for vector_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
+                for vector_id, distance in zip(found["ids"][0], distances[0], strict=True)
                 if slug_of(vector_id) not in hidden.slugs
             ]
             for vector_id, similarity in visible[:wanted]:
@@ -134,20 +143,20 @@ class ChromaVectorStore:
         return ranked(best, limit)
 
 
-def _add(collection, ids: list[str], vectors: np.ndarray | None) -> None:
+def _add(collection: Collection, ids: list[str], vectors: np.ndarray) -> None:
     """Precomputed embeddings only, in batches chroma accepts."""
     for start in range(0, len(ids), _BATCH):
         collection.add(ids=ids[start : start + _BATCH], embeddings=vectors[start : start + _BATCH])
 
 
-def _complete(client, name: str, expected: int) -> bool:
+def _complete(client: ClientAPI, name: str, expected: int) -> bool:
     try:
         return client.get_collection(name, embedding_function=None).count() == expected
     except Exception:  # noqa: BLE001 - chroma raises several types for a missing collection
         return False
 
 
-def _drop(client, name: str) -> None:
+def _drop(client: ClientAPI, name: str) -> None:
     try:
         client.delete_collection(name)
     except Exception:  # noqa: BLE001 - absent already

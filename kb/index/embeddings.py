@@ -8,9 +8,12 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 DIMENSION = 384
 _WORD = re.compile(r"[a-z0-9]+")
@@ -76,11 +79,11 @@ class MiniLMEmbedder:
     def __init__(self, batch_size: int = 32, *, full_precision: bool = False) -> None:
         self.batch_size = batch_size
         self.full_precision = full_precision
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._cache = _QueryCache()
 
-    def _load(self):
+    def _load(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")

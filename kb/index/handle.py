@@ -12,6 +12,7 @@ from pathlib import Path
 from kb.errors import IndexNotReady
 from kb.index.generations import NOT_BUILT, BrokenGeneration, IndexLayout
 from kb.index.loaded import LoadedIndex, describe_failure
+from kb.settings import Settings
 
 # A published generation never changes, so one that cannot be opened stays broken; but opening
 # can also fail for a passing reason (a chroma server that is down), so it is tried again this
@@ -53,7 +54,7 @@ class IndexHandle:
         self._lock = threading.RLock()
 
     @classmethod
-    def for_settings(cls, settings) -> IndexHandle:
+    def for_settings(cls, settings: Settings) -> IndexHandle:
         return cls(settings.data_dir, settings.chroma_url)
 
     def get(self) -> LoadedIndex:

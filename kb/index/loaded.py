@@ -43,7 +43,8 @@ class LoadedIndex:
         if previous is not None and previous.vectors.base_path != base:
             previous = None
         if previous is None:
-            articles, in_base = [], []
+            articles: list[Article] = []
+            in_base: list[Article] = []
             with _opening(generation, f"{base.name}/{ARTICLES_FILE}"):
                 for article in _read_articles(base / ARTICLES_FILE):
                     (in_base if article.slug in changed else articles).append(article)
@@ -90,7 +91,7 @@ class LoadedIndex:
         with _opening(generation, Delta.FILE):
             delta = Delta.load(generation / Delta.FILE)
             delta.check(dimension)
-        self.vectors = LayeredVectors(base_vectors, delta, hidden, base_path=base)
+        self.vectors: LayeredVectors = LayeredVectors(base_vectors, delta, hidden, base_path=base)
         with _opening(generation, "vocabulary.json"):
             self.speller = Speller(json.loads((generation / "vocabulary.json").read_text()))
         with _opening(generation, SYNONYMS_FILE):

@@ -94,7 +94,7 @@ class Delta:
             arrays[f"{audience}_ids"] = np.array(self.ids[audience], dtype=str)
             arrays[f"{audience}_vectors"] = self.vectors[audience]
         with open(path, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, allow_pickle=False, **arrays)
 
     def __len__(self) -> int:
         return sum(len(ids) for ids in self.ids.values())

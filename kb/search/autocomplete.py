@@ -6,6 +6,7 @@ import bisect
 import dataclasses
 import re
 from collections.abc import Iterable
+from typing import Literal
 
 from kb.content.model import Article
 
@@ -17,7 +18,7 @@ class Suggestion:
     text: str
     slug: str
     anchor: str  # "" for the article itself
-    kind: str  # "article" or "section"
+    kind: Literal["article", "section"]
     article_title: str
 
 

@@ -85,12 +85,12 @@ class SearchEngine:
         current_index: Callable[[], LoadedIndex],
         embedder: Embedder,
         settings: Settings,
-        handle: IndexHandle | None = None,
+        handle: IndexHandle,
     ) -> None:
         self.current_index = current_index
         self.embedder = embedder
         self.settings = settings
-        self.handle = handle  # the live index it follows, when it follows one
+        self.handle = handle  # the live index it follows
 
     def search(
         self,

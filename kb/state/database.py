@@ -24,6 +24,7 @@ from alembic.migration import MigrationContext
 
 from kb.errors import ConfigurationError
 from kb.limits import MAX_COMMENT_CHARS as MAX_COMMENT_CHARS
+from kb.settings import Settings
 from kb.state.migrations.legacy import MIGRATIONS as LEGACY_MIGRATIONS
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -74,23 +75,26 @@ class Database:
         else:
             self.path = Path(text)
             self.url = f"sqlite:///{self.path}"
-        self._engine: sa.Engine | None = None
-        self._pid: int | None = None
+        # The process an engine was made in, with the engine: one made before a fork is never
+        # used after it.
+        self._engine: tuple[int, sa.Engine] | None = None
         self._lock = threading.Lock()
         self._migrated = False
 
     @classmethod
-    def for_settings(cls, settings) -> Database:
+    def for_settings(cls, settings: Settings) -> Database:
         return cls(settings.database_url or settings.data_dir / "kb.sqlite")
 
     @property
     def engine(self) -> sa.Engine:
-        if self._pid != os.getpid():
+        made = self._engine
+        if made is None or made[0] != os.getpid():
             with self._lock:
-                if self._pid != os.getpid():
-                    self._engine = self._make_engine()
-                    self._pid = os.getpid()
-        return self._engine
+                made = self._engine
+                if made is None or made[0] != os.getpid():
+                    made = (os.getpid(), self._make_engine())
+                    self._engine = made
+        return made[1]
 
     def _make_engine(self) -> sa.Engine:
         if self.path is None:
@@ -99,13 +103,13 @@ class Database:
         engine = sa.create_engine(self.url, connect_args={"timeout": 30}, poolclass=sa.NullPool)
 
         @sa.event.listens_for(engine, "connect")
-        def _sqlite_pragmas(connection, _record) -> None:
+        def _sqlite_pragmas(connection: sqlite3.Connection, _record: object) -> None:
             connection.isolation_level = None  # SQLAlchemy begins (below), DDL included
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA foreign_keys=ON")
 
         @sa.event.listens_for(engine, "begin")
-        def _sqlite_begin(connection) -> None:
+        def _sqlite_begin(connection: sa.Connection) -> None:
             # pysqlite would commit before DDL; a migration must be all or nothing. IMMEDIATE:
             # a transaction that reads, then writes after another one committed, would fail at
             # once with "database is locked" (its snapshot is stale; the busy timeout does not
@@ -117,8 +121,8 @@ class Database:
     def close(self) -> None:
         """Close pooled connections (before gunicorn forks: a connection must not be shared)."""
         if self._engine is not None:
-            self._engine.dispose()
-        self._pid = None
+            self._engine[1].dispose()
+        self._engine = None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -171,7 +175,7 @@ class Database:
                 "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0)"
                 " FROM article_feedback WHERE slug = ?",
                 (slug,),
-            ).fetchone()
+            ).one()
         return {"helpful": helpful, "not_helpful": unhelpful}
 
     def record_view(self, slug: str) -> None:

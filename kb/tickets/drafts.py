@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kb.assist.suggestions import AgentAssist
+from kb.assist.suggestions import AgentAssist, Suggestion
 from kb.assist.ticket_text import clean_message
+from kb.content.model import Article
 from kb.tickets.draft_files import (
     DRAFTS,
     Draft,
@@ -137,7 +138,9 @@ def generate_drafts(
     return report
 
 
-def _related(assist: AgentAssist, members: Sequence[StoredTicket], content: DraftContent):
+def _related(
+    assist: AgentAssist, members: Sequence[StoredTicket], content: DraftContent
+) -> list[Suggestion]:
     """Similar published articles: they pick category and kind, and may be the update target."""
     from kb.assist.ticket_text import Ticket  # noqa: PLC0415 - avoids a cycle at import time
 
@@ -147,15 +150,22 @@ def _related(assist: AgentAssist, members: Sequence[StoredTicket], content: Draf
 
 
 def _write_draft(
-    folder, content, members, related, previous, today, update_confidence
+    folder: Path,
+    content: DraftContent,
+    members: Sequence[StoredTicket],
+    related: Sequence[Suggestion],
+    previous: Draft | None,
+    today: dt.date | None,
+    update_confidence: float,
 ) -> DraftOutcome:
     ticket_ids = sorted({t.id for t in members} | set(previous.source_tickets if previous else []))
     close = related and related[0].confidence >= update_confidence
     target = related[0].article if close else None
     kind = "update" if target else "new"
     if previous is not None and previous.edited:
-        meta = {**previous.meta, "source_tickets": ticket_ids}
-        write_draft_file(previous.path, meta, previous.body)
+        write_draft_file(
+            previous.path, {**previous.meta, "source_tickets": ticket_ids}, previous.body
+        )
         return DraftOutcome(
             previous.path,
             previous.meta.get("update_of") and "update" or "new",
@@ -194,7 +204,9 @@ def _write_draft(
     )
 
 
-def render_body(content: DraftContent, related, target) -> str:
+def render_body(
+    content: DraftContent, related: Sequence[Suggestion], target: Article | None
+) -> str:
     lines: list[str] = []
     if target:
         lines += [

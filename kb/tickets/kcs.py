@@ -158,7 +158,7 @@ def merge_steps(answers: Sequence[list[str]]) -> list[str]:
     return [sentence for sentence, _, _ in ordered][:8]
 
 
-def build_draft_content(tickets: Sequence[StoredTicket], background: Counter[str]) -> DraftContent:
+def build_draft_content(tickets: Sequence[StoredTicket], background: Background) -> DraftContent:
     terms = topic_terms(tickets, background)
     questions = [s for t in tickets for s in sentences(t.customer_text())]
     answers = [sentences(t.agent_text()) for t in tickets]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from kb.assist.ticket_text import Message
 from kb.state.database import Database, now
@@ -101,7 +102,7 @@ class TicketStore:
         return _from_row(row) if row else None
 
 
-def _from_row(row) -> StoredTicket:
+def _from_row(row: Sequence[Any]) -> StoredTicket:
     messages = tuple(Message(m["author"], m["body"]) for m in json.loads(row[3]))
     return StoredTicket(
         row[0],

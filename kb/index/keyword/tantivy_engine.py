@@ -73,7 +73,7 @@ class TantivyKeywordIndex:
     def __init__(self, path: Path) -> None:
         self._index = tantivy.Index.open(str(path))
         self._schema = self._index.schema
-        self._searcher = self._index.searcher()
+        self._searcher: tantivy.Searcher | None = self._index.searcher()
 
     @staticmethod
     def create(path: Path, entries: Iterable[tuple[Article, Section]]) -> None:
@@ -81,12 +81,18 @@ class TantivyKeywordIndex:
         TantivyKeywordIndex._write(tantivy.Index(schema(), path=str(path)), (), entries)
 
     @staticmethod
-    def update(path: Path, remove_slugs: Iterable[str], entries: Iterable[tuple[Article, Section]]):
+    def update(
+        path: Path, remove_slugs: Iterable[str], entries: Iterable[tuple[Article, Section]]
+    ) -> None:
         """Change a copy of a built index in place: drop articles' sections, add new ones."""
         TantivyKeywordIndex._write(tantivy.Index.open(str(path)), remove_slugs, entries)
 
     @staticmethod
-    def _write(index: tantivy.Index, remove_slugs, entries) -> None:
+    def _write(
+        index: tantivy.Index,
+        remove_slugs: Iterable[str],
+        entries: Iterable[tuple[Article, Section]],
+    ) -> None:
         writer = index.writer(WRITER_HEAP, 1)
         for slug in remove_slugs:
             writer.delete_documents_by_term("slug", slug)
@@ -123,10 +129,11 @@ class TantivyKeywordIndex:
         clauses = [(tantivy.Occur.Must, any_term)]
         clauses += [(tantivy.Occur.Must, clause) for clause in self._filter_clauses(filters)]
         query = tantivy.Query.boolean_query(clauses)
-        found = self._searcher.search(query, limit, count=False)
-        return [
-            Hit(self._searcher.doc(address)["id"][0], float(score)) for score, address in found.hits
-        ]
+        searcher = self._searcher
+        if searcher is None:
+            raise ValueError("the keyword index is closed")
+        found = searcher.search(query, limit, count=False)
+        return [Hit(searcher.doc(address)["id"][0], float(score)) for score, address in found.hits]
 
     def _any_field(self, term: str) -> tantivy.Query:
         return tantivy.Query.boolean_query(

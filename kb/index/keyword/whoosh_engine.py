@@ -11,6 +11,8 @@ from whoosh import index as whoosh_index
 from whoosh import query as q
 from whoosh import scoring
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
 
 from kb.content.model import Article, Section
 from kb.index.keyword.analysis import analyzer, query_groups
@@ -62,12 +64,16 @@ class WhooshKeywordIndex:
         WhooshKeywordIndex._write(whoosh_index.create_in(str(path), schema()), (), entries)
 
     @staticmethod
-    def update(path: Path, remove_slugs: Iterable[str], entries: Iterable[tuple[Article, Section]]):
+    def update(
+        path: Path, remove_slugs: Iterable[str], entries: Iterable[tuple[Article, Section]]
+    ) -> None:
         """Change a copy of a built index in place: drop articles' sections, add new ones."""
         WhooshKeywordIndex._write(whoosh_index.open_dir(str(path)), remove_slugs, entries)
 
     @staticmethod
-    def _write(index, remove_slugs, entries) -> None:
+    def _write(
+        index: FileIndex, remove_slugs: Iterable[str], entries: Iterable[tuple[Article, Section]]
+    ) -> None:
         writer = index.writer(limitmb=256)
         for slug in remove_slugs:
             writer.delete_by_term("slug", slug)
@@ -88,7 +94,7 @@ class WhooshKeywordIndex:
         writer.commit()
         index.close()
 
-    def _searcher(self):
+    def _searcher(self) -> Searcher:
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
             searcher = self._index.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
