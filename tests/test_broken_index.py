@@ -162,6 +162,20 @@ def test_a_server_started_on_a_broken_index_answers_503(
         assert body["reason"] in warning.getMessage()
 
 
+def test_a_missing_page_is_still_a_404_without_an_index(
+    built, content_dir, data_dir, embedder, database_url
+) -> None:
+    """The 404 page lists popular articles when it can; without an index it is a 404 all the
+    same (not a 503 or a 500), with its search box."""
+    current_says(None)(content_dir, data_dir, embedder)
+    client = create_app(app_config(content_dir, data_dir, embedder, database_url)).test_client()
+    response = client.get("/no-such-page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "We couldn’t find that page" in html and 'role="search"' in html
+    assert "Popular articles" not in html
+
+
 def test_a_broken_generation_is_opened_once_then_again_only_after_a_while(
     client, content_dir, data_dir, embedder, monkeypatch, caplog
 ) -> None:

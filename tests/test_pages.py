@@ -56,6 +56,20 @@ def test_internal_draft_and_unknown_pages_are_404(client, slug) -> None:
     assert "couldn’t find" in response.get_data(as_text=True)
 
 
+def test_a_missing_page_offers_search_popular_articles_and_the_way_home(client) -> None:
+    response = client.get("/articles/nope")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "<h1>We couldn’t find that page</h1>" in html
+    assert 'role="search"' in html and 'name="q"' in html and "search.js" in html
+    assert "<h2>Popular articles</h2>" in html
+    assert 'href="/articles/cancel-subscription"' in html  # the fixture corpus's how-to
+    assert 'href="/"' in html and 'href="/contact"' in html
+    assert "no article" not in html  # the server's own words are not for customers
+    api = client.get("/api/v1/articles/nope")  # the API's 404 stays JSON
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+
+
 def test_category_pages(client) -> None:
     html = client.get("/categories/billing").get_data(as_text=True)
     assert "Cancel your subscription" in html and "Request a refund" in html

@@ -22,8 +22,12 @@ BOUNDED = settings(max_examples=200, deadline=None)
 SAFE_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "s", "a", "img", "code", "pre",
     "blockquote", "ul", "ol", "li", "hr", "br", "table", "thead", "tbody", "tr", "th", "td",
+    "div",  # the box a table scrolls in
 }  # fmt: skip
-SAFE_ATTRIBUTES = {"href", "src", "alt", "title", "id", "class", "start", "style"}
+SAFE_ATTRIBUTES = {"href", "src", "alt", "title", "id", "class", "start", "style",
+                   "role", "aria-label", "tabindex"}  # fmt: skip
+# Attributes the renderer sets itself, and the only value each may have.
+FIXED_VALUES = {"role": "region", "tabindex": "0"}
 SCRIPT_URL = re.compile(r"(javascript|vbscript|data|file):", re.IGNORECASE)
 # How a browser reads a URL before its scheme: leading C0 controls and spaces dropped, tabs and
 # new lines removed anywhere.
@@ -70,6 +74,8 @@ def assert_safe(rendered: str) -> None:
             if name in ("href", "src"):
                 url = _URL_IGNORED.sub("", html.unescape(value or ""))
                 assert not SCRIPT_URL.match(url), (tag, value)
+            if name in FIXED_VALUES:
+                assert value == FIXED_VALUES[name], (tag, name, value)
             if name == "style":
                 assert re.fullmatch(r"text-align:(left|right|center)", value or ""), value
 

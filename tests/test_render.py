@@ -34,7 +34,19 @@ def test_javascript_and_data_links_are_dropped() -> None:
 def test_tables_and_fenced_code() -> None:
     html = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n```bash\necho <hi>\n```\n")
     assert "<table>" in html and "<td>1</td>" in html
-    assert '<pre><code class="language-bash">echo &lt;hi&gt;' in html
+    assert '<pre tabindex="0"><code class="language-bash">echo &lt;hi&gt;' in html
+
+
+def test_tables_and_code_scroll_in_boxes_the_keyboard_reaches() -> None:
+    """A table or code wider than a phone scrolls in its own box (not the page), and a box that
+    scrolls must take the focus so a keyboard can scroll it (axe: scrollable-region-focusable)."""
+    html = render('Before\n\n| Plan | *Price* "€" |\n|---|---|\n| 1 | 2 |\n\nAfter\n')
+    label = "Table: Plan, Price &quot;€&quot;"  # named by its columns, for a screen reader
+    box = f'<div class="table-scroll" role="region" aria-label="{label}" tabindex="0">'
+    assert html.index("<p>Before</p>") < html.index(box + "<table>")
+    assert html.index("</table>\n</div>") < html.index("<p>After</p>")
+    indented = render("Text\n\n    a long line of code\n")
+    assert '<pre tabindex="0"><code>a long line of code' in indented
 
 
 def test_links_to_other_articles_resolve_to_their_page() -> None:

@@ -6,11 +6,24 @@ from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from kb.content.catalog import HOME_LIST, popular_articles
+from kb.content.model import Article
 from kb.errors import IndexNotReady, KBError, RateLimited
+from web.services import services
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _popular_articles() -> list[Article]:
+    """The home page's popular articles, for a 404 page to offer; none without an index to read
+    them from (a missing page stays a 404, never a 503)."""
+    try:
+        articles = services().index.get().articles
+    except KBError:
+        return []
+    return popular_articles(articles, services().database.popular_slugs(limit=HOME_LIST))
 
 
 def _respond(
@@ -28,7 +41,8 @@ def _respond(
             error["retry_after"] = retry_after
         response = make_response({"error": error}, status)
     else:
-        page = render_template("error.html", status=status, message=message)
+        popular = _popular_articles() if status == 404 else []
+        page = render_template("error.html", status=status, message=message, popular=popular)
         response = make_response(page, status)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)

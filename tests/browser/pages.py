@@ -1,11 +1,14 @@
-"""Steps browser tests share: sign in as a role, take screenshots at a phone's and a desktop's
-width."""
+"""Steps and checks browser tests share: sign in as a role; look at a page at a phone's and a
+desktop's width (nothing wider than the screen, axe-core's accessibility rules, screenshots)."""
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.server import KEYS
@@ -15,8 +18,22 @@ from tests.conftest import REPO
 SCREENSHOTS = REPO / "tests" / "screenshots"
 # Viewport width: height. 390 is a phone's width (iPhone 12 to 15), 1280 a laptop's.
 WIDTHS = {390: 844, 1280: 800}
+PHONE = 390
 SIGN_IN_PAGES = {"agent": "/agent/login", "writer": "/writer/login", "admin": "/admin/login"}
 SIGNED_IN_PAGES = {"agent": "/agent", "writer": "/writer", "admin": "/admin"}
+# axe-core's impacts a page may not have (minor and moderate ones are reported by axe, not here).
+BLOCKING_IMPACTS = ("serious", "critical")
+AXE = Axe()  # reads axe.min.js once
+# The elements that stick out past the right edge of the screen, outermost first.
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const describe = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+    + (e.classList.length ? "." + [...e.classList].join(".") : "");
+  const wide = [...document.body.querySelectorAll("*")]
+    .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+    .map((e) => describe(e) + " to " + Math.round(e.getBoundingClientRect().right) + " px");
+  return {width, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 8)};
+}"""
 
 
 def sign_in(page: Page, role: str) -> None:
@@ -27,19 +44,74 @@ def sign_in(page: Page, role: str) -> None:
     expect(page).to_have_url(re.compile(re.escape(SIGNED_IN_PAGES[role]) + "$"))
 
 
+def each_width(page: Page) -> Iterator[int]:
+    """Size the viewport to each width in WIDTHS in turn, yielding the width; the viewport is put
+    back when the loop ends."""
+    before = page.viewport_size
+    try:
+        for width, height in WIDTHS.items():
+            page.set_viewport_size({"width": width, "height": height})
+            yield width
+    finally:
+        if before:
+            page.set_viewport_size(before)
+
+
+def check_accessibility(page: Page) -> None:
+    """axe-core over the page as it is now: fail on any serious or critical violation, with
+    the rule, what it asks and the elements that break it."""
+    violations = AXE.run(page).response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    if blocking:
+        lines = [
+            f"- {v['id']} ({v['impact']}): {v['help']}; on "
+            + ", ".join(" ".join(map(str, node["target"])) for node in v["nodes"][:5])
+            for v in blocking
+        ]
+        width = (page.viewport_size or {}).get("width")
+        raise AssertionError(f"axe-core on {page.url} at {width} px:\n" + "\n".join(lines))
+
+
+def check_fits_screen(page: Page) -> None:
+    """Nothing on the page is wider than the screen: a table or a long line scrolls inside its
+    own box instead of making the whole page scroll sideways."""
+    seen = page.evaluate(OVERFLOWING)
+    if seen["scrollWidth"] > seen["width"]:
+        raise AssertionError(
+            f"{page.url} is {seen['scrollWidth']} px wide on a {seen['width']} px screen; "
+            "sticking out: " + "; ".join(seen["wide"])
+        )
+
+
 def screenshot(page: Page, name: str) -> list[Path]:
     """The whole page at each width in WIDTHS, as `<name>-<width>.png` in SCREENSHOTS; the
     viewport is put back afterwards."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
         raise ValueError(f"screenshot names are lower-case words and dashes, not {name!r}")
     SCREENSHOTS.mkdir(exist_ok=True)
-    before = page.viewport_size
     paths = []
-    for width, height in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": height})
+    for width in each_width(page):
         path = SCREENSHOTS / f"{name}-{width}.png"
         page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
         paths.append(path)
-    if before:
-        page.set_viewport_size(before)
     return paths
+
+
+def look_at(page: Page, name: str) -> None:
+    """What every page type must pass at each width: it fits the screen and axe-core finds no
+    serious or critical violation; then it is photographed."""
+    for _ in each_width(page):
+        check_fits_screen(page)
+        check_accessibility(page)
+    screenshot(page, name)
+
+
+def eventually(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Call `check` until it returns true; fail after `timeout` seconds saying `what` never
+    happened. For work the server finishes after it answers: events written by a background
+    thread, an article indexed in the background."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout:.0f} s")
+        time.sleep(0.25)

@@ -169,6 +169,13 @@ class LiveServer:
     def tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_since(0).splitlines()[-lines:])
 
+    def get_json(self, path: str, key: str | None = None) -> dict:
+        """GET a JSON answer of the API, with a key if one is given."""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        request = urllib.request.Request(f"{self.url}{path}", headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
     def post_json(self, path: str, body: object, key: str) -> dict:
         """POST JSON to the API with a key, as a help desk or a script would."""
         request = urllib.request.Request(
