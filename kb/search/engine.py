@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 
@@ -13,8 +12,10 @@ from kb.index.handle import IndexHandle
 from kb.index.keyword.analysis import query_terms
 from kb.index.loaded import LoadedIndex
 from kb.limits import MAX_QUERY_BYTES, MAX_QUERY_CHARS, text_problem
+from kb.search.answers import instant_answer, no_good_match
 from kb.search.hits import Filters, Hit, check_limit
 from kb.search.modes import MODE_NAMES, MODES, Fusion
+from kb.search.results import SearchResult, SearchResults
 from kb.search.snippets import make_snippet
 from kb.settings import Settings
 
@@ -24,24 +25,6 @@ FILTER_OVERFETCH = 10
 CORRECTION_BOOST = 0.5
 SYNONYM_BOOST = 0.7
 NO_FILTERS = Filters()
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchResult:
-    article: Article
-    section: Section
-    score: float
-    snippet: str  # HTML: escaped text with <mark> around matched words
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchResults:
-    query: str
-    mode: str
-    results: list[SearchResult]
-    total: int
-    took_ms: float
-    did_you_mean: str | None = None
 
 
 def check_query(query: object, maximum: int = MAX_QUERY_CHARS) -> str:
@@ -114,12 +97,19 @@ class SearchEngine:
         terms = set(
             query_terms(" ".join([query, corrected or "", *index.synonyms.expansions(query)]))
         )
-        page = [
-            SearchResult(article, section, score, make_snippet(section.text, terms))
-            for article, section, score in ranked[offset : offset + limit]
-        ]
+        page = [_result(item, terms) for item in ranked[offset : offset + limit]]
+        first = page[:1] if offset == 0 else [_result(item, terms) for item in ranked[:1]]
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, mode, page, len(ranked), round(took_ms, 2), corrected)
+        return SearchResults(
+            query,
+            mode,
+            page,
+            len(ranked),
+            round(took_ms, 2),
+            corrected,
+            answer=instant_answer(first),
+            no_good_match=no_good_match(first),
+        )
 
     def rank(
         self,
@@ -205,6 +195,11 @@ def roll_up(hits: list[Hit], index: LoadedIndex) -> list[tuple[Article, Section,
         seen.add(article.slug)
         ranked.append((article, section, hit.score))
     return ranked
+
+
+def _result(item: tuple[Article, Section, float], terms: set[str]) -> SearchResult:
+    article, section, score = item
+    return SearchResult(article, section, score, make_snippet(section.text, terms))
 
 
 def _matches(article: Article, filters: Filters) -> bool:
