@@ -16,6 +16,7 @@ from kb.search.answers import instant_answer, no_good_match
 from kb.search.hits import Filters, Hit, check_limit
 from kb.search.modes import MODE_NAMES, MODES, Fusion
 from kb.search.results import SearchResult, SearchResults
+from kb.search.section_choice import choose_section
 from kb.search.snippets import make_snippet
 from kb.settings import Settings
 
@@ -124,7 +125,7 @@ class SearchEngine:
         keyword_hits, vector_hits = self.retrieve(index, query, mode, filters)
         hits = self.combine(mode, keyword_hits, vector_hits)
         # Belt and braces: whatever the stores return, a filter is never crossed.
-        return [item for item in roll_up(hits, index) if _matches(item[0], filters)]
+        return [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
 
     def retrieve(
         self,
@@ -181,19 +182,30 @@ class SearchEngine:
         return kept[:candidates]
 
 
-def roll_up(hits: list[Hit], index: LoadedIndex) -> list[tuple[Article, Section, float]]:
-    """One result per article, carrying its best-scoring section, in order of that score."""
-    seen: set[str] = set()
-    ranked = []
+def roll_up(
+    hits: list[Hit], index: LoadedIndex, query: str | None = None
+) -> list[tuple[Article, Section, float]]:
+    """One result per article, in order of its best section's score, carrying that score and
+    the section that answers `query` among those hit (kb.search.section_choice); without a
+    query, the best-scoring section."""
+    found: dict[str, tuple[Article, dict[Section, float]]] = {}
+    best: dict[str, float] = {}
     for hit in hits:
-        found = index.sections.get(hit.section_id)
-        if found is None:
+        place = index.sections.get(hit.section_id)
+        if place is None:
             continue
-        article, section = found
-        if article.slug in seen:
-            continue
-        seen.add(article.slug)
-        ranked.append((article, section, hit.score))
+        article, section = place
+        if article.slug not in found:
+            found[article.slug] = (article, {})
+            best[article.slug] = hit.score
+        found[article.slug][1].setdefault(section, hit.score)
+    ranked = []
+    for slug, (article, scored) in found.items():
+        if query is None:
+            section = next(iter(scored))
+        else:
+            section, _ = choose_section(query, article, scored)
+        ranked.append((article, section, best[slug]))
     return ranked
 
 
