@@ -208,6 +208,11 @@ def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
     show_default=True,
     help="Answer figures: every Nth line of a labelled file is the held-out part (0: none).",
 )
+@click.option(
+    "--calibrate",
+    is_flag=True,
+    help="Answer figures: refit the confidences on the tuning part and print the constants.",
+)
 @click.pass_context
 def evaluate(
     ctx: click.Context,
@@ -218,6 +223,7 @@ def evaluate(
     tune: bool,
     unanswerable: Path | None,
     held_out_every: int,
+    calibrate: bool,
 ):
     """Score search on PATH: a BEIR folder or a labelled query file (JSON lines). A file whose
     lines name the answering section (`slug`, `anchor`) is also scored for answers: section
@@ -226,7 +232,7 @@ def evaluate(
     from cli.evaluate import evaluate_path  # noqa: PLC0415
 
     modes = list(MODE_NAMES) if mode == "all" else [mode]
-    answers = (unanswerable, held_out_every)
+    answers = (unanswerable, held_out_every, calibrate)
     evaluate_path(_settings(ctx).with_tuned(), path, modes, explain, tune, as_json, answers)
 
 

@@ -19,7 +19,7 @@ def evaluate_path(
     explain: int,
     tune: bool,
     as_json: bool,
-    answers: tuple[Path | None, int] = (None, 3),
+    answers: tuple[Path | None, int, bool] = (None, 3, False),
 ) -> None:
     from indexer import build_index  # noqa: PLC0415
     from kb.evaluation import runs as evaluation  # noqa: PLC0415
@@ -81,7 +81,7 @@ def evaluate_path(
     elif explain:
         result["worst"] = evaluation.worst_queries(runs, index, *knobs, explain)
     if not path.is_dir() and (answers[0] or is_answer_file(path)):
-        result["answers"] = answer_report(engine, path, *answers, explain_answers)
+        result["answers"] = answer_report(engine, path, *answers[:2], explain_answers, answers[2])
     result["seconds"] = round(time.perf_counter() - started, 1)
 
     if as_json:
@@ -100,7 +100,9 @@ def is_answer_file(path: Path) -> bool:
         return False
 
 
-def answer_report(engine, path: Path, unanswerable: Path | None, every: int, explain: int) -> dict:
+def answer_report(
+    engine, path: Path, unanswerable: Path | None, every: int, explain: int, calibrate: bool
+) -> dict:
     """Answer figures on the tuning and held-out parts, and the tuning part's failures."""
     from kb.evaluation import answers  # noqa: PLC0415
 
@@ -115,6 +117,11 @@ def answer_report(engine, path: Path, unanswerable: Path | None, every: int, exp
             for part, figures in answers.figures_by_part(seen, refused).items()
         },
     }
+    if calibrate:
+        tuning = [label for label in labelled if not label.held_out]
+        report["calibration"] = answers.calibrate(
+            engine, tuning, [query for query in unanswered if not query.held_out]
+        )
     if explain:
         # The tuning part only: the held-out part is scored, never read query by query.
         report["failures"] = answers.failures(seen, refused, explain)
@@ -174,6 +181,10 @@ def _print_answers(report: dict) -> None:
     for part, figures in report["parts"].items():
         values = " ".join(f"{figures[name]:8.3f}" for name, _ in ANSWER_COLUMNS)
         click.echo(f"{part:9} {figures['answerable']:4} {figures['unanswerable']:5} {values}")
+    if "calibration" in report:
+        click.echo("\ncalibration on the tuning part (constants of kb/search/answers.py):")
+        for key, value in report["calibration"].items():
+            click.echo(f"  {key}: {value}")
     for failure in report.get("failures", []):
         click.echo(f"\n{failure['why']}: {failure['query']}")
         for key in ("gold", "top", "answer"):

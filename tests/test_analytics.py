@@ -211,11 +211,11 @@ def test_bad_click_reports_are_refused(client, query, status) -> None:
 
 
 def test_instant_answer_shows_the_section_when_confident(client, monkeypatch) -> None:
-    monkeypatch.setattr(answers, "INSTANT_ANSWER_CONFIDENCE", 0.0)
+    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 0.0)
     html = client.get("/search?q=request+refund").get_data(as_text=True)
     answer = re.search(r'<section class="instant-answer".*?</section>', html, re.S).group(0)
     assert "Was this helpful?" in answer and "<p>" in answer
-    monkeypatch.setattr(answers, "INSTANT_ANSWER_CONFIDENCE", 1.01)
+    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 1.01)
     assert "instant-answer" not in client.get("/search?q=request+refund").get_data(as_text=True)
 
 

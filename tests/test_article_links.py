@@ -64,7 +64,7 @@ def test_the_article_api_shows_their_text_and_nothing_else(client) -> None:
 
 
 def test_the_instant_answer_shows_their_text(client, monkeypatch) -> None:
-    monkeypatch.setattr(answers, "INSTANT_ANSWER_CONFIDENCE", 0.0)
+    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 0.0)
     html = client.get("/search?q=who+can+get+a+refund+approval+rules").get_data(as_text=True)
     answer = re.search(r'<section class="instant-answer".*?</section>', html, re.S).group(0)
     assert "follow the approval rules; see also the vault." in answer

@@ -80,7 +80,7 @@ def search_page():
     search_id = log_search(results) if page == 1 else ""
     answer = None
     if page == 1 and results.answer:
-        top = results.answer
+        top = results.answer.result
         html = render_section(top.article, top.section.anchor, index.links, public_links(index))
         answer = {"result": top, "html": html} if html.strip() else None
     return render_template(

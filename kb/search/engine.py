@@ -12,12 +12,21 @@ from kb.index.handle import IndexHandle
 from kb.index.keyword.analysis import query_terms
 from kb.index.loaded import LoadedIndex
 from kb.limits import MAX_QUERY_BYTES, MAX_QUERY_CHARS, text_problem
-from kb.search.answers import instant_answer, no_good_match
+from kb.search.answers import (
+    GOOD_RESULTS,
+    WEAK_MATCHES,
+    Judged,
+    answer_confidence,
+    judge,
+    shows_answer,
+    worth_correcting,
+)
 from kb.search.hits import Filters, Hit, check_limit
-from kb.search.modes import MODE_NAMES, MODES, Fusion
-from kb.search.results import SearchResult, SearchResults
+from kb.search.modes import DEFAULT_MODE, MODE_NAMES, MODES, Fusion
+from kb.search.results import InstantAnswer, SearchResult, SearchResults
 from kb.search.section_choice import choose_section
 from kb.search.snippets import make_snippet
+from kb.search.spelling import MIN_WORD, words
 from kb.settings import Settings
 
 # A filtered vector search over-fetches this many times the candidates, then filters.
@@ -93,24 +102,48 @@ class SearchEngine:
         if offset < 0:
             raise BadRequest("offset must not be negative", field="offset")
         index = self.current_index()
-        ranked = self.rank(query, mode=mode, filters=filters, index=index)
-        corrected = index.speller.corrected_query(query)
+        judged = self.judge(query, mode, filters, index)
+        corrected = self.correction(query, judged, mode, filters, index)
         terms = set(
             query_terms(" ".join([query, corrected or "", *index.synonyms.expansions(query)]))
         )
-        page = [_result(item, terms) for item in ranked[offset : offset + limit]]
-        first = page[:1] if offset == 0 else [_result(item, terms) for item in ranked[:1]]
+        found = judged.found
+        page = [_result(item, terms) for item in found[offset : offset + limit]]
+        weak = [] if found else [_result(item, terms) for item in judged.ranked[:WEAK_MATCHES]]
+        answer = None
+        confidence = answer_confidence(judged.evidence) if judged.evidence else 0.0
+        if found and shows_answer(confidence):
+            answer = InstantAnswer(_result(found[0], terms), confidence)
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(
-            query,
-            mode,
-            page,
-            len(ranked),
-            round(took_ms, 2),
-            corrected,
-            answer=instant_answer(first),
-            no_good_match=no_good_match(first),
-        )
+            query, mode, page, len(found), round(took_ms, 2), corrected, answer,
+            no_good_match=not found, weak_matches=weak, evidence=judged.evidence,
+        )  # fmt: skip
+
+    def judge(self, query: str, mode: str, filters: Filters, index: LoadedIndex) -> Judged:
+        """Every matching article, ranked by the mode, with its section and its confidence.
+        Confidence is judged on hybrid search's scores whatever the mode, so both retrievers
+        are asked."""
+        keyword_hits, vector_hits = self.retrieve(index, query, DEFAULT_MODE, filters)
+        fused = self.combine(DEFAULT_MODE, keyword_hits, vector_hits)
+        hits = fused if mode == DEFAULT_MODE else self.combine(mode, keyword_hits, vector_hits)
+        ranked = [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
+        fused_scores = {hit.section_id: hit.score for hit in fused}
+        return judge(ranked, fused_scores, self.settings.min_confidence)
+
+    def correction(
+        self, query: str, judged: Judged, mode: str, filters: Filters, index: LoadedIndex
+    ) -> str | None:
+        """ "Did you mean": the query with its unknown words replaced by words of the help
+        center's vocabulary, when no unknown word is left and its results are clearly better
+        than the query's (which never has good results then)."""
+        corrected = index.speller.corrected_query(query)
+        if not corrected or judged.best >= GOOD_RESULTS:
+            return None
+        if not all(index.speller.known(word) for word in words(corrected) if len(word) >= MIN_WORD):
+            return None
+        better = self.judge(corrected, mode, filters, index)
+        return corrected if worth_correcting(judged, better) else None
 
     def rank(
         self,
@@ -209,9 +242,9 @@ def roll_up(
     return ranked
 
 
-def _result(item: tuple[Article, Section, float], terms: set[str]) -> SearchResult:
-    article, section, score = item
-    return SearchResult(article, section, score, make_snippet(section.text, terms))
+def _result(item: tuple[Article, Section, float, float], terms: set[str]) -> SearchResult:
+    article, section, score, confidence = item
+    return SearchResult(article, section, score, make_snippet(section.text, terms), confidence)
 
 
 def _matches(article: Article, filters: Filters) -> bool:
