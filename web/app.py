@@ -106,7 +106,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     inputs.register(app)
     security.register(app, settings.proxy_hops)
-    app.context_processor(
-        lambda: {"site_name": settings.site_name, "article_path": article_path}
-    )
+    app.context_processor(lambda: {"site_name": settings.site_name, "article_path": article_path})
     return app
