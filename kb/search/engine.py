@@ -94,7 +94,8 @@ class SearchEngine:
         offset: int = 0,
         filters: Filters = NO_FILTERS,
     ) -> SearchResults:
-        """A page of results, one per article, with highlighted snippets of their best section."""
+        """A page of the results found (above the floor), one per article, with a highlighted
+        snippet of the section that answers; the instant answer, or that nothing answers."""
         started = time.perf_counter()
         query = check_query(query)
         mode = check_mode(mode)
@@ -127,6 +128,7 @@ class SearchEngine:
         keyword_hits, vector_hits = self.retrieve(index, query, DEFAULT_MODE, filters)
         fused = self.combine(DEFAULT_MODE, keyword_hits, vector_hits)
         hits = fused if mode == DEFAULT_MODE else self.combine(mode, keyword_hits, vector_hits)
+        # Belt and braces, as in rank: whatever the stores return, a filter is never crossed.
         ranked = [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
         fused_scores = {hit.section_id: hit.score for hit in fused}
         return judge(ranked, fused_scores, self.settings.min_confidence)
@@ -134,9 +136,9 @@ class SearchEngine:
     def correction(
         self, query: str, judged: Judged, mode: str, filters: Filters, index: LoadedIndex
     ) -> str | None:
-        """ "Did you mean": the query with its unknown words replaced by words of the help
-        center's vocabulary, when no unknown word is left and its results are clearly better
-        than the query's (which never has good results then)."""
+        """The "did you mean" query: its unknown words replaced by words of the help center's
+        vocabulary, offered when none is left unknown, the query has no good results of its own
+        and the corrected query's are clearly better (kb.search.answers.worth_correcting)."""
         corrected = index.speller.corrected_query(query)
         if not corrected or judged.best >= GOOD_RESULTS:
             return None
