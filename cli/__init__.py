@@ -195,13 +195,44 @@ def serve(ctx: click.Context, host: str, port: int, debug: bool) -> None:
     is_flag=True,
     help="Search the fusion method and weight; write the best to the settings file.",
 )
+@click.option(
+    "--unanswerable",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Queries nothing answers (JSON lines): measure the false-answer rate too.",
+)
+@click.option(
+    "--held-out-every",
+    type=click.IntRange(0, 100),
+    default=3,
+    show_default=True,
+    help="Answer figures: every Nth line of a labelled file is the held-out part (0: none).",
+)
+@click.option(
+    "--calibrate",
+    is_flag=True,
+    help="Answer figures: refit the confidences on the tuning part and print the constants.",
+)
 @click.pass_context
-def evaluate(ctx: click.Context, path: Path, mode: str, as_json: bool, explain: int, tune: bool):
-    """Score search on PATH: a BEIR folder or a labelled query file (JSON lines)."""
+def evaluate(
+    ctx: click.Context,
+    path: Path,
+    mode: str,
+    as_json: bool,
+    explain: int,
+    tune: bool,
+    unanswerable: Path | None,
+    held_out_every: int,
+    calibrate: bool,
+):
+    """Score search on PATH: a BEIR folder or a labelled query file (JSON lines). A file whose
+    lines name the answering section (`slug`, `anchor`) is also scored for answers: section
+    hit@1, instant-answer precision and coverage, and with --unanswerable the false-answer rate
+    and answerable kept, on its tuning and held-out parts (tests/data/README.md)."""
     from cli.evaluate import evaluate_path  # noqa: PLC0415
 
     modes = list(MODE_NAMES) if mode == "all" else [mode]
-    evaluate_path(_settings(ctx).with_tuned(), path, modes, explain, tune, as_json)
+    answers = (unanswerable, held_out_every, calibrate)
+    evaluate_path(_settings(ctx).with_tuned(), path, modes, explain, tune, as_json, answers)
 
 
 def _register_assist_commands() -> None:

@@ -13,6 +13,7 @@ from kb.errors import ConfigurationError
 from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
+from kb.search.answers import FLOOR
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -69,6 +70,12 @@ class Settings:
     )
     min_similarity: float = _setting(
         0.15, "Vector hits below this cosine similarity are dropped (so nonsense finds nothing)."
+    )
+    min_confidence: float = _setting(
+        FLOOR,
+        'A search result counts as found (and in "N articles found") only at this confidence '
+        "(0 to 1); when none reaches it, search says nothing answers. 0 counts every match. The "
+        'default is fitted for all-MiniLM-L6-v2 (README, "Search quality").',
     )
     ef_search: int = _setting(200, "HNSW ef_search of the vector index (higher: better recall).")
     analytics: str = _setting(
@@ -168,6 +175,8 @@ class Settings:
             raise ConfigurationError(f"KB_FUSION must be 'weighted' or 'rrf', not {self.fusion!r}")
         if not 0.0 <= self.semantic_weight <= 1.0:
             raise ConfigurationError("KB_SEMANTIC_WEIGHT must be between 0 and 1")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ConfigurationError("KB_MIN_CONFIDENCE must be between 0 and 1")
         if self.analytics not in ("on", "off"):
             raise ConfigurationError(f"KB_ANALYTICS must be 'on' or 'off', not {self.analytics!r}")
         if self.keyword_engine not in KEYWORD_ENGINES:

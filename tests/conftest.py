@@ -52,6 +52,9 @@ def build(content_dir: Path, data_dir: Path, embedder, *, keyword_engine="tantiv
 
 
 def make_engine(data_dir: Path, embedder, **settings) -> SearchEngine:
+    # The hashing embedder's scores are not what the confidence floor was fitted on: count every
+    # match, unless a test sets the floor.
+    settings = {"min_confidence": 0.0, **settings}
     return open_engine(Settings(data_dir=data_dir, chroma_url=CHROMA_URL, **settings), embedder)
 
 
@@ -131,6 +134,7 @@ def app_config(content_dir: Path, data_dir: Path, embedder, database_url: str, *
         "SECRET_KEY": "test-secret",
         "API_KEYS": f"agent:{AGENT_KEY},writer:{WRITER_KEY},admin:{ADMIN_KEY}",
         "DATABASE_URL": database_url,
+        "MIN_CONFIDENCE": 0.0,  # see make_engine
         **extra,
     }
 
@@ -157,6 +161,7 @@ def runner(
     monkeypatch.setenv("KB_CONTENT_DIR", str(content_dir))
     monkeypatch.setenv("KB_DATA_DIR", str(data_dir))
     monkeypatch.setenv("KB_EMBEDDER", "hashing")
+    monkeypatch.setenv("KB_MIN_CONFIDENCE", "0")  # see make_engine
     return CliRunner()
 
 

@@ -25,8 +25,9 @@ from kb.analytics.events import (
 from kb.analytics.figures import Analytics, DateRange
 from kb.analytics.gaps import gap_queue
 from kb.assist.suggestion_log import SuggestionLog
+from kb.search import answers
 from tests.conftest import ADMIN_KEY, AGENT_KEY, app_config, auth
-from web import create_app, portal
+from web import create_app
 
 TODAY = dt.date.today()
 DAY = TODAY.isoformat()
@@ -210,11 +211,11 @@ def test_bad_click_reports_are_refused(client, query, status) -> None:
 
 
 def test_instant_answer_shows_the_section_when_confident(client, monkeypatch) -> None:
-    monkeypatch.setattr(portal, "INSTANT_ANSWER_CONFIDENCE", 0.0)
+    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 0.0)
     html = client.get("/search?q=request+refund").get_data(as_text=True)
     answer = re.search(r'<section class="instant-answer".*?</section>', html, re.S).group(0)
     assert "Was this helpful?" in answer and "<p>" in answer
-    monkeypatch.setattr(portal, "INSTANT_ANSWER_CONFIDENCE", 1.01)
+    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 1.01)
     assert "instant-answer" not in client.get("/search?q=request+refund").get_data(as_text=True)
 
 

@@ -14,13 +14,13 @@ def test_search_result_shape(client) -> None:
     assert response.status_code == 200
     body = response.get_json()
     fields = {"query", "search_id", "mode", "total", "took_ms", "did_you_mean", "results"}
-    assert set(body) == fields
+    assert set(body) == fields | {"answer", "no_good_match", "weak_matches"}
     assert body["did_you_mean"] is None
     top = body["results"][0]
     assert top["slug"] == "request-a-refund"
     assert top["url"] == "/articles/request-a-refund#how-long-it-takes"
     assert top["section"] == {"anchor": "how-long-it-takes", "title": "How long it takes"}
-    assert {"snippet", "score", "category", "tags", "kind", "title"} <= set(top)
+    assert {"snippet", "score", "category", "tags", "kind", "title", "confidence"} <= set(top)
     assert top["category"] == "billing" and top["kind"] == "service"
 
 

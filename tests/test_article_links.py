@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cli import main
+from kb.search import answers
 from tests.conftest import AGENT_KEY, WRITER_KEY
-from web import portal
 
 # What a customer must never see: the internal and draft articles' slugs, folders and files.
 HIDDEN = ("refund-approval-rules", "unreleased-feature", "agent-handbook", "drafts/")
@@ -64,7 +64,7 @@ def test_the_article_api_shows_their_text_and_nothing_else(client) -> None:
 
 
 def test_the_instant_answer_shows_their_text(client, monkeypatch) -> None:
-    monkeypatch.setattr(portal, "INSTANT_ANSWER_CONFIDENCE", 0.0)
+    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 0.0)
     html = client.get("/search?q=who+can+get+a+refund+approval+rules").get_data(as_text=True)
     answer = re.search(r'<section class="instant-answer".*?</section>', html, re.S).group(0)
     assert "follow the approval rules; see also the vault." in answer

@@ -21,6 +21,7 @@ import pytest
 from indexer import BuildOptions, build_index
 from kb.assist.suggestions import AgentAssist
 from kb.assist.ticket_text import Ticket, messages_from
+from kb.evaluation import answers as answer_figures
 from kb.evaluation import runs as evaluation
 from kb.evaluation.metrics import mrr_at_k
 from kb.index.embeddings import MiniLMEmbedder
@@ -120,6 +121,30 @@ def test_paraphrases_find_articles_without_sharing_their_words(demo) -> None:
     }
     assert checked >= 3
     assert found / checked >= 0.6
+
+
+def test_answers_sections_and_knowing_when_nothing_answers(demo) -> None:
+    """The answer figures of `kb eval tests/data/demo_sections.jsonl --unanswerable ...` on
+    both parts; the floors sit a little under what was measured (README, "Search quality"),
+    so a regression in section choice, confidence or the floor crosses one."""
+    labelled = answer_figures.load_answer_file(DATA / "demo_sections.jsonl")
+    refused = answer_figures.load_unanswerable_file(DATA / "unanswerable.jsonl")
+    seen = [(label, answer_figures.observe(demo, label.text)) for label in labelled]
+    told = [(query, answer_figures.observe(demo, query.text)) for query in refused]
+    parts = answer_figures.figures_by_part(seen, told)
+    FIGURES["answers"] = {
+        part: {name: round(value, 3) for name, value in figures.items()}
+        for part, figures in parts.items()
+    }
+    everything = parts["all"]
+    assert everything["section hit@1"] >= 0.64
+    assert everything["answer precision"] >= 0.75 and everything["answer coverage"] >= 0.35
+    assert everything["false-answer rate"] <= 0.68
+    assert everything["answerable kept"] >= 0.95
+    # keyboard mash and small talk are never answered
+    for query, shown in told:
+        if query.kind in ("mash", "general"):
+            assert shown.answer is None, query.text
 
 
 def ticket_metrics(demo, tickets: list[dict], clean: bool) -> dict:

@@ -29,7 +29,7 @@ def test_search_page_category_filter_and_paging(client) -> None:
 
 def test_no_results_page_says_what_to_try(client) -> None:
     html = client.get("/search?q=qqqzzzxxx").get_data(as_text=True)
-    assert "No articles match" in html and "Check the spelling" in html
+    assert "Nothing in the help center answers" in html and "Check the spelling" in html
 
 
 def test_empty_search_page_and_too_long_query(client) -> None:

@@ -31,7 +31,7 @@ from web.schemas import (
     SearchResponse,
     TocEntry,
 )
-from web.services import log_search, public_article, public_links, services
+from web.services import answer_html, log_search, public_article, public_links, services
 from web.urls import article_path, category_path
 
 blueprint = Blueprint("api", __name__)
@@ -86,7 +86,8 @@ def search(query: SearchParams) -> SearchResponse:
     # Searches are recorded for analytics unless the caller says `log=0` (search as you type:
     # its prefixes are not searches) or asks for a later page.
     logged = query.log not in ("0", "false") and query.offset == 0
-    return search_response(results, log_search(results) if logged else None)
+    html = answer_html(services().index.get(), results)
+    return search_response(results, log_search(results) if logged else None, html)
 
 
 @operation(

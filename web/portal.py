@@ -7,7 +7,6 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from kb.analytics.events import ClickEvent, record_deflection
-from kb.assist.suggestions import confidence
 from kb.content.catalog import (
     HOME_LIST,
     category_name,
@@ -17,19 +16,16 @@ from kb.content.catalog import (
     recent_articles,
     related_articles,
 )
-from kb.content.render import render_article, render_section
+from kb.content.render import render_article
 from kb.errors import BadRequest
 from kb.search.engine import MAX_QUERY_CHARS
 from kb.search.hits import Filters
 from kb.state.database import MAX_COMMENT_CHARS
 from web.rate_limits import rate_limited
-from web.services import log_search, public_article, public_links, services, visitor_id
+from web.services import answer_html, log_search, public_article, public_links, services, visitor_id
 
 blueprint = Blueprint("portal", __name__)
 PAGE_SIZE = 10
-# The best hit is shown as the answer itself when the search is this sure of it (the confidence
-# of agent suggestions, on the same fused score scale).
-INSTANT_ANSWER_CONFIDENCE = 0.75
 _SEARCH_ID = re.compile(r"[0-9a-f]{32}")
 # A results page of this site: no other host ("//"), scheme or backslash, no line break (a
 # header injection was a 500).
@@ -82,12 +78,8 @@ def search_page():
     )
     pages = max(1, -(-results.total // PAGE_SIZE))
     search_id = log_search(results) if page == 1 else ""
-    answer = None
-    if page == 1 and results.results:
-        top = results.results[0]
-        if confidence(top.score) >= INSTANT_ANSWER_CONFIDENCE:
-            html = render_section(top.article, top.section.anchor, index.links, public_links(index))
-            answer = {"result": top, "html": html} if html.strip() else None
+    html = answer_html(index, results) if page == 1 else None
+    answer = {"result": results.answer.result, "html": html} if results.answer and html else None
     return render_template(
         "search.html",
         results=results,

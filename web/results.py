@@ -7,6 +7,7 @@ from kb.assist.suggestions import SuggestResult
 from kb.content.catalog import category_name
 from kb.search.engine import SearchResult, SearchResults
 from web.schemas import (
+    InstantAnswer,
     SearchHit,
     SearchResponse,
     SectionRef,
@@ -27,6 +28,7 @@ def search_hit(result: SearchResult) -> SearchHit:
         section=SectionRef(anchor=result.section.anchor, title=result.section.title),
         snippet=result.snippet,
         score=round(result.score, 6),
+        confidence=result.confidence,
         category=article.category,
         category_name=category_name(article.category),
         tags=list(article.tags),
@@ -35,8 +37,23 @@ def search_hit(result: SearchResult) -> SearchHit:
     )
 
 
-def search_response(results: SearchResults, search_id: str | None = None) -> SearchResponse:
-    """A page of results; `search_id` names the recorded search that clicks report against."""
+def search_response(
+    results: SearchResults, search_id: str | None = None, answer_html: str | None = None
+) -> SearchResponse:
+    """A page of results; `search_id` names the recorded search that clicks report against, and
+    `answer_html` is the instant answer's section rendered for customers (no answer without)."""
+    answer = None
+    if results.answer is not None and answer_html:
+        top = results.answer.result
+        answer = InstantAnswer(
+            slug=top.article.slug,
+            anchor=top.section.anchor,
+            title=top.article.title,
+            section_title=top.section.title,
+            url=article_path(top.article.slug, top.section.anchor),
+            html=answer_html,
+            confidence=results.answer.confidence,
+        )
     return SearchResponse(
         query=results.query,
         search_id=search_id,
@@ -44,7 +61,10 @@ def search_response(results: SearchResults, search_id: str | None = None) -> Sea
         total=results.total,
         took_ms=results.took_ms,
         did_you_mean=results.did_you_mean,
+        answer=answer,
+        no_good_match=results.no_good_match,
         results=[search_hit(result) for result in results.results],
+        weak_matches=[search_hit(result) for result in results.weak_matches],
     )
 
 

@@ -84,6 +84,9 @@ class SearchHit(Answer):
     section: SectionRef
     snippet: str = Field(description="HTML-escaped text with <mark> around matched words.")
     score: float
+    confidence: float = Field(
+        ge=0, le=1, description="The probability that the article answers the query."
+    )
     category: str
     category_name: str
     tags: list[str]
@@ -91,14 +94,39 @@ class SearchHit(Answer):
     kind: str | None
 
 
+class InstantAnswer(Answer):
+    slug: str
+    anchor: str = Field(description='The answering section\'s anchor; "" for the introduction.')
+    title: str = Field(description="The article's title.")
+    section_title: str
+    url: str = Field(description="The article's URL at the answering section.")
+    html: str = Field(description="The section, rendered as on the article page.")
+    confidence: float = Field(
+        ge=0, le=1, description="The probability that this section is the one that answers."
+    )
+
+
 class SearchResponse(Answer):
     query: str
     search_id: str | None = Field(description="Cited by click reports; null when not recorded.")
     mode: Mode
-    total: int
+    total: int = Field(description="Results found: those whose confidence passes the floor.")
     took_ms: float
-    did_you_mean: str | None
-    results: list[SearchHit]
+    did_you_mean: str | None = Field(
+        description="A corrected query (words of the help center only), offered only when the "
+        "query has no good results and the correction's are clearly better."
+    )
+    answer: InstantAnswer | None = Field(
+        description="The instant answer the results page shows, or null when search is not "
+        "sure enough of one."
+    )
+    no_good_match: bool = Field(
+        description="Nothing in the help center answers the query: no result passes the floor."
+    )
+    results: list[SearchHit] = Field(description="This page of the results found.")
+    weak_matches: list[SearchHit] = Field(
+        description="With no good match, the closest results (below the floor) to try instead."
+    )
 
 
 class AutocompleteParams(BaseModel):

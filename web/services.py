@@ -10,9 +10,10 @@ from flask import current_app, g, request
 
 from kb.analytics.events import SearchEvent, normalise_search
 from kb.content.model import Article
-from kb.content.render import LinkPolicy
+from kb.content.render import LinkPolicy, render_section
 from kb.errors import NotFound
 from kb.index.loaded import LoadedIndex
+from kb.search.results import SearchResults
 from web.urls import agent_article_path, article_path
 
 if TYPE_CHECKING:  # web.app imports this module; the type is only for the checker
@@ -40,6 +41,16 @@ def public_links(index: LoadedIndex) -> LinkPolicy:
         return article_path(slug, fragment) if target is not None and target.is_public else None
 
     return href
+
+
+def answer_html(index: LoadedIndex, results: SearchResults) -> str | None:
+    """The instant answer's section as customers see it on the article page (the results page
+    and the API show the same), or None when there is no answer or it renders to nothing."""
+    if results.answer is None:
+        return None
+    top = results.answer.result
+    html = render_section(top.article, top.section.anchor, index.links, public_links(index))
+    return html if html.strip() else None
 
 
 def agent_links(index: LoadedIndex) -> LinkPolicy:

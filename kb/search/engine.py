@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 
@@ -13,9 +12,21 @@ from kb.index.handle import IndexHandle
 from kb.index.keyword.analysis import query_terms
 from kb.index.loaded import LoadedIndex
 from kb.limits import MAX_QUERY_BYTES, MAX_QUERY_CHARS, text_problem
+from kb.search.answers import (
+    GOOD_RESULTS,
+    WEAK_MATCHES,
+    Judged,
+    answer_confidence,
+    judge,
+    shows_answer,
+    worth_correcting,
+)
 from kb.search.hits import Filters, Hit, check_limit
-from kb.search.modes import MODE_NAMES, MODES, Fusion
+from kb.search.modes import DEFAULT_MODE, MODE_NAMES, MODES, Fusion
+from kb.search.results import InstantAnswer, SearchResult, SearchResults
+from kb.search.section_choice import choose_section
 from kb.search.snippets import make_snippet
+from kb.search.spelling import MIN_WORD, words
 from kb.settings import Settings
 
 # A filtered vector search over-fetches this many times the candidates, then filters.
@@ -24,24 +35,6 @@ FILTER_OVERFETCH = 10
 CORRECTION_BOOST = 0.5
 SYNONYM_BOOST = 0.7
 NO_FILTERS = Filters()
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchResult:
-    article: Article
-    section: Section
-    score: float
-    snippet: str  # HTML: escaped text with <mark> around matched words
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchResults:
-    query: str
-    mode: str
-    results: list[SearchResult]
-    total: int
-    took_ms: float
-    did_you_mean: str | None = None
 
 
 def check_query(query: object, maximum: int = MAX_QUERY_CHARS) -> str:
@@ -101,7 +94,8 @@ class SearchEngine:
         offset: int = 0,
         filters: Filters = NO_FILTERS,
     ) -> SearchResults:
-        """A page of results, one per article, with highlighted snippets of their best section."""
+        """A page of the results found (above the floor), one per article, with a highlighted
+        snippet of the section that answers; the instant answer, or that nothing answers."""
         started = time.perf_counter()
         query = check_query(query)
         mode = check_mode(mode)
@@ -109,17 +103,49 @@ class SearchEngine:
         if offset < 0:
             raise BadRequest("offset must not be negative", field="offset")
         index = self.current_index()
-        ranked = self.rank(query, mode=mode, filters=filters, index=index)
-        corrected = index.speller.corrected_query(query)
+        judged = self.judge(query, mode, filters, index)
+        corrected = self.correction(query, judged, mode, filters, index)
         terms = set(
             query_terms(" ".join([query, corrected or "", *index.synonyms.expansions(query)]))
         )
-        page = [
-            SearchResult(article, section, score, make_snippet(section.text, terms))
-            for article, section, score in ranked[offset : offset + limit]
-        ]
+        found = judged.found
+        page = [_result(item, terms) for item in found[offset : offset + limit]]
+        weak = [] if found else [_result(item, terms) for item in judged.ranked[:WEAK_MATCHES]]
+        answer = None
+        confidence = answer_confidence(judged.evidence) if judged.evidence else 0.0
+        if found and shows_answer(confidence):
+            answer = InstantAnswer(_result(found[0], terms), confidence)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, mode, page, len(ranked), round(took_ms, 2), corrected)
+        return SearchResults(
+            query, mode, page, len(found), round(took_ms, 2), corrected, answer,
+            no_good_match=not found, weak_matches=weak, evidence=judged.evidence,
+        )  # fmt: skip
+
+    def judge(self, query: str, mode: str, filters: Filters, index: LoadedIndex) -> Judged:
+        """Every matching article, ranked by the mode, with its section and its confidence.
+        Confidence is judged on hybrid search's scores whatever the mode, so both retrievers
+        are asked."""
+        keyword_hits, vector_hits = self.retrieve(index, query, DEFAULT_MODE, filters)
+        fused = self.combine(DEFAULT_MODE, keyword_hits, vector_hits)
+        hits = fused if mode == DEFAULT_MODE else self.combine(mode, keyword_hits, vector_hits)
+        # Belt and braces, as in rank: whatever the stores return, a filter is never crossed.
+        ranked = [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
+        fused_scores = {hit.section_id: hit.score for hit in fused}
+        return judge(ranked, fused_scores, self.settings.min_confidence)
+
+    def correction(
+        self, query: str, judged: Judged, mode: str, filters: Filters, index: LoadedIndex
+    ) -> str | None:
+        """The "did you mean" query: its unknown words replaced by words of the help center's
+        vocabulary, offered when none is left unknown, the query has no good results of its own
+        and the corrected query's are clearly better (kb.search.answers.worth_correcting)."""
+        corrected = index.speller.corrected_query(query)
+        if not corrected or judged.best >= GOOD_RESULTS:
+            return None
+        if not all(index.speller.known(word) for word in words(corrected) if len(word) >= MIN_WORD):
+            return None
+        better = self.judge(corrected, mode, filters, index)
+        return corrected if worth_correcting(judged, better) else None
 
     def rank(
         self,
@@ -134,7 +160,7 @@ class SearchEngine:
         keyword_hits, vector_hits = self.retrieve(index, query, mode, filters)
         hits = self.combine(mode, keyword_hits, vector_hits)
         # Belt and braces: whatever the stores return, a filter is never crossed.
-        return [item for item in roll_up(hits, index) if _matches(item[0], filters)]
+        return [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
 
     def retrieve(
         self,
@@ -191,20 +217,36 @@ class SearchEngine:
         return kept[:candidates]
 
 
-def roll_up(hits: list[Hit], index: LoadedIndex) -> list[tuple[Article, Section, float]]:
-    """One result per article, carrying its best-scoring section, in order of that score."""
-    seen: set[str] = set()
-    ranked = []
+def roll_up(
+    hits: list[Hit], index: LoadedIndex, query: str | None = None
+) -> list[tuple[Article, Section, float]]:
+    """One result per article, in order of its best section's score, carrying that score and
+    the section that answers `query` among those hit (kb.search.section_choice); without a
+    query, the best-scoring section."""
+    found: dict[str, tuple[Article, dict[Section, float]]] = {}
+    best: dict[str, float] = {}
     for hit in hits:
-        found = index.sections.get(hit.section_id)
-        if found is None:
+        place = index.sections.get(hit.section_id)
+        if place is None:
             continue
-        article, section = found
-        if article.slug in seen:
-            continue
-        seen.add(article.slug)
-        ranked.append((article, section, hit.score))
+        article, section = place
+        if article.slug not in found:
+            found[article.slug] = (article, {})
+            best[article.slug] = hit.score
+        found[article.slug][1].setdefault(section, hit.score)
+    ranked = []
+    for slug, (article, scored) in found.items():
+        if query is None:
+            section = next(iter(scored))
+        else:
+            section, _ = choose_section(query, article, scored)
+        ranked.append((article, section, best[slug]))
     return ranked
+
+
+def _result(item: tuple[Article, Section, float, float], terms: set[str]) -> SearchResult:
+    article, section, score, confidence = item
+    return SearchResult(article, section, score, make_snippet(section.text, terms), confidence)
 
 
 def _matches(article: Article, filters: Filters) -> bool:

@@ -110,7 +110,7 @@ def test_search_shows_the_instant_answer(page: Page) -> None:
 def test_search_without_results_suggests_what_to_try(page: Page) -> None:
     page.goto("/search?q=lorem+ipsum+dolor")
     expect(
-        page.get_by_role("heading", name="No articles match “lorem ipsum dolor”")
+        page.get_by_role("heading", name="Nothing in the help center answers “lorem ipsum dolor”")
     ).to_be_visible()
 
 

@@ -1,0 +1,141 @@
+"""What a search page and the API show first: how sure search is of each result, whether anything
+answers at all, the instant answer, and whether to propose a corrected query.
+
+Both confidences are logistic functions of the hybrid fused score (kb.search.fusion: cosine
+similarity and damped BM25 on fixed scales, so comparable across queries), fitted on the tuning
+part of tests/data/demo_sections.jsonl and unanswerable.jsonl (`kb eval ... --calibrate` refits
+them and prints these constants):
+- a result's confidence is the probability that its article answers the query; results below
+  FLOOR are not counted as found, and when none reaches it there is no good match;
+- the answer's confidence is the probability that the top result's section is the one that
+  answers: it also rises with the top result's lead over the next article, and the chosen
+  section's lead over the article's other sections. An instant answer needs ANSWER_CONFIDENCE.
+FLOOR keeps 97% of the answerable tuning queries; ANSWER_CONFIDENCE was set for the precision
+of the instant answer over its coverage (README, "Search quality").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+
+from kb.content.model import Article, Section
+
+# Relevance: intercept and weight of the fused score.
+RELEVANCE = (-10.096, 16.901)
+# Answer: intercept and weights of the top score, its lead over the next article (capped at
+# LEAD_CAP) and its section's lead over the article's other sections (capped likewise).
+ANSWER = (-4.953, 5.692, 11.146, 7.767)
+LEAD_CAP = 0.2
+FLOOR = 0.013
+ANSWER_CONFIDENCE = 0.7
+# A corrected query is proposed when the original finds nothing this likely to answer, and the
+# correction's best result passes the floor and beats the original's by this much fused score
+# (about what separates an answer from a near miss).
+GOOD_RESULTS = 0.5
+CLEARLY_BETTER = 0.1
+WEAK_MATCHES = 3  # shown under "no good match" as things to try
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerEvidence:
+    """What the answer's confidence is computed from (kept for `kb eval --calibrate`)."""
+
+    score: float  # the top result's fused score
+    lead: float  # over the next article's, capped
+    section_lead: float  # of the chosen section over the article's other sections, capped
+
+
+def _logistic(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-value))
+
+
+def relevance_confidence(score: float) -> float:
+    """The probability that a result with this hybrid fused score answers the query."""
+    intercept, weight = RELEVANCE
+    return round(_logistic(intercept + weight * score), 3)
+
+
+def answer_evidence(
+    scores: Sequence[float], section_score: float, other_section_scores: Sequence[float]
+) -> AnswerEvidence:
+    """Evidence for the top result as the answer: `scores` are the articles' fused scores,
+    best first; the others are those of the top article's sections that search found."""
+    top = scores[0]
+    lead = top - (scores[1] if len(scores) > 1 else 0.0)
+    section_lead = section_score - max(other_section_scores, default=0.0)
+    return AnswerEvidence(top, min(lead, LEAD_CAP), min(section_lead, LEAD_CAP))
+
+
+def answer_confidence(evidence: AnswerEvidence) -> float:
+    """The probability that the top result's section is the one that answers the query."""
+    intercept, score, lead, section_lead = ANSWER
+    value = (
+        intercept
+        + score * evidence.score
+        + lead * evidence.lead
+        + section_lead * evidence.section_lead
+    )
+    return round(_logistic(value), 3)
+
+
+def is_found(confidence: float, floor: float = FLOOR) -> bool:
+    """The result passes the floor (KB_MIN_CONFIDENCE): it counts as found."""
+    return confidence >= floor
+
+
+def shows_answer(confidence: float) -> bool:
+    return confidence >= ANSWER_CONFIDENCE
+
+
+@dataclasses.dataclass(frozen=True)
+class Judged:
+    """Every matching article with its section, search score and confidence, best first, and
+    the evidence for the top one as the instant answer."""
+
+    ranked: list[tuple[Article, Section, float, float]]
+    evidence: AnswerEvidence | None
+    floor: float = FLOOR
+
+    @property
+    def best(self) -> float:
+        """The confidence of the top result (0 when nothing matched)."""
+        return self.ranked[0][3] if self.ranked else 0.0
+
+    @property
+    def found(self) -> list[tuple[Article, Section, float, float]]:
+        """The results above the floor."""
+        return [item for item in self.ranked if is_found(item[3], self.floor)]
+
+
+def judge(
+    ranked: Sequence[tuple[Article, Section, float]],
+    fused: Mapping[str, float],
+    floor: float = FLOOR,
+) -> Judged:
+    """Confidences for ranked results (in any mode) from the hybrid fused score of each section
+    (`fused`, by section id; a section hybrid search did not find scores 0)."""
+    best: dict[str, float] = {}
+    for section_id, score in fused.items():
+        slug = section_id.partition("#")[0]
+        best[slug] = max(score, best.get(slug, score))
+    judged = [
+        (article, section, score, relevance_confidence(best.get(article.slug, 0.0)))
+        for article, section, score in ranked
+    ]
+    if not judged:
+        return Judged([], None, floor)
+    top, section = judged[0][0], judged[0][1]
+    others = [fused[other.id] for other in top.sections if other.id in fused and other != section]
+    scores = [best.get(article.slug, 0.0) for article, *_ in judged[:2]]
+    return Judged(judged, answer_evidence(scores, fused.get(section.id, 0.0), others), floor)
+
+
+def worth_correcting(original: Judged, corrected: Judged) -> bool:
+    """Propose the corrected query: the original has no good results, and the correction's are
+    clearly better and pass the floor."""
+    if original.best >= GOOD_RESULTS or not corrected.found or corrected.evidence is None:
+        return False
+    before = original.evidence.score if original.evidence else 0.0
+    return corrected.evidence.score >= before + CLEARLY_BETTER
