@@ -90,7 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine.embedder.warm_up()
     # The index is opened lazily, in each worker: chroma's client does not survive a fork.
 
-    from web import admin, agent_api, api, console, contact, errors, openapi, portal, writer  # noqa: PLC0415, E501
+    from web import admin, agent_api, api, console, contact, errors, openapi, portal, staff, writer  # noqa: PLC0415, E501
 
     csrf = CSRFProtect(app)
     # JSON only: a cross-site form cannot send application/json. Session-authenticated API
@@ -105,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(writer.blueprint)
     app.register_blueprint(contact.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(staff.blueprint)
     app.after_request(remember_visitor)
     errors.register(app)
     inputs.register(app)

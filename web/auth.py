@@ -92,6 +92,18 @@ def require_role(role: str) -> Callable:
     return decorator
 
 
+def signed_in_staff() -> Principal | None:
+    """Whoever this browser's session signed in, whatever their role (or None)."""
+    digest = session_key_hash()
+    if digest is None:
+        return None
+    try:
+        return services().keys.authenticate_hash(digest)
+    except KBError:  # the key was revoked: its session ends
+        sign_out()
+        return None
+
+
 def signed_in(role: str) -> Principal | None:
     """The browser session's user if their key (still) has the role, else None."""
     digest = session_key_hash()

@@ -62,8 +62,8 @@ PAGES = [
     ("admin-dashboard", "admin", "/admin", 200, "Analytics"),
 ]
 # The page types with the search box in their header (the others have their own, or none).
-HEADER_SEARCH = ["results", "results-none", "article", "category", "contact", "error",
-                 "agent-internal-article"]  # fmt: skip
+# Customer pages; staff pages have the staff header instead (tests/test_staff.py).
+HEADER_SEARCH = ["results", "results-none", "article", "category", "contact", "error"]
 # A phone's header search box must fit a question, not a word.
 HEADER_SEARCH_MIN_WIDTH = 200
 
