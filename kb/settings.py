@@ -119,6 +119,17 @@ class Settings:
         "X-Forwarded-Proto name the client's address and scheme (0 = none: the headers are "
         "ignored, so a client cannot forge them).",
     )
+    smtp_url: str = dataclasses.field(
+        default="",
+        repr=False,
+        metadata={
+            "help": "Where e-mail goes: smtp://host:port, smtp+starttls://user:password@host:587 "
+            "or smtps://user:password@host:465; empty = no e-mail is sent."
+        },
+    )
+    mail_from: str = _setting(
+        "help@localhost", "The From address of the e-mail the help center sends."
+    )
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
     )
