@@ -17,7 +17,7 @@ import urllib.request
 
 from werkzeug.serving import make_server
 
-from tests.conftest import CHROMA_URL, REPO
+from tests.helpers import CHROMA_URL, REPO
 from web.dev_server import PrivateRequestHandler
 
 PERSONAL = "jane.doe@example.com 555-123-4567"

@@ -31,7 +31,7 @@ from kb.settings import Settings
 from kb.tickets.drafts import generate_drafts
 from kb.tickets.grouping import pairwise_scores
 from kb.tickets.sources import read_ticket_file
-from tests.conftest import FIGURES, REPO
+from tests.helpers import FIGURES, REPO
 
 pytestmark = pytest.mark.model
 DEMO_CONTENT = REPO / "content"

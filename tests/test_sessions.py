@@ -5,33 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 
 import pytest
 
 from kb.state import sessions
 from kb.state.auth import hash_key
-from tests.conftest import ADMIN_KEY, AGENT_KEY, WRITER_KEY
-from tests.test_agent_api import REFUND_TICKET
-
-AREAS = {"agent": "/agent", "writer": "/writer", "admin": "/admin"}
-
-
-def token(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf[-_]token" (?:value|content)="([^"]+)"', page).group(1)
-
-
-def sign_in(client, area: str, key: str):
-    login = f"{AREAS[area]}/login"
-    response = client.post(login, data={"key": key, "csrf_token": token(client, login)})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
-
-
-def sign_out(client, area: str, page: str | None = None):
-    csrf = token(client, page or AREAS[area])
-    return client.post(f"{AREAS[area]}/logout", data={"csrf_token": csrf})
+from tests.helpers import (
+    ADMIN_KEY,
+    AGENT_KEY,
+    AREAS,
+    REFUND_TICKET,
+    WRITER_KEY,
+    app_config,
+    csrf_token,
+    sign_in,
+    sign_out,
+)
+from web import create_app
 
 
 def signed_in(client, area: str) -> bool:
@@ -88,7 +78,7 @@ def test_a_cookie_copied_before_sign_out_is_worthless_after_it(app, area, key) -
 def test_the_api_refuses_a_replayed_session_after_sign_out(app) -> None:
     browser = app.test_client()
     sign_in(browser, "agent", AGENT_KEY)
-    csrf = token(browser, "/agent")
+    csrf = csrf_token(browser, "/agent")
     copied = browser.get_cookie("session").value  # it holds the CSRF token's secret too
     headers = {"X-CSRFToken": csrf}
     assert browser.post("/api/v1/suggest", json=REFUND_TICKET, headers=headers).status_code == 200
@@ -132,9 +122,6 @@ def test_a_session_ends_after_its_maximum_lifetime_however_active(app, clock) ->
 
 
 def test_the_lifetimes_are_settings(built, content_dir, data_dir, embedder, database_url, clock):
-    from tests.conftest import app_config  # noqa: PLC0415
-    from web import create_app  # noqa: PLC0415
-
     config = app_config(content_dir, data_dir, embedder, database_url, SESSION_IDLE_MINUTES="5",
                         SESSION_MAX_HOURS="1")  # fmt: skip
     browser = create_app(config).test_client()

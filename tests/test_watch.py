@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from indexer.watch import watch_content
-from tests.conftest import CHROMA_URL, make_engine
+from tests.helpers import CHROMA_URL, make_engine
 
 
 def test_an_edit_becomes_searchable_while_watching(

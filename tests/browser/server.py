@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from tests.conftest import ADMIN_KEY, AGENT_KEY, REPO, WRITER_KEY
+from tests.helpers import ADMIN_KEY, AGENT_KEY, REPO, WRITER_KEY
 
 SEED = Path(__file__).parent / "seed"
 KEYS = {"agent": AGENT_KEY, "writer": WRITER_KEY, "admin": ADMIN_KEY}
