@@ -265,3 +265,40 @@ def test_writer_pages(client, app, assist, content_dir: Path) -> None:
     published = client.post(f"/writer/drafts/{draft.path.stem}/publish", data={"csrf_token": token})
     assert published.status_code == 302
     assert client.get(f"/articles/{draft.path.stem}").status_code == 200  # re-indexed, public
+
+
+def test_two_writers_on_one_draft_then_a_rejection(app, assist, content_dir: Path) -> None:
+    TicketStore(app.extensions["kb"].database).upsert(VAULT)
+    [draft] = generate(assist, content_dir, VAULT).drafts
+    url, text = f"/writer/drafts/{draft.path.stem}", draft.path.read_text()
+    ann, bob = app.test_client(), app.test_client()
+    opened = {}
+    for writer in (ann, bob):  # both open the draft before either saves
+        sign_in(writer, "writer")
+        opened[writer] = writer.get(url).get_data(as_text=True)
+
+    def save(writer, heading: str):
+        page = opened[writer]
+        form = {
+            "csrf_token": token_in(page),
+            "version": re.search(r'name="version" value="([^"]+)"', page).group(1),
+            "action": "save",
+            "markdown": text.replace("## Issue", heading),
+        }
+        return writer.post(url, data=form)
+
+    assert save(ann, "## Issue as Ann saw it").status_code == 302
+    conflict = save(bob, "## Issue as Bob saw it")
+    page = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409 and "changed since you opened it" in page
+    assert "## Issue as Bob saw it" in page  # what Bob typed is still in front of him
+    saved = get_draft(content_dir, draft.path.stem).text
+    assert "## Issue as Ann saw it" in saved and "Bob" not in saved
+    form = {"csrf_token": token_in(opened[bob]), "reason": "covered by request-a-refund"}
+    rejected = bob.post(f"{url}/reject", data=form)
+    assert rejected.status_code == 302 and rejected.headers["Location"].endswith("/writer")
+    assert draft.path.stem not in {d.id for d in list_drafts(content_dir)}
+    assert url not in bob.get("/writer").get_data(as_text=True)
+    archived = content_dir / ".archive" / "drafts" / draft.path.name
+    assert "rejected_reason: covered by request-a-refund" in archived.read_text()
+    assert "## Issue as Ann saw it" in archived.read_text()

@@ -10,6 +10,7 @@ import pytest
 
 from kb.state import sessions
 from kb.state.auth import hash_key
+from kb.tickets.store import TicketStore
 from tests.helpers import (
     ADMIN_KEY,
     AGENT_KEY,
@@ -189,3 +190,53 @@ def test_expired_sessions_are_pruned(app, clock) -> None:
     clock.advance(hours=2)
     sign_in(app.test_client(), "agent", AGENT_KEY)
     assert len(session_rows(app)) == 1
+
+
+@pytest.mark.parametrize(
+    ("area", "lesser_key"), [("agent", WRITER_KEY), ("writer", AGENT_KEY), ("admin", WRITER_KEY)]
+)
+def test_each_sign_in_takes_its_roles_keys_only(app, area, lesser_key) -> None:
+    browser = app.test_client()
+    for refused in ("wrong-key-wrong-key", lesser_key):
+        page = sign_in(browser, area, refused, status=401).get_data(as_text=True)
+        assert "That key is not valid." in page or "key cannot" in page
+        assert not signed_in(browser, area)
+    sign_in(browser, area)
+    assert signed_in(browser, area)
+    admin = app.test_client()  # an admin key opens every area
+    sign_in(admin, area, ADMIN_KEY)
+    assert signed_in(admin, area)
+
+
+TICKET = {
+    "id": "t-session",
+    "subject": "Refund",
+    "status": "solved",
+    "messages": [{"author": "customer", "body": "I want my money back"}],
+}
+
+
+def test_a_signed_in_console_posts_to_the_api_with_its_csrf_token_only(app) -> None:
+    browser = app.test_client()
+    sign_in(browser, "agent")
+    headers = {"X-CSRFToken": csrf_token(browser, "/agent")}
+    suggested = browser.post("/api/v1/suggest", json=REFUND_TICKET, headers=headers).get_json()
+    feedback = {
+        "request_id": suggested["request_id"],
+        "slug": "request-a-refund",
+        "action": "helpful",
+    }
+    for url, body in (("/api/v1/suggest/feedback", feedback), ("/api/v1/tickets", TICKET)):
+        refused = browser.post(url, json=body)
+        assert refused.status_code == 400, url
+        assert refused.get_json()["error"]["code"] == "csrf_failed"
+    log = services(app).suggestion_log
+    assert log.article_stats("request-a-refund")["helpful"] == 0
+    assert TicketStore(services(app).database).get("t-session") is None
+    assert (
+        browser.post("/api/v1/suggest/feedback", json=feedback, headers=headers).status_code == 201
+    )
+    imported = browser.post("/api/v1/tickets", json=TICKET, headers=headers)
+    assert imported.get_json() == {"inserted": 1, "updated": 0}
+    assert log.article_stats("request-a-refund")["helpful"] == 1
+    assert TicketStore(services(app).database).get("t-session").subject == "Refund"
