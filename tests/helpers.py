@@ -4,8 +4,11 @@ with their CSRF token. Tests import these from here; tests/conftest.py holds onl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -110,3 +113,18 @@ def sign_out(client, role: str, page: str | None = None):
     """Sign out with the token of `page` (the role's own page by default)."""
     token = csrf_token(client, page or AREAS[role])
     return client.post(f"{AREAS[role]}/logout", data={"csrf_token": token})
+
+
+def stop_server(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Ask a server started in its own session (`start_new_session=True`) to stop, and kill its
+    process group, workers included, if it has not within `timeout` seconds (gunicorn's graceful
+    timeout is 10 s; a loaded machine once took over 30 s to stop it)."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout)

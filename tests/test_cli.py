@@ -15,7 +15,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
-from tests.helpers import CHROMA_URL, REPO
+from tests.helpers import CHROMA_URL, REPO, stop_server
 
 
 def free_port() -> int:
@@ -39,7 +39,9 @@ def test_serve_runs_the_development_server_on_the_port_asked(
     log = tmp_path / "serve.log"
     command = [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as output:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
+        server = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=output, stderr=output, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -54,12 +56,7 @@ def test_serve_runs_the_development_server_on_the_port_asked(
         with urllib.request.urlopen(url, timeout=20) as answer:
             assert json.load(answer)["results"][0]["slug"] == "request-a-refund"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_server(server)
     logged = log.read_text()
     assert '"GET /api/v1/search" 200' in logged  # with the server's private request log
     assert "jane" not in logged and "127.0.0.1 -" not in logged
