@@ -8,6 +8,7 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,6 +80,18 @@ def app_config(content_dir: Path, data_dir: Path, embedder, database_url: str, *
     }
 
 
+def services(app):
+    """The app's services (kb/ objects: database, engine, recorders...)."""
+    return app.extensions["kb"]
+
+
+def rows(app, sql: str, *params) -> list[tuple]:
+    """Rows of the app's database, once the events it queued are written."""
+    services(app).events.flush()
+    with services(app).database.connect() as connection:
+        return connection.execute(sql, params).fetchall()
+
+
 def auth(key: str) -> dict[str, str]:
     """The header an API client sends its key in."""
     return {"Authorization": f"Bearer {key}"}
@@ -113,6 +126,13 @@ def sign_out(client, role: str, page: str | None = None):
     """Sign out with the token of `page` (the role's own page by default)."""
     token = csrf_token(client, page or AREAS[role])
     return client.post(f"{AREAS[role]}/logout", data={"csrf_token": token})
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def stop_server(process: subprocess.Popen, timeout: float = 15) -> None:

@@ -17,17 +17,11 @@ import urllib.request
 
 from werkzeug.serving import make_server
 
-from tests.helpers import CHROMA_URL, REPO, stop_server
+from tests.helpers import CHROMA_URL, REPO, free_port, stop_server
 from web.dev_server import PrivateRequestHandler
 
 PERSONAL = "jane.doe@example.com 555-123-4567"
 TRACES = ("jane", "example.com", "%40", "555", "123-4567", "127.0.0.1")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str) -> int:

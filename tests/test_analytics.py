@@ -38,6 +38,8 @@ from tests.helpers import (
     app_config,
     auth,
     csrf_token,
+    rows,
+    services,
     sign_in,
 )
 from web import admin, create_app, portal
@@ -50,16 +52,6 @@ DAY_30_AGO = (TODAY - dt.timedelta(days=29)).isoformat()  # the dashboard's defa
 def token(client) -> str:
     """The contact form's CSRF token."""
     return csrf_token(client, "/contact")
-
-
-def services(app):
-    return app.extensions["kb"]
-
-
-def rows(app, sql: str, *params) -> list[tuple]:
-    services(app).events.flush()
-    with services(app).database.connect() as connection:
-        return connection.execute(sql, params).fetchall()
 
 
 GOOD = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import main
-from tests.helpers import CHROMA_URL, REPO, stop_server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers import CHROMA_URL, REPO, free_port, stop_server
 
 
 def test_serve_runs_the_development_server_on_the_port_asked(

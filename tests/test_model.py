@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from kb.settings import Settings
 from kb.tickets.drafts import generate_drafts
 from kb.tickets.grouping import pairwise_scores
 from kb.tickets.sources import read_ticket_file
-from tests.helpers import FIGURES, REPO, stop_server
+from tests.helpers import FIGURES, REPO, free_port, stop_server
 
 pytestmark = pytest.mark.model
 DEMO_CONTENT = REPO / "content"
@@ -209,12 +208,6 @@ def reliability(pairs: list[tuple[float, bool]]) -> dict[str, tuple[int, float, 
         )
         for name, group in groups.items()
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gunicorn_preload_serves_real_searches(demo) -> None:

@@ -14,13 +14,9 @@ from kb.analytics.events import SearchEvent, write_events
 from kb.analytics.figures import Analytics, DateRange
 from kb.analytics.gaps import gap_queue
 from kb.analytics.popular import AddressHasher
-from tests.helpers import ADMIN_KEY, auth, csrf_token, sign_in
+from tests.helpers import ADMIN_KEY, auth, csrf_token, rows, services, sign_in
 
 PLANTED = "refunds only via wire transfer to our new partner"
-
-
-def services(app):
-    return app.extensions["kb"]
 
 
 def visitor(app, address: str, cookie: bool = True):
@@ -197,12 +193,6 @@ def test_the_dashboard_lists_suggestions_and_blocks_and_unblocks_them(app, clien
 
 
 # The address is never stored: a salted hash, with a salt that changes every day
-
-
-def rows(app, sql: str, *params) -> list[tuple]:
-    services(app).events.flush()
-    with services(app).database.connect() as connection:
-        return connection.execute(sql, params).fetchall()
 
 
 def test_only_a_salted_hash_of_the_address_is_stored(app) -> None:

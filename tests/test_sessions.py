@@ -19,6 +19,7 @@ from tests.helpers import (
     WRITER_KEY,
     app_config,
     csrf_token,
+    services,
     sign_in,
     sign_out,
 )
@@ -31,10 +32,6 @@ def signed_in(client, area: str) -> bool:
     if response.status_code == 302:
         assert response.headers["Location"].endswith(f"{AREAS[area]}/login")
     return response.status_code == 200
-
-
-def services(app):
-    return app.extensions["kb"]
 
 
 def session_rows(app) -> list[tuple]:
