@@ -59,6 +59,7 @@ class FixtureIndex:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file's size and modification time: what writing into the folder would change."""
     return {
         str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
         for path in sorted(folder.rglob("*"))
