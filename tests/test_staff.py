@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import ADMIN_KEY, AGENT_KEY, WRITER_KEY
+from tests.helpers import ADMIN_KEY, AGENT_KEY, WRITER_KEY
 
 NAV = re.compile(r'<nav class="staff-nav".*?</nav>', re.S)
 

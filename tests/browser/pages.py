@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.server import KEYS
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 # Git-ignored; look at them after a run (the README's "Tests and benchmarks" says so).
 SCREENSHOTS = REPO / "tests" / "screenshots"

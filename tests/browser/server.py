@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -20,10 +19,9 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from tests.conftest import ADMIN_KEY, AGENT_KEY, REPO, WRITER_KEY
+from tests.helpers import AGENT_KEY, KEYS, REPO, stop_server
 
 SEED = Path(__file__).parent / "seed"
-KEYS = {"agent": AGENT_KEY, "writer": WRITER_KEY, "admin": ADMIN_KEY}
 # What every browser-test server runs with. The one place to change the server's settings for
 # the whole browser suite; a test that needs other settings starts its own LiveServer with
 # `environment=` (which wins over these).
@@ -143,19 +141,11 @@ class LiveServer:
         except (urllib.error.URLError, OSError):
             return False
 
-    def stop(self, timeout: float = 10) -> None:
+    def stop(self, timeout: float = 15) -> None:
         """Ask gunicorn to shut down; kill its process group if it has not within `timeout`."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout)
+        if process is not None:
+            stop_server(process, timeout)
 
     def log_size(self) -> int:
         return self.log.stat().st_size if self.log.exists() else 0
