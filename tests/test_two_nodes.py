@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from indexer.background import watcher_running
 from kb.index.generations import IndexLayout, read_manifest
 from tests.browser.server import LiveServer, Site, server_environment
 from tests.conftest import ADMIN_KEY, FIGURES, REPO
@@ -227,6 +228,8 @@ def found_on(deployment: Deployment, node: str, query: str) -> list[str]:
 
 
 def test_both_nodes_serve_what_the_indexer_published(deployment: Deployment) -> None:
+    # What a node checks before a writer's publish: the watcher's lock, seen from another process.
+    assert watcher_running(deployment.site.data_dir)
     generation = deployment.generation()
     manifest = read_manifest(deployment.site.data_dir / "index" / str(generation))
     assert manifest["vectors"]["store"] == "server"  # moved from the data folder to chroma
@@ -347,8 +350,7 @@ def test_killing_a_node_loses_no_request_the_other_serves(deployment: Deployment
 
     with traffic(send, answers):
         eventually(lambda: len(answers) >= 20, "traffic on both nodes", timeout=30)
-        node = deployment.nodes["a"]
-        os.killpg(node._process.pid, signal.SIGKILL)  # no graceful shutdown
+        deployment.nodes["a"].kill()  # no graceful shutdown
         killed_at = len(answers)
         eventually(lambda: len(answers) >= killed_at + 30, "traffic after the kill", timeout=30)
     assert [a for a in answers if a.status not in (200, 201)] == []
@@ -356,7 +358,6 @@ def test_killing_a_node_loses_no_request_the_other_serves(deployment: Deployment
     assert {a.node for a in answers[killed_at + 1 :]} == {"b"}
     votes = sum(1 for a in answers if a.status == 201)
     assert helpful_votes(deployment, "update-payment-method") == votes_before + votes
-    deployment.nodes["a"].stop()
     deployment.start_node("a")  # back, on another port
     assert deployment.get("a", "/readyz").status == 200
 
