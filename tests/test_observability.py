@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
+import time
+import urllib.parse
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -255,8 +257,9 @@ def test_settings_do_not_show_the_metrics_token() -> None:
 def test_under_gunicorn_a_scrape_adds_up_every_worker_and_logs_are_json(
     built, content_dir, data_dir, database_url, tmp_path
 ) -> None:
-    """Two workers serve the searches; whichever answers a scrape counts them all. Every line of
-    gunicorn's logs is JSON, and each request's access line carries the id its answer had."""
+    """Each of the two workers serves half the searches and answers scrapes; every scrape counts
+    all the searches. Every line of gunicorn's logs is JSON, and each request's access line
+    carries the id its answer had."""
     environment = {
         "KB_EMBEDDER": "hashing",
         "KB_MIN_CONFIDENCE": "0",
@@ -266,15 +269,23 @@ def test_under_gunicorn_a_scrape_adds_up_every_worker_and_logs_are_json(
         "KB_LOG_FORMAT": "json",
     }
     site = Site(content_dir, data_dir)
-    searches = 40
+    half = 20
     with running_server(site, tmp_path / "server.log", environment) as server:
-        with ThreadPoolExecutor(8) as pool:
-            answered = list(pool.map(lambda n: search(server.url, n), range(searches)))
-        scrapes = [metric_samples(get_text(f"{server.url}/metrics", SCRAPE)) for _ in range(6)]
-    for samples in scrapes:
-        assert (
-            sample(samples, "kb_searches_total", mode="hybrid", no_good_match="false") == searches
-        )
+        # One worker held by a request that never ends: the other serves the first half...
+        first = stalled_request(server.url)
+        answered = [search(server.url, n) for n in range(half)]
+        scrapes = [get_text(f"{server.url}/metrics", SCRAPE) for _ in range(3)]
+        # ...then the only idle worker takes a second stalled request, the first is let go, and
+        # that worker serves the second half.
+        second = stalled_request(server.url)
+        first.close()
+        answered += [search(server.url, n) for n in range(half, 2 * half)]
+        scrapes += [get_text(f"{server.url}/metrics", SCRAPE) for _ in range(3)]
+        second.close()
+    for text in scrapes[3:]:  # the first three were before the second half
+        samples = metric_samples(text)
+        hybrid = {"mode": "hybrid", "no_good_match": "false"}
+        assert sample(samples, "kb_searches_total", **hybrid) == 2 * half
         count = sample(
             samples,
             "kb_http_request_duration_seconds_count",
@@ -282,15 +293,30 @@ def test_under_gunicorn_a_scrape_adds_up_every_worker_and_logs_are_json(
             method="GET",
             status="200",
         )
-        assert count == searches
+        assert count == 2 * half
     lines = [line for line in server.log.read_text().splitlines() if line.strip()]
     logged = [json.loads(line) for line in lines]  # every line: a JSON object
-    access = [e for e in logged if e["logger"] == "gunicorn.access" and e["path"] == SEARCH_PATH]
-    assert sorted(e["request_id"] for e in access) == sorted(answered)
-    assert {e["status"] for e in access} == {200}
+    access = [e for e in logged if e["logger"] == "gunicorn.access"]
+    searches = [e for e in access if e["path"] == SEARCH_PATH]
+    assert [e["request_id"] for e in searches] == answered
+    assert {e["status"] for e in searches} == {200}
     assert "q=" not in json.dumps(access)  # never the query string
-    assert len({e["pid"] for e in access}) == 2  # both workers served searches
+    first_half = {e["pid"] for e in searches[:half]}
+    second_half = {e["pid"] for e in searches[half:]}
+    assert len(first_half) == len(second_half) == 1 and first_half != second_half
+    scraped_by = {e["pid"] for e in access if e["path"] == "/metrics"}
+    assert scraped_by == first_half | second_half  # each worker answered scrapes
     assert any(e["logger"] == "gunicorn.error" for e in logged)
+
+
+def stalled_request(url: str) -> socket.socket:
+    """A request whose headers never end, which keeps the sync worker that took it busy until
+    the socket is closed."""
+    host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
+    connection = socket.create_connection((host, port), timeout=30)
+    connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+    time.sleep(1.0)  # for a worker to take it (the other one is idle, and may)
+    return connection
 
 
 SEARCH_PATH = "/api/v1/search"
