@@ -23,6 +23,7 @@ KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
 RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
+LOG_FORMATS = ("text", "json")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -139,6 +140,17 @@ class Settings:
     session_max_hours: int = _setting(
         12, "A signed-in staff session ends this many hours after sign-in, however active."
     )
+    log_format: str = _setting(
+        "text", "`text` (the access log line and plain messages) or `json`: one JSON object a line."
+    )
+    metrics_token: str = dataclasses.field(
+        default="",
+        repr=False,
+        metadata={
+            "help": "Bearer token Prometheus sends to scrape /metrics (16+ characters); empty = "
+            "/metrics is not served."
+        },
+    )
     api_keys: str = dataclasses.field(
         default="",
         repr=False,
@@ -204,6 +216,10 @@ class Settings:
             raise ConfigurationError(
                 f"KB_EMBEDDER must be one of {', '.join(EMBEDDERS)}, not {self.embedder!r}"
             )
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigurationError(f"KB_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        if self.metrics_token and len(self.metrics_token) < 16:
+            raise ConfigurationError("KB_METRICS_TOKEN must be at least 16 characters (or empty)")
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
         for name in ("session_idle_minutes", "session_max_hours"):

@@ -22,8 +22,11 @@ from kb.settings import Settings
 from kb.state.auth import KeyStore, parse_env_keys
 from kb.state.database import Database
 from kb.state.sessions import SessionStore
-from web import inputs, security
+from web import inputs, logs, security
+from web.metrics import Metrics
+from web.metrics import register as register_metrics
 from web.rate_limits import RateLimits
+from web.readiness import Readiness
 from web.services import remember_visitor
 from web.urls import article_path
 
@@ -45,6 +48,8 @@ class Services:
     rate_limits: RateLimits
     addresses: AddressHasher
     sessions: SessionStore
+    metrics: Metrics
+    readiness: Readiness
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -54,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     settings = Settings.from_mapping(app.config).with_tuned()
+    logs.configure_logging(settings.log_format)
     app.config["SECRET_KEY"] = settings.secret_key or os.urandom(32).hex()
     json_provider = DefaultJSONProvider(app)
     json_provider.sort_keys = False  # keys in the order the schemas declare them
@@ -65,6 +71,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.migrate()  # at start, once (in the master under --preload), not on a request
     database.close()
     suggestion_log = SuggestionLog(database)
+    metrics = Metrics()
+    engine.observer = metrics
     services = Services(
         settings=settings,
         index=index,
@@ -74,7 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         suggestion_log=suggestion_log,
         assist=AgentAssist(engine, suggestion_log),
         events=(
-            EventRecorder(database, settings.analytics_retention_days)
+            EventRecorder(database, settings.analytics_retention_days, metrics.queue_depth)
             if settings.analytics == "on"
             else NullRecorder()
         ),
@@ -83,8 +91,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         rate_limits=RateLimits(settings),
         addresses=AddressHasher(database),
         sessions=SessionStore(database, settings.session_idle_minutes, settings.session_max_hours),
+        metrics=metrics,
+        readiness=Readiness(engine),
     )
     app.extensions["kb"] = services
+    # First, so every request has its id and is timed whatever the later hooks do.
+    logs.register(app)
+    register_metrics(app, metrics)
     # Load the model and index now, so the first request is not slow and, under
     # `gunicorn --preload`, workers share the model's memory.
     engine.embedder.warm_up()

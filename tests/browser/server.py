@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -146,6 +147,14 @@ class LiveServer:
         process, self._process = self._process, None
         if process is not None:
             stop_server(process, timeout)
+
+    def kill(self) -> None:
+        """SIGKILL gunicorn and its workers at once, as a machine that dies: nothing finishes."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
 
     def log_size(self) -> int:
         return self.log.stat().st_size if self.log.exists() else 0
