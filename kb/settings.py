@@ -14,6 +14,7 @@ from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
 from kb.search.answers import FLOOR
+from kb.staff_settings import StaffSettings
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 ENV_PREFIX = "KB_"
 KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
-RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
+RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 
 
@@ -30,8 +31,9 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
-    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`."""
+class Settings(StaffSettings):
+    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
+    Staff sign-in's (accounts, passwords, single sign-on) are in kb/staff_settings.py."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -107,6 +109,11 @@ class Settings:
     wrong_key_rate_limit: str = _setting(
         "10 per minute; 100 per hour",
         "Wrong API keys per client address; past it, that address may try no key at all.",
+    )
+    lockout_rate_limit: str = _setting(
+        "5 per 15 minutes; 10 per hour; 20 per day",
+        "Failed sign-ins (wrong password or two-step code) per account before it is locked; "
+        "each longer window locks it for longer (counted in the rate-limit store).",
     )
     contact_rate_limit: str = _setting(
         "5 per minute; 30 per hour",
@@ -206,6 +213,7 @@ class Settings:
             )
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
+        self.validate_staff_settings()
         for name in ("session_idle_minutes", "session_max_hours"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"KB_{name.upper()} must be a positive whole number")

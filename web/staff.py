@@ -30,19 +30,21 @@ AREAS = (
     Area("Inbox", "agent", "console.console_page", "console.login", "/agent"),
     Area("Drafts", "writer", "writer.queue", "writer.login", "/writer"),
     Area("Insights", "admin", "admin.dashboard", "admin.login", "/admin"),
+    Area("People", "admin", "people.people_page", "admin.login", "/admin/people"),
+    Area("Keys", "admin", "keys.keys_page", "admin.login", "/admin/keys"),
+    Area("Audit log", "admin", "audit.audit_page", "admin.login", "/admin/audit"),
 )
 
 
 def staff_areas(principal: Principal | None) -> list[dict]:
-    """The areas this person may open, the current one marked."""
+    """The areas this person may open, the current one marked (the one whose prefix holds the
+    page most closely: /admin/people is People, not Insights)."""
     if principal is None:
         return []
+    holding = [area for area in AREAS if area.holds(request.path)]
+    current = max(holding, key=lambda area: len(area.prefix), default=None)
     return [
-        {
-            "label": area.label,
-            "url": url_for(area.endpoint),
-            "current": area.holds(request.path),
-        }
+        {"label": area.label, "url": url_for(area.endpoint), "current": area is current}
         for area in AREAS
         if principal.may(area.role)
     ]
