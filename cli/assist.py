@@ -44,8 +44,11 @@ def create_key(
         moment = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days)
         expires = moment.isoformat(timespec="seconds")
     key, record = _services(settings).create(role, name, person, expires)
-    accounts.audit("key_created", f"{record.prefix}… ({record.name})",
-                   f"{record.role} key for {record.owner or 'nobody'}")  # fmt: skip
+    accounts.audit(
+        "key_created",
+        f"{record.prefix}… ({record.name})",
+        f"{record.role} key for {record.owner or 'nobody'}",
+    )
     click.echo(key)
     click.echo(
         f"key {record.id} ({record.role}, {record.name}): store it now, it is not shown again",

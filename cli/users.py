@@ -69,8 +69,14 @@ def _accounts(ctx: click.Context) -> Accounts:
     return Accounts(ctx.find_root().obj)
 
 
-ROLE = click.option("--role", "roles", type=click.Choice(["agent", "writer", "admin"]),
-                    multiple=True, required=True, help="A role (repeat for several).")  # fmt: skip
+ROLE = click.option(
+    "--role",
+    "roles",
+    type=click.Choice(["agent", "writer", "admin"]),
+    multiple=True,
+    required=True,
+    help="A role (repeat for several).",
+)
 
 
 @click.group()
@@ -127,8 +133,9 @@ def roles(ctx: click.Context, email: str, roles: tuple[str, ...]) -> None:
     before = accounts.user(email)
     user = accounts.users.set_roles(before.id, roles)
     if user.roles != before.roles:
-        accounts.audit("roles_changed", user.email,
-                       f"{', '.join(before.roles)} → {', '.join(user.roles)}")  # fmt: skip
+        accounts.audit(
+            "roles_changed", user.email, f"{', '.join(before.roles)} → {', '.join(user.roles)}"
+        )
     click.echo(f"{user.email}: {', '.join(user.roles)}")
 
 
@@ -160,8 +167,9 @@ def enable(ctx: click.Context, email: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--if-none", is_flag=True, help="Do nothing when any account exists already.")
 @click.pass_context
-def create_admin(ctx: click.Context, email: str, name: str, password_stdin: bool,
-                 if_none: bool) -> None:  # fmt: skip
+def create_admin(
+    ctx: click.Context, email: str, name: str, password_stdin: bool, if_none: bool
+) -> None:
     """Make an admin who signs in with a password (asked for twice, never echoed): the first
     admin of a fresh install, or another."""
     from kb.state.passwords import check_password  # noqa: PLC0415

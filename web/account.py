@@ -37,11 +37,14 @@ def account_page(errors: dict[str, str] | None = None, status: int = 200):
     assert me.user_id is not None
     user = services().users.get(me.user_id)
     page = render_template(
-        "account.html", title="Your account", user=user, errors=errors or {},
+        "account.html",
+        title="Your account",
+        user=user,
+        errors=errors or {},
         required=services().switches.is_on("require_two_step"),
         codes_left=services().two_step.recovery_codes_left(user.id),
         min_length=services().settings.password_min_length,
-    )  # fmt: skip
+    )
     return page, status
 
 
@@ -75,8 +78,9 @@ def change_password():
     error = _proof_fails(me.email, form.get("current", "")[:1024], "password")
     if error is None:
         try:
-            new = check_password(form.get("password", ""),
-                                 services().settings.password_min_length, me.email)  # fmt: skip
+            new = check_password(
+                form.get("password", ""), services().settings.password_min_length, me.email
+            )
             if new != form.get("confirm", ""):
                 raise BadRequest("the two passwords differ", field="confirm")
         except BadRequest as refused:
@@ -107,12 +111,17 @@ def confirm_two_step():
         codes = two_step.confirm_setup(me.user_id, request.form.get("code", "")[:64])
     except BadRequest as wrong:
         secret = two_step.pending_secret(me.user_id) or ""
-        page = setup_page(me.email, secret, url_for("account.confirm_two_step"), wrong.message,
-                          False)  # fmt: skip
+        page = setup_page(
+            me.email, secret, url_for("account.confirm_two_step"), wrong.message, False
+        )
         return page, 400
     audit("two_step_on", me, target=me.email)
-    return render_template("recovery_codes.html", title="Recovery codes", codes=codes,
-                           next_url=url_for("account.account_page"))  # fmt: skip
+    return render_template(
+        "recovery_codes.html",
+        title="Recovery codes",
+        codes=codes,
+        next_url=url_for("account.account_page"),
+    )
 
 
 @blueprint.post("/two-step/off")
@@ -138,5 +147,9 @@ def new_recovery_codes():
     if error is not None:
         return account_page({"two_step": error}, 400)
     codes = services().two_step.new_recovery_codes(me.user_id)
-    return render_template("recovery_codes.html", title="Recovery codes", codes=codes,
-                           next_url=url_for("account.account_page"))  # fmt: skip
+    return render_template(
+        "recovery_codes.html",
+        title="Recovery codes",
+        codes=codes,
+        next_url=url_for("account.account_page"),
+    )

@@ -53,8 +53,9 @@ def _choose_password(token: str, purpose: str):
     user_id = links.peek(token, purpose)
     user = users.get(user_id) if user_id is not None else None
     if user is None or not user.enabled:
-        page = render_template("choose_password.html", title="Link expired", expired=True,
-                               purpose=purpose)  # fmt: skip
+        page = render_template(
+            "choose_password.html", title="Link expired", expired=True, purpose=purpose
+        )
         return page, 410
     error = None
     if request.method == "POST":
@@ -74,9 +75,14 @@ def _choose_password(token: str, purpose: str):
             area = next((a for a in AREAS if user.principal("password").may(a.role)), AREAS[0])
             return redirect(url_for(area.login))
     page = render_template(
-        "choose_password.html", title="Choose a password", expired=False, purpose=purpose,
-        user=user, error=error, min_length=services().settings.password_min_length,
-    )  # fmt: skip
+        "choose_password.html",
+        title="Choose a password",
+        expired=False,
+        purpose=purpose,
+        user=user,
+        error=error,
+        min_length=services().settings.password_min_length,
+    )
     return page, 400 if error else 200
 
 
@@ -93,6 +99,7 @@ def forgot_password():
             detail = "asked for on the sign-in page" + (f"; {problem}" if problem else "")
             audit("password_reset_sent", None, target=user.email, detail=detail)
         sent = True  # the same answer whether or not the address has an account
-    page = render_template("forgot_password.html", title="Forgot your password?",
-                           available=available, sent=sent)  # fmt: skip
+    page = render_template(
+        "forgot_password.html", title="Forgot your password?", available=available, sent=sent
+    )
     return page

@@ -206,8 +206,12 @@ def block_query():
 @blueprint.post("/admin/blocked-queries/unblock")
 def unblock_query():
     query = services().popular_queries.unblock(request.form.get("query", ""))
-    audit("setting_changed", signed_in("admin"), target="autocomplete suggestions",
-          detail=f"unblocked “{query}”")  # fmt: skip
+    audit(
+        "setting_changed",
+        signed_in("admin"),
+        target="autocomplete suggestions",
+        detail=f"unblocked “{query}”",
+    )
     flash(f"“{query}” may be suggested again.")
     return redirect(url_for("admin.dashboard", _anchor="autocomplete"))
 

@@ -159,6 +159,9 @@ def create_first_admin(services: Services) -> None:
         admin = first_admin(services.users, settings)
         if admin is not None:
             services.audit.record(
-                "user_created", None, target=admin.email, detail="the first admin, from settings",
+                "user_created",
+                None,
+                target=admin.email,
+                detail="the first admin, from settings",
                 actor_name="settings",
-            )  # fmt: skip
+            )

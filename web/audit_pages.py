@@ -51,10 +51,14 @@ def audit_page():
         raise BadRequest("before must be an entry number", field="before")
     entries = services().audit.entries(chosen, before=int(before or 0))
     return render_template(
-        "audit.html", title="Audit log", entries=entries, actions=ACTIONS, chosen=chosen,
+        "audit.html",
+        title="Audit log",
+        entries=entries,
+        actions=ACTIONS,
+        chosen=chosen,
         older=entries[-1].id if len(entries) == 100 else None,
         query={k: v for k, v in request.args.items() if k != "before"},
-    )  # fmt: skip
+    )
 
 
 @blueprint.get("/export.csv")
@@ -64,8 +68,9 @@ def export():
 
     def rows() -> Iterator[str]:
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, quoting=csv.QUOTE_NONNUMERIC,
-                                extrasaction="ignore")  # fmt: skip
+        writer = csv.DictWriter(
+            out, fieldnames=COLUMNS, quoting=csv.QUOTE_NONNUMERIC, extrasaction="ignore"
+        )
         writer.writeheader()
         for entry in services().audit.every_entry(chosen):
             writer.writerow({k: _cell(v) for k, v in dataclasses.asdict(entry).items()})

@@ -26,9 +26,15 @@ def admins_only():
 @blueprint.get("")
 def keys_page(error: str = "", shown: dict | None = None, status: int = 200):
     page = render_template(
-        "keys.html", title="API keys", keys=services().keys.list(), roles=ROLES, error=error,
-        shown=shown, people=[u for u in services().users.list() if u.enabled], form=request.form,
-    )  # fmt: skip
+        "keys.html",
+        title="API keys",
+        keys=services().keys.list(),
+        roles=ROLES,
+        error=error,
+        shown=shown,
+        people=[u for u in services().users.list() if u.enabled],
+        form=request.form,
+    )
     return page, status
 
 
@@ -54,13 +60,19 @@ def create():
         if not owner.enabled:
             raise BadRequest("the owner is disabled", field="owner")
         key, record = services().keys.create(
-            form.get("role", ""), form.get("name", "").strip()[:100],
-            owner.principal("key"), _expiry(form.get("expires_days", "")),
-        )  # fmt: skip
+            form.get("role", ""),
+            form.get("name", "").strip()[:100],
+            owner.principal("key"),
+            _expiry(form.get("expires_days", "")),
+        )
     except KBError as refused:
         return keys_page(refused.message, None, 400 if refused.status < 500 else refused.status)
-    audit("key_created", admin(), target=f"{record.prefix}… ({record.name})",
-          detail=f"{record.role} key for {record.owner}")  # fmt: skip
+    audit(
+        "key_created",
+        admin(),
+        target=f"{record.prefix}… ({record.name})",
+        detail=f"{record.role} key for {record.owner}",
+    )
     return keys_page(shown={"key": key, "record": record})
 
 
@@ -68,7 +80,11 @@ def create():
 def revoke(key_id: int):
     record = services().keys.get(key_id)
     services().keys.revoke(key_id)
-    audit("key_revoked", admin(), target=f"{record.prefix}… ({record.name})",
-          detail=f"{record.role} key of {record.owner or 'nobody'}")  # fmt: skip
+    audit(
+        "key_revoked",
+        admin(),
+        target=f"{record.prefix}… ({record.name})",
+        detail=f"{record.role} key of {record.owner or 'nobody'}",
+    )
     flash(f"The key {record.prefix}… ({record.name}) is revoked; it no longer works.")
     return redirect(url_for("keys.keys_page"))

@@ -33,11 +33,16 @@ def admin() -> Principal:
 @blueprint.get("")
 def people_page(errors: dict[str, str] | None = None, status: int = 200, shown: dict | None = None):
     page = render_template(
-        "people.html", title="People", users=services().users.list(), roles=ROLES,
-        errors=errors or {}, shown=shown, form=request.form,
+        "people.html",
+        title="People",
+        users=services().users.list(),
+        roles=ROLES,
+        errors=errors or {},
+        shown=shown,
+        form=request.form,
         require_two_step=services().switches.is_on("require_two_step"),
         smtp=bool(services().settings.smtp_url),
-    )  # fmt: skip
+    )
     return page, status
 
 
@@ -61,10 +66,16 @@ def invite():
 def person_page(user_id: int, error: str = "", shown: dict | None = None, status: int = 200):
     user = services().users.get(user_id)
     page = render_template(
-        "person.html", title=user.name, user=user, roles=ROLES, error=error, shown=shown,
-        keys=services().keys.list(user_id), myself=admin().user_id == user.id,
+        "person.html",
+        title=user.name,
+        user=user,
+        roles=ROLES,
+        error=error,
+        shown=shown,
+        keys=services().keys.list(user_id),
+        myself=admin().user_id == user.id,
         invited=services().account_links.pending_invitation(user.id),
-    )  # fmt: skip
+    )
     return page, status
 
 
@@ -80,8 +91,12 @@ def change_roles(user_id: int):
     except BadRequest as refused:
         return person_page(user_id, refused.message, None, 400)
     if user.roles != before.roles:
-        audit("roles_changed", me, target=user.email,
-              detail=f"{', '.join(before.roles)} → {', '.join(user.roles)}")  # fmt: skip
+        audit(
+            "roles_changed",
+            me,
+            target=user.email,
+            detail=f"{', '.join(before.roles)} → {', '.join(user.roles)}",
+        )
         flash(f"{user.name} now has the roles {', '.join(user.roles)}.")
     return redirect(url_for("people.person_page", user_id=user_id))
 
@@ -124,8 +139,9 @@ def require_two_step():
     me = admin()
     on = request.form.get("value") == "on"
     if services().switches.set("require_two_step", on, me.name):
-        audit("setting_changed", me, target=SWITCHES["require_two_step"],
-              detail="on" if on else "off")  # fmt: skip
+        audit(
+            "setting_changed", me, target=SWITCHES["require_two_step"], detail="on" if on else "off"
+        )
     state = "required" if on else "no longer required"
     flash(f"Two-step verification is {state} at sign-in.")
     return redirect(url_for("people.people_page"))

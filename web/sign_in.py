@@ -39,8 +39,9 @@ def login_page(role: str, purpose: str, heading: str, success_endpoint: str):
             errors["key"], status = error, 401
         else:
             try:
-                user = password_sign_in(request.form.get("email", ""),
-                                        request.form.get("password", ""))  # fmt: skip
+                user = password_sign_in(
+                    request.form.get("email", ""), request.form.get("password", "")
+                )
             except RateLimited as refused:
                 errors["password"], status = refused.message, 429
             else:
@@ -54,12 +55,18 @@ def render_sign_in(role: str, purpose: str, heading: str, errors: dict[str, str]
     settings = services().settings
     someone = signed_in_staff()
     return render_template(
-        "sign_in.html", title=f"{role.capitalize()} sign-in", heading=heading, role=role,
-        keys=f"{role} or admin" if role != "admin" else "admin", errors=errors,
-        passwords=settings.password_sign_in == "on", single_sign_on=bool(settings.oidc_issuer),
+        "sign_in.html",
+        title=f"{role.capitalize()} sign-in",
+        heading=heading,
+        role=role,
+        keys=f"{role} or admin" if role != "admin" else "admin",
+        errors=errors,
+        passwords=settings.password_sign_in == "on",
+        single_sign_on=bool(settings.oidc_issuer),
         elsewhere=someone if someone is not None and not someone.may(role) else None,
-        purpose=purpose, email=request.form.get("email", ""),
-    )  # fmt: skip
+        purpose=purpose,
+        email=request.form.get("email", ""),
+    )
 
 
 def account_key(email: str) -> str:
@@ -93,8 +100,13 @@ def after_password(user: User, role: str, purpose: str, success_endpoint: str):
     the person has none yet, have them set it up)."""
     if user.two_step or services().switches.is_on("require_two_step"):
         sign_out()
-        session[PENDING] = {"user": user.id, "at": time.time(), "role": role,
-                            "purpose": purpose, "next": success_endpoint}  # fmt: skip
+        session[PENDING] = {
+            "user": user.id,
+            "at": time.time(),
+            "role": role,
+            "purpose": purpose,
+            "next": success_endpoint,
+        }
         return redirect(url_for("sign_in.two_step" if user.two_step else "sign_in.set_up"))
     start_session(user.principal("password"))
     return land(role, purpose, success_endpoint)
@@ -154,11 +166,11 @@ def two_step():
 def _finish(user: User, waiting: dict, how: str):
     session.pop(PENDING, None)
     principal = services().users.principal(user.id, "password")
+    start_session(principal)  # a new session: after it, so the message is not cleared away
     if how == "recovery":
         left = services().two_step.recovery_codes_left(user.id)
         audit("recovery_code_used", principal, target=user.email, detail=f"{left} left")
         flash(f"You used a recovery code; {left} are left. Make new ones on your account page.")
-    start_session(principal)
     return land(waiting["role"], waiting["purpose"], waiting["next"])
 
 
@@ -183,8 +195,12 @@ def set_up():
             session.pop(PENDING, None)
             start_session(principal)
             landing = land(waiting["role"], waiting["purpose"], waiting["next"])
-            return render_template("recovery_codes.html", title="Recovery codes", codes=codes,
-                                   next_url=landing.location)  # fmt: skip
+            return render_template(
+                "recovery_codes.html",
+                title="Recovery codes",
+                codes=codes,
+                next_url=landing.location,
+            )
     secret = two_step.pending_secret(user.id) or two_step.start_setup(user.id)
     return setup_page(user.email, secret, url_for("sign_in.set_up"), error, required=True), status
 
@@ -195,6 +211,11 @@ def setup_page(email: str, secret: str, action: str, error: str | None, required
     uri = setup_uri(secret, email, services().settings.site_name)
     qr_code = segno.make(uri, error="m").svg_data_uri(scale=4, dark="#1c2430")
     return render_template(
-        "two_step_setup.html", title="Set up two-step verification", secret=secret,
-        qr_code=qr_code, action=action, error=error, required=required,
-    )  # fmt: skip
+        "two_step_setup.html",
+        title="Set up two-step verification",
+        secret=secret,
+        qr_code=qr_code,
+        action=action,
+        error=error,
+        required=required,
+    )

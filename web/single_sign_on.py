@@ -13,6 +13,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session, url_for
+from joserfc.errors import JoseError
 
 from kb.errors import KBError
 from kb.settings import Settings
@@ -86,10 +87,16 @@ def callback():
     chosen = provider()
     try:
         token = chosen.client.authorize_access_token(
-            claims_options={"iss": {"essential": True, "values": [chosen.issuer]}},
+            # Authlib checks the audience only when told to: a token the provider issued to
+            # another client must not sign in here, whatever its azp says.
+            claims_options={
+                "iss": {"essential": True, "values": [chosen.issuer]},
+                "aud": {"essential": True, "values": [chosen.client.client_id]},
+            },
             leeway=LEEWAY_SECONDS,
         )
-    except AuthlibBaseError as failed:  # a bad state, an error from the provider, a bad token
+    except (AuthlibBaseError, JoseError) as failed:  # a bad state, the provider's error, a
+        # token with a wrong signature, issuer, audience, nonce, or expired
         return _refused(None, failed.description or failed.error or type(failed).__name__)
     except requests.RequestException as failed:
         return _refused(None, f"the identity provider cannot be reached ({type(failed).__name__})")
@@ -98,26 +105,39 @@ def callback():
         return _refused(None, "the identity provider sent no ID token")
     settings = services().settings
     try:
-        signed = sign_on(services().users, chosen.issuer, dict(claims), settings.oidc_roles_claim,
-                         chosen.role_map)  # fmt: skip
+        signed = sign_on(
+            services().users,
+            chosen.issuer,
+            dict(claims),
+            settings.oidc_roles_claim,
+            chosen.role_map,
+        )
     except KBError as refused:
         return _refused(str(claims.get("email") or ""), refused.message)
+    area = _area(session.pop(AREA, ""))  # before the new session clears the old one's data
     principal = signed.user.principal("sso")
     if signed.created:
         audit("user_created", principal, target=signed.user.email, detail="at single sign-on")
     elif signed.roles_before != signed.user.roles:
-        audit("roles_changed", principal, target=signed.user.email,
-              detail=f"{', '.join(signed.roles_before)} → {', '.join(signed.user.roles)} "
-              "from the identity provider")  # fmt: skip
+        audit(
+            "roles_changed",
+            principal,
+            target=signed.user.email,
+            detail=f"{', '.join(signed.roles_before)} → {', '.join(signed.user.roles)} "
+            "from the identity provider",
+        )
     start_session(principal)
-    area = _area(session.pop(AREA, ""))
     return land(area.role, f"open {area.label}", area.endpoint)
 
 
 def _refused(email: str | None, reason: str):
     """Back to the sign-in page the person came from, saying why; audited."""
     known = services().users.find_email(email) if email else None
-    audit("sign_in_failed", None, target=known.email if known else "",
-          detail=f"single sign-on: {reason}")  # fmt: skip
+    audit(
+        "sign_in_failed",
+        None,
+        target=known.email if known else "",
+        detail=f"single sign-on: {reason}",
+    )
     flash(f"Single sign-on did not sign you in: {reason}.", "error")
     return redirect(url_for(_area(session.pop(AREA, "")).login))

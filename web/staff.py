@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from kb.state.auth import Principal
-from web.auth import sign_out, signed_in_staff
+from web.auth import audit, sign_out, signed_in_staff
 
 blueprint = Blueprint("staff", __name__)
 
@@ -61,6 +61,9 @@ def staff_context() -> dict:
 def logout() -> Response:
     """Sign out from whichever staff area the person is in: the session ends on the server, and
     the browser lands on that area's sign-in page."""
+    person = signed_in_staff()
+    if person is not None:
+        audit("sign_out", person)
     sign_out()
     came_from = request.form.get("area", "")
     area = next((a for a in AREAS if a.holds(came_from)), AREAS[0])

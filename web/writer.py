@@ -118,8 +118,12 @@ def publish(draft_id: str):
         path = publish_draft(settings.content_dir, draft_id)
     except KBError as error:
         return _draft_view(draft_id, error=error.message, status=error.status)
-    audit("draft_published", signed_in("writer"), target=draft_id,
-          detail=str(path.relative_to(settings.content_dir)))  # fmt: skip
+    audit(
+        "draft_published",
+        signed_in("writer"),
+        target=draft_id,
+        detail=str(path.relative_to(settings.content_dir)),
+    )
     request_build(settings)  # off the request: `kb watch`, or `kb index` in the background
     flash(
         f"Published as {path.relative_to(settings.content_dir)}; "
@@ -134,8 +138,12 @@ def reject(draft_id: str):
         reject_draft(services().settings.content_dir, draft_id, request.form.get("reason", ""))
     except KBError as error:
         return _draft_view(draft_id, error=error.message, status=error.status)
-    audit("draft_rejected", signed_in("writer"), target=draft_id,
-          detail=request.form.get("reason", "")[:200])  # fmt: skip
+    audit(
+        "draft_rejected",
+        signed_in("writer"),
+        target=draft_id,
+        detail=request.form.get("reason", "")[:200],
+    )
     flash("Draft rejected and archived.")
     return redirect(url_for("writer.queue"))
 

@@ -14,11 +14,27 @@ from kb.state.auth import Principal
 from kb.state.database import Database, now
 
 ACTIONS = (
-    "sign_in", "sign_in_failed", "sign_out", "key_created", "key_revoked", "user_created",
-    "user_invited", "user_disabled", "user_enabled", "roles_changed", "password_reset_sent",
-    "password_changed", "two_step_on", "two_step_off", "recovery_code_used", "draft_published",
-    "draft_rejected", "draft_updated", "article_updated", "setting_changed",
-)  # fmt: skip
+    "sign_in",
+    "sign_in_failed",
+    "sign_out",
+    "key_created",
+    "key_revoked",
+    "user_created",
+    "user_invited",
+    "user_disabled",
+    "user_enabled",
+    "roles_changed",
+    "password_reset_sent",
+    "password_changed",
+    "two_step_on",
+    "two_step_off",
+    "recovery_code_used",
+    "draft_published",
+    "draft_rejected",
+    "draft_updated",
+    "article_updated",
+    "setting_changed",
+)
 MAX_TEXT = 500  # a target or detail is a short description, never a document
 PAGE = 100
 

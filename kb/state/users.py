@@ -43,8 +43,9 @@ class User:
 
     def principal(self, method: str) -> Principal:
         """This person as the caller of a request, signed in by `method`."""
-        return Principal(self.name, highest_role(self.roles), self.id, self.email, self.roles,
-                         method)  # fmt: skip
+        return Principal(
+            self.name, highest_role(self.roles), self.id, self.email, self.roles, method
+        )
 
 
 def normalise_email(text: str) -> str:
@@ -210,8 +211,9 @@ def first_admin(users: UserStore, settings: StaffSettings) -> User | None:
     email = settings.first_admin_email
     try:
         check_password(settings.first_admin_password, settings.password_min_length, email)
-        return users.create(email, email.partition("@")[0], ["admin"],
-                            settings.first_admin_password)  # fmt: skip
+        return users.create(
+            email, email.partition("@")[0], ["admin"], settings.first_admin_password
+        )
     except Conflict:
         return None
     except BadRequest as refused:
