@@ -47,7 +47,7 @@ def chosen_filter() -> AuditFilter:
 def audit_page():
     chosen = chosen_filter()
     before = request.args.get("before", "")
-    if before and not before.isdigit():
+    if before and not (before.isdigit() and len(before) <= 9):
         raise BadRequest("before must be an entry number", field="before")
     entries = services().audit.entries(chosen, before=int(before or 0))
     return render_template(

@@ -20,6 +20,7 @@ from kb.state.database import Database, now
 
 ROLES = ("agent", "writer", "admin")
 KEY_PREFIX = "kb_"
+MAX_ID = 2**31 - 1  # a database id (PostgreSQL's integer); a larger one names no key
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,6 +181,8 @@ class KeyStore:
         return [KeyRecord(*row) for row in rows]
 
     def get(self, key_id: int) -> KeyRecord:
+        if not 0 < key_id <= MAX_ID:
+            raise NotFound(f"no key with id {key_id}")
         with self.database.connect() as connection:
             row = connection.execute(
                 f"SELECT {_KEY_COLUMNS} FROM api_keys k LEFT JOIN users u ON u.id = k.user_id"
@@ -191,6 +194,8 @@ class KeyStore:
         return KeyRecord(*row)
 
     def revoke(self, key_id: int) -> None:
+        if not 0 < key_id <= MAX_ID:
+            raise NotFound(f"no active key with id {key_id}")
         with self.database.connect() as connection:
             cursor = connection.execute(
                 "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",

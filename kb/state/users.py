@@ -17,6 +17,7 @@ from kb.state.passwords import check_password, hash_password, needs_rehash, veri
 
 MAX_EMAIL_CHARS = 254  # RFC 5321's limit on a path
 MAX_NAME_CHARS = 100
+MAX_ID = 2**31 - 1  # a database id (PostgreSQL's integer); a larger one names no one
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _COLUMNS = (
     "id, email, name, roles, password_hash IS NOT NULL, totp_enabled, sso_subject IS NOT NULL,"
@@ -106,7 +107,7 @@ class UserStore:
         return self.get(user_id)
 
     def get(self, user_id: int) -> User:
-        found = self._one("id = ?", user_id)
+        found = self._one("id = ?", user_id) if 0 < user_id <= MAX_ID else None
         if found is None:
             raise NotFound(f"no user with id {user_id}")
         return found
