@@ -40,10 +40,6 @@ class Principal:
         held = self.roles or (self.role,)
         return "admin" in held or role in held
 
-    @property
-    def is_person(self) -> bool:
-        return self.user_id is not None and self.method != "key"
-
 
 def highest_role(roles: Iterable[str]) -> str:
     """The role that may do the most of `roles` (admin, then writer, then agent)."""

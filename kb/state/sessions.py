@@ -101,11 +101,6 @@ class SessionStore:
                 "DELETE FROM staff_sessions WHERE id_hash = ?", (_id_hash(session_id),)
             )
 
-    def end_for_user(self, user_id: int) -> None:
-        """End every session of a person (disabled, or a new password)."""
-        with self.database.connect() as connection:
-            connection.execute("DELETE FROM staff_sessions WHERE user_id = ?", (user_id,))
-
     def prune(self) -> int:
         """Delete every expired session; returns how many went."""
         moment = utc_now()
