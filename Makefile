@@ -4,6 +4,9 @@ VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# The demo's admin, made by `make run` when there is no account yet: for this local demo only.
+DEMO_ADMIN ?= admin@example.com
+DEMO_PASSWORD ?= driftbox-help-center-2026
 BIN := $(VENV)/bin
 
 export HF_HUB_OFFLINE := 1
@@ -24,6 +27,8 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(BIN)/kb index
+	@printf '%s\n' '$(DEMO_PASSWORD)' | $(BIN)/kb users create-admin $(DEMO_ADMIN) \
+		--name "Demo admin" --password-stdin --if-none
 	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --config gunicorn.conf.py 'web:create_app()'
 

@@ -14,6 +14,7 @@ from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
 from kb.search.answers import FLOOR
+from kb.staff_settings import StaffSettings
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 ENV_PREFIX = "KB_"
 KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
-RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
+RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 LOG_FORMATS = ("text", "json")
 
@@ -31,8 +32,9 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
-    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`."""
+class Settings(StaffSettings):
+    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
+    Staff sign-in's (accounts, passwords, single sign-on) are in kb/staff_settings.py."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -134,12 +136,6 @@ class Settings:
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
     )
-    session_idle_minutes: int = _setting(
-        60, "A signed-in staff session ends after this many minutes without a request."
-    )
-    session_max_hours: int = _setting(
-        12, "A signed-in staff session ends this many hours after sign-in, however active."
-    )
     log_format: str = _setting(
         "text", "`text` (the access log line and plain messages) or `json`: one JSON object a line."
     )
@@ -222,9 +218,7 @@ class Settings:
             raise ConfigurationError("KB_METRICS_TOKEN must be at least 16 characters (or empty)")
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
-        for name in ("session_idle_minutes", "session_max_hours"):
-            if getattr(self, name) < 1:
-                raise ConfigurationError(f"KB_{name.upper()} must be a positive whole number")
+        self.validate_staff_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

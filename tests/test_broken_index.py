@@ -246,6 +246,9 @@ SAMPLE_ARGUMENTS = {
     "category": "billing",
     "name": "summary",
     "draft_id": "no-such-draft",
+    "user_id": 1,
+    "key_id": 1,
+    "token": "no-such-token",
 }
 
 

@@ -97,18 +97,25 @@ def server_environment(site: Site, extra: Mapping[str, str] | None = None) -> di
 class LiveServer:
     """gunicorn serving `site` with the project's gunicorn.conf.py; its output goes to `log`."""
 
-    def __init__(self, site: Site, log: Path, environment: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        site: Site,
+        log: Path,
+        environment: Mapping[str, str] | None = None,
+        port: int = 0,
+    ):
         self.site = site
         self.log = log
         self.environment = server_environment(site, environment)
+        self.port = port  # 0: the kernel picks one (a test that must know it first picks one)
         self.url = ""
         self._process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> None:
-        """Start gunicorn on a port the kernel picks, and wait until /healthz answers 200."""
+        """Start gunicorn on its port, and wait until /healthz answers 200."""
         command = [
             sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--preload",
-            "--workers", str(WORKERS), "--bind", "127.0.0.1:0", "--access-logfile", "-",
+            "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "-",
             "--no-control-socket",  # its default path is shared by every gunicorn of the user
             "web:create_app()",
         ]  # fmt: skip
@@ -188,10 +195,10 @@ class LiveServer:
 
 @contextlib.contextmanager
 def running_server(
-    site: Site, log: Path, environment: Mapping[str, str] | None = None
+    site: Site, log: Path, environment: Mapping[str, str] | None = None, port: int = 0
 ) -> Iterator[LiveServer]:
     """A started LiveServer, stopped however the block ends."""
-    server = LiveServer(site, log, environment)
+    server = LiveServer(site, log, environment, port)
     try:
         server.start()
         yield server
