@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from flask import Blueprint, render_template, request
 from wtforms import Field, Form, StringField, TextAreaField
@@ -193,9 +193,7 @@ def _send():
     return render_template("contact_sent.html", ticket_id=ticket_id)
 
 
-def router(
-    values: dict[str, str], shown: Iterable[str]
-) -> Callable[[Connection, str], None] | None:
+def router(values: dict[str, str], shown: list[str]) -> Callable[[Connection, str], None] | None:
     """What hands a new ticket to its queue (the triage's: service or support) in the
     transaction that writes it; None when no queue is delivered anywhere (the inbox only)."""
     settings = services().settings
@@ -213,13 +211,13 @@ def router(
         "channel": "web-form",
         "requester": {"name": values["name"], "email": values["email"]},
         "messages": [{"author": "customer", "body": values["description"]}],
-        "shown_articles": list(shown),
+        "shown_articles": shown,
         "category": category,
     }
 
     def route(connection: Connection, ticket_id: str) -> None:
-        payload["id"] = ticket_id
-        notify_queue(services().database, settings, ticket_id, queue, payload, within=connection)
+        whole = {"id": ticket_id, **payload}
+        notify_queue(services().database, settings, ticket_id, queue, whole, within=connection)
 
     return route
 
