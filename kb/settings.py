@@ -84,6 +84,20 @@ class Settings:
     analytics_retention_days: int = _setting(
         90, "Days search, click and deflection events are kept (0 = forever)."
     )
+    stale_after_days: int = _setting(
+        180, "Content health lists published articles not updated in this many days."
+    )
+    report_to: str = _setting(
+        "", "Addresses (comma separated) `kb report weekly` e-mails; empty = no e-mail."
+    )
+    report_webhook_url: str = _setting(
+        "", "A URL `kb report weekly` posts the report to as signed JSON; empty = none."
+    )
+    report_webhook_secret: str = dataclasses.field(
+        default="",
+        repr=False,
+        metadata={"help": "The shared secret that signs the report webhook (X-KB-Signature)."},
+    )
     ratelimit_url: str = _setting(
         "",
         "Redis URL (redis://host:port/db) where every worker and node counts rate limits; "
@@ -206,6 +220,8 @@ class Settings:
             )
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
+        if self.stale_after_days < 1:
+            raise ConfigurationError("KB_STALE_AFTER_DAYS must be a positive whole number")
         for name in ("session_idle_minutes", "session_max_hours"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"KB_{name.upper()} must be a positive whole number")

@@ -391,8 +391,9 @@ def test_dashboard_figures_csv_and_json_agree(client) -> None:
         client.get(f"/search?q={query}")
     services(client.application).events.flush()
     sign_in_admin(client)
-    html = client.get("/admin").get_data(as_text=True)
-    assert "<svg" in html and "zzqqx" in html and "Start a draft" in html
+    assert '<figure class="trend"' in client.get("/admin").get_data(as_text=True)
+    html = client.get("/admin/gaps").get_data(as_text=True)
+    assert "zzqqx" in html and "Start a draft" in html
     exported = client.get("/admin/export/top-queries.csv")
     assert exported.mimetype == "text/csv"
     table = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
