@@ -47,6 +47,13 @@ PAGES = (
 PRESETS = (7, 30, 90)
 
 
+@blueprint.app_template_filter("short_day")
+def short_day(day: str) -> str:
+    """2026-11-16 as "16 Nov": how the tables name a week (by its Monday)."""
+    date = dt.date.fromisoformat(day)
+    return f"{date.day} {date:%b}"
+
+
 def period_from_args() -> DateRange:
     """`from` and `to` (YYYY-MM-DD), the last 30 days by default."""
     default = DateRange.last(DEFAULT_DAYS)

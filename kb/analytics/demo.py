@@ -14,6 +14,8 @@ import uuid
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from kb.analytics.events import ClickEvent, SearchEvent, write_events
 from kb.search.engine import SearchEngine
 from kb.state.database import Database, today
@@ -44,9 +46,9 @@ export my data | 2 | 0.5 | 0
 slack integration | 1 | 0.4 | 0
 proxy settings | 1 | 0.5 | 0
 driftbox uses too much cpu | 2 | 0.5 | 0
-camera upload stuck waiting for wifi | 4 | 0.05 | 0
+camera upload stuck waiting for wifi | 4 | 0 | 0
 driftbox slow on mac | 3 | 0.1 | 0
-scanned documents wrong folder | 2 | 0.05 | 0
+scanned documents wrong folder | 2 | 0 | 0
 refnd | 2 | 0.5 | 0
 pasword reset | 2 | 0.5 | 0
 family plan discount | 3 | 0 | 0
@@ -124,6 +126,9 @@ def seed_demo_events(
     rng = random.Random(seed)
     results = _Results(engine)
     last = dt.date.fromisoformat(ending or today())
+    # Nothing happens after now: today's events are spread over the hours gone by.
+    until = min(dt.datetime.now(dt.UTC), dt.datetime.combine(last, dt.time.max, tzinfo=dt.UTC))
+    blank = np.zeros(engine.embedder.dimension, np.float32).tobytes()  # no learning from these
     seeded = Seeded(days)
     for offset in range(days - 1, -1, -1):
         day = last - dt.timedelta(days=offset)
@@ -131,7 +136,7 @@ def seed_demo_events(
         events: list[SearchEvent | ClickEvent] = []
         views: Counter[str] = Counter()
         votes: list[tuple[str, int, str | None, str]] = []
-        deflections: list[tuple[str, str, str, int]] = []
+        deflections: list[tuple[str, str, str, int, str]] = []
         web_tickets = 0
         weights = [w * (1 + growth * (days - 1 - offset)) for _, w, _, growth in QUERIES]
         for _ in range(int(rng.gauss(55, 6) * busy)):
@@ -152,19 +157,18 @@ def seed_demo_events(
                     if rng.random() < 0.15:
                         helpful = rng.random() < HELPFUL.get(slug, 0.85)
                         comment = None if helpful or rng.random() < 0.5 else rng.choice(COMMENTS)
-                        votes.append((slug, int(helpful), comment, _at(day, rng)))
+                        votes.append((slug, int(helpful), comment, _at(day, rng, until)))
             if rng.random() < 0.12:  # the contact form
                 choice = rng.random()
                 if choice < 0.55:
                     how = "solved" if choice < 0.3 else "opened"
                     slug = rng.choice(list(views) or ["request-a-refund"])
-                    deflections.append((visitor, slug, how, 0, _at(day, rng)))
+                    deflections.append((visitor, slug, how, 0, _at(day, rng, until)))
                 else:
                     web_tickets += 1
         _store(database, day, events, views, votes, deflections)
-        seeded.tickets += _tickets(
-            database, day, rng, web_tickets, int(rng.gauss(9, 2) * busy), last
-        )
+        others = int(rng.gauss(9, 2) * busy)
+        seeded.tickets += _tickets(database, day, rng, web_tickets, others, until, blank)
         seeded.searches += sum(isinstance(e, SearchEvent) for e in events)
         seeded.clicks += sum(isinstance(e, ClickEvent) for e in events)
         seeded.votes += len(votes)
@@ -172,14 +176,14 @@ def seed_demo_events(
     return seeded
 
 
-def _at(
-    day: dt.date, rng: random.Random, after: dt.datetime | None = None, hours: float = 0
-) -> str:
-    """A time on `day` (between 7:00 and 21:00 UTC), or `hours` after `after`."""
-    if after is not None:
-        return (after + dt.timedelta(hours=hours)).isoformat(timespec="seconds")
+def _at(day: dt.date, rng: random.Random, until: dt.datetime) -> str:
+    """A time on `day`, in working hours (7:00 to 21:00 UTC) when they are past by `until`."""
     start = dt.datetime.combine(day, dt.time(7), tzinfo=dt.UTC)
-    return (start + dt.timedelta(minutes=rng.randrange(14 * 60))).isoformat(timespec="seconds")
+    end = min(start + dt.timedelta(hours=14), until)
+    if end <= start:
+        start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+    minutes = max(1, int((end - start).total_seconds() // 60))
+    return (start + dt.timedelta(minutes=rng.randrange(minutes))).isoformat(timespec="seconds")
 
 
 def _store(
@@ -206,31 +210,26 @@ def _store(
 
 def _tickets(
     database: Database, day: dt.date, rng: random.Random, from_form: int, others: int,
-    last: dt.date,
+    until: dt.datetime, blank: bytes,
 ) -> int:  # fmt: skip
-    """Tickets created on `day`, with agents' replies at their times and most of them solved."""
-    rows = []
+    """Tickets created on `day`, with agents' replies at their times, most of them solved, and
+    the suggestions agents saw (linked when they linked the article)."""
+    rows, suggested, linked_by_agents = [], [], []
     for n in range(from_form + others):
         subject, queue, category, product, code, answer = rng.choice(TICKETS)
-        created = dt.datetime.fromisoformat(_at(day, rng))
+        created = dt.datetime.fromisoformat(_at(day, rng, until))
         body = f"{subject}. {'Error ' + code + '. ' if code else ''}Please help."
         messages: list[dict[str, Any]] = [
             {"author": "customer", "body": body, "created_at": created.isoformat()}
         ]
-        wait = rng.lognormvariate(0.7 if queue == "service" else 1.3, 0.8)  # hours
-        replies = 1 if rng.random() < 0.6 else 2
         at = created
-        for reply in range(replies):
+        for reply in range(1 if rng.random() < 0.6 else 2):
+            wait = rng.lognormvariate(0.7 if queue == "service" else 1.3, 0.8)  # hours
             at += dt.timedelta(hours=wait if reply == 0 else rng.uniform(2, 20))
-            if at.date() > last:
+            if at > until:
                 break
-            messages.append(
-                {
-                    "author": "agent",
-                    "body": "Here is how to fix it.",
-                    "created_at": at.isoformat(timespec="seconds"),
-                }
-            )
+            answer_at = at.isoformat(timespec="seconds")
+            messages.append({"author": "agent", "body": "Here is how.", "created_at": answer_at})
         agent_replied = len(messages) > 1
         solved = agent_replied and rng.random() < 0.85
         linked = [answer] if answer and solved and rng.random() < 0.6 else []
@@ -241,10 +240,28 @@ def _tickets(
             "solved" if solved else ("open" if agent_replied else "new"), created.isoformat(),
             json.dumps([category]), json.dumps(messages), json.dumps(linked), stamp, stamp,
         ))  # fmt: skip
+        if answer:
+            request = uuid.uuid4().hex
+            suggested.append((request, created.isoformat(), blank, queue, category, answer))
+            linked_by_agents += [(request, slug, "linked", stamp) for slug in linked]
     with database.connect() as connection:
         connection.executemany(
             "INSERT INTO tickets (id, subject, channel, brand, status, created_at, tags, messages,"
             " linked_articles, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
+        )
+        connection.executemany(
+            "INSERT INTO suggest_requests (id, created_at, embedding, triage_kind,"
+            " triage_category) VALUES (?, ?, ?, ?, ?)",
+            [row[:5] for row in suggested],
+        )
+        connection.executemany(
+            "INSERT INTO suggest_results (request_id, slug, rank) VALUES (?, ?, 1)",
+            [(row[0], row[5]) for row in suggested],
+        )
+        connection.executemany(
+            "INSERT INTO suggest_feedback (request_id, slug, action, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            linked_by_agents,
         )
     return len(rows)

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from kb.analytics.periods import DateRange as DateRange
-from kb.analytics.trends import CLICKED, COUNTED_SEARCH, daily_counts, totals
+from kb.analytics.trends import CLICKED, COUNTED_SEARCH, daily_counts, ratio, totals
 from kb.state.database import Database
 
 
@@ -140,7 +140,7 @@ class Analytics:
             "solved_by_article": solved,
             "left_after_reading": opened,
             "tickets_created": created,
-            "deflection_rate": round(deflected / attempts, 3) if attempts else 0.0,
+            "deflection_rate": ratio(deflected, attempts),
         }
 
     def agent_articles(self, period: DateRange, limit: int = 50) -> list[dict]:

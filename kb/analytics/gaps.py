@@ -58,12 +58,12 @@ def gap_queue(
     """Every gap of every kind, the ones affecting the most customers first. `bot_questions`:
     what the answer bot could not answer (the bot comes with a later task)."""
     gaps = [
-        Gap("no_results", q["query"], q["visitors"], f"{q['searches']} searches, nothing found",
-            q["query"])
+        Gap("no_results", q["query"], q["visitors"],
+            f"{_count(q['searches'], 'search')}, nothing found", q["query"])
         for q in analytics.no_result_queries(period, EVERY_QUERY)
     ] + [
-        Gap("no_clicks", q["query"], q["visitors"], f"{q['searches']} searches, no result opened",
-            q["query"])
+        Gap("no_clicks", q["query"], q["visitors"],
+            f"{_count(q['searches'], 'search')}, no result opened", q["query"])
         for q in analytics.no_click_queries(period, EVERY_QUERY)
     ] + [
         Gap("unhelpful", f["slug"], f["not_helpful"],
@@ -72,10 +72,14 @@ def gap_queue(
         if f["not_helpful"] > f["helpful"]
     ] + [
         Gap("tickets", str(d.meta.get("title", d.id)), len(d.source_tickets),
-            f"{len(d.source_tickets)} resolved tickets no article answered", d.id)
+            f"{_count(len(d.source_tickets), 'resolved ticket')} no article answered", d.id)
         for d in drafts
     ] + list(bot_questions)  # fmt: skip
     return sorted(gaps, key=lambda g: (-g.affected, _ORDER[g.kind], g.title))
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 'es' if thing.endswith('h') else 's'}"
 
 
 def page_of(gaps: list[Gap], group: str = ALL, page: int = 1, per_page: int = PER_PAGE) -> GapPage:

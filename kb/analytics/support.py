@@ -157,7 +157,7 @@ def figures_of(tickets: Sequence[SupportTicket]) -> dict:
 
 
 def support_figures(tickets: Sequence[SupportTicket]) -> list[dict]:
-    """Per week and queue (and all queues together), the support figures, weeks in order."""
+    """Per week, all queues together and (when there is more than one) each queue."""
     by_week: dict[str, list[SupportTicket]] = {}
     for ticket in tickets:
         if ticket.created_at is not None:
@@ -166,7 +166,7 @@ def support_figures(tickets: Sequence[SupportTicket]) -> list[dict]:
     for week in sorted(by_week):
         in_week = by_week[week]
         queues = sorted({t.queue for t in in_week})
-        for queue in [ALL_QUEUES, *queues]:
+        for queue in [ALL_QUEUES, *(queues if len(queues) > 1 else [])]:
             chosen = in_week if queue == ALL_QUEUES else [t for t in in_week if t.queue == queue]
             rows.append({"week": week, "queue": queue, **figures_of(chosen)})
     return rows

@@ -6,7 +6,8 @@ the chart or the table beside it.
 Definitions (each a count of events, rates rounded to 3 places):
 - searches: recorded searches whose normalised query is not empty (a query of punctuation or
   personal data alone leaves nothing to show, so it counts nowhere);
-- click-through rate: searches with at least one opened result / searches;
+- click-through rate: searches with at least one opened result / searches (every rate is None,
+  not 0, for a day or week without anything to divide by);
 - no-result rate: searches that found nothing (nothing reached the confidence floor) / searches;
 - deflection rate: deflections / (deflections + tickets sent from the contact form), where a
   deflection is an article marked "this solved my problem" or opened from the form by someone
@@ -31,17 +32,18 @@ CLICKED = "EXISTS (SELECT 1 FROM click_log c WHERE c.search_id = s.id)"
 COUNTS = ("searches", "searches_with_click", "no_result_searches", "deflected", "tickets_created")
 
 
-def _ratio(part: int, whole: int) -> float:
-    return round(part / whole, 3) if whole else 0.0
+def ratio(part: int, whole: int) -> float | None:
+    """part / whole to 3 places; None when there is nothing to divide by (no data is no 0 %)."""
+    return round(part / whole, 3) if whole else None
 
 
 def with_rates(row: dict) -> dict:
     """A row of counts with its rates (computed from the counts, never averaged)."""
     return {
         **row,
-        "click_through_rate": _ratio(row["searches_with_click"], row["searches"]),
-        "no_result_rate": _ratio(row["no_result_searches"], row["searches"]),
-        "deflection_rate": _ratio(row["deflected"], row["deflected"] + row["tickets_created"]),
+        "click_through_rate": ratio(row["searches_with_click"], row["searches"]),
+        "no_result_rate": ratio(row["no_result_searches"], row["searches"]),
+        "deflection_rate": ratio(row["deflected"], row["deflected"] + row["tickets_created"]),
         "automated_resolution_rate": None,  # the answer bot's figure (a later task)
     }
 

@@ -27,7 +27,10 @@
     const rate = figure.dataset.rate === "1";
     const rows = Array.from(table.tBodies[0].rows);
     const labels = rows.map(function (row) { return shortDay(row.cells[0].dataset.day); });
-    const values = rows.map(function (row) { return Number(row.cells[column].dataset.value); });
+    const values = rows.map(function (row) {  // "" is a day without data: a gap, not a 0
+      const value = row.cells[column].dataset.value;
+      return value === "" ? null : Number(value);
+    });
     const name = figure.dataset.label;
     new Chart(figure.querySelector("canvas"), {
       type: figure.dataset.kind,
