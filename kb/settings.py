@@ -13,7 +13,9 @@ from kb.errors import ConfigurationError
 from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
+from kb.insights_settings import InsightsSettings
 from kb.search.answers import FLOOR
+from kb.staff_settings import StaffSettings
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -21,8 +23,9 @@ if TYPE_CHECKING:
 ENV_PREFIX = "KB_"
 KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
-RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
+RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
+LOG_FORMATS = ("text", "json")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -30,8 +33,10 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
-    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`."""
+class Settings(StaffSettings, InsightsSettings):
+    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
+    Staff sign-in's (accounts, passwords, single sign-on) are in kb/staff_settings.py, the
+    insights' (content health, the weekly report) in kb/insights_settings.py."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -84,20 +89,6 @@ class Settings:
     analytics_retention_days: int = _setting(
         90, "Days search, click and deflection events are kept (0 = forever)."
     )
-    stale_after_days: int = _setting(
-        180, "Content health lists published articles not updated in this many days."
-    )
-    report_to: str = _setting(
-        "", "Addresses (comma separated) `kb report weekly` e-mails; empty = no e-mail."
-    )
-    report_webhook_url: str = _setting(
-        "", "A URL `kb report weekly` posts the report to as signed JSON; empty = none."
-    )
-    report_webhook_secret: str = dataclasses.field(
-        default="",
-        repr=False,
-        metadata={"help": "The shared secret that signs the report webhook (X-KB-Signature)."},
-    )
     ratelimit_url: str = _setting(
         "",
         "Redis URL (redis://host:port/db) where every worker and node counts rate limits; "
@@ -147,11 +138,16 @@ class Settings:
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
     )
-    session_idle_minutes: int = _setting(
-        60, "A signed-in staff session ends after this many minutes without a request."
+    log_format: str = _setting(
+        "text", "`text` (the access log line and plain messages) or `json`: one JSON object a line."
     )
-    session_max_hours: int = _setting(
-        12, "A signed-in staff session ends this many hours after sign-in, however active."
+    metrics_token: str = dataclasses.field(
+        default="",
+        repr=False,
+        metadata={
+            "help": "Bearer token Prometheus sends to scrape /metrics (16+ characters); empty = "
+            "/metrics is not served."
+        },
     )
     api_keys: str = dataclasses.field(
         default="",
@@ -218,13 +214,14 @@ class Settings:
             raise ConfigurationError(
                 f"KB_EMBEDDER must be one of {', '.join(EMBEDDERS)}, not {self.embedder!r}"
             )
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigurationError(f"KB_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        if self.metrics_token and len(self.metrics_token) < 16:
+            raise ConfigurationError("KB_METRICS_TOKEN must be at least 16 characters (or empty)")
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
-        if self.stale_after_days < 1:
-            raise ConfigurationError("KB_STALE_AFTER_DAYS must be a positive whole number")
-        for name in ("session_idle_minutes", "session_max_hours"):
-            if getattr(self, name) < 1:
-                raise ConfigurationError(f"KB_{name.upper()} must be a positive whole number")
+        self.validate_staff_settings()
+        self.validate_insights_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

@@ -10,7 +10,7 @@ from kb.analytics import health
 from kb.analytics.events import ClickEvent, SearchEvent, write_events
 from kb.analytics.periods import DateRange
 from kb.content.front_matter import parse_article
-from tests.conftest import ADMIN_KEY
+from tests.helpers import ADMIN_KEY
 
 DAY = "2026-11-30"
 PERIOD = DateRange("2026-11-24", DAY)

@@ -15,7 +15,7 @@ import pytest
 
 from kb.analytics.events import ClickEvent, SearchEvent, record_deflection, write_events
 from kb.tickets.store import TicketStore
-from tests.conftest import ADMIN_KEY, auth
+from tests.helpers import ADMIN_KEY, auth
 
 TODAY = dt.datetime.now(dt.UTC).date()
 DAY = TODAY.isoformat()

@@ -18,7 +18,7 @@ from kb.analytics.insights import Insights
 from kb.analytics.report import weekly_report
 from kb.delivery.webhooks import SIGNATURE_HEADER, verify
 from kb.state.database import Database
-from tests.conftest import make_engine
+from tests.helpers import make_engine
 from tests.mailbox import Mailbox
 
 ENDING = "2026-12-01"  # a Tuesday: the last full week is 23 to 29 November

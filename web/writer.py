@@ -13,10 +13,11 @@ from kb.tickets.draft_files import get_draft, list_drafts, publish_draft, reject
 from kb.tickets.scrub import scrub_personal_data
 from kb.tickets.store import TicketStore
 from web.api import API
-from web.auth import login_page, pages_need_sign_in, sign_out
+from web.auth import audit, pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation
 from web.schemas import TicketsBody, TicketsImported
 from web.services import agent_links, public_links, services
+from web.sign_in import login_page
 
 blueprint = Blueprint("writer", __name__)
 
@@ -105,6 +106,7 @@ def save(draft_id: str):
         save_draft(services().settings.content_dir, draft_id, text, request.form.get("version", ""))
     except KBError as error:
         return _draft_view(draft_id, text=text, error=error.message, status=error.status)
+    audit("draft_updated", signed_in("writer"), target=draft_id)
     flash("Draft saved.")
     return redirect(url_for("writer.draft_page", draft_id=draft_id))
 
@@ -116,6 +118,12 @@ def publish(draft_id: str):
         path = publish_draft(settings.content_dir, draft_id)
     except KBError as error:
         return _draft_view(draft_id, error=error.message, status=error.status)
+    audit(
+        "draft_published",
+        signed_in("writer"),
+        target=draft_id,
+        detail=str(path.relative_to(settings.content_dir)),
+    )
     request_build(settings)  # off the request: `kb watch`, or `kb index` in the background
     flash(
         f"Published as {path.relative_to(settings.content_dir)}; "
@@ -130,6 +138,12 @@ def reject(draft_id: str):
         reject_draft(services().settings.content_dir, draft_id, request.form.get("reason", ""))
     except KBError as error:
         return _draft_view(draft_id, error=error.message, status=error.status)
+    audit(
+        "draft_rejected",
+        signed_in("writer"),
+        target=draft_id,
+        detail=request.form.get("reason", "")[:200],
+    )
     flash("Draft rejected and archived.")
     return redirect(url_for("writer.queue"))
 

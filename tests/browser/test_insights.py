@@ -26,7 +26,7 @@ from tests.browser.server import (
     running_server,
     server_environment,
 )
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 SEED_DRAFT = "camera-upload-waiting-for-wi-fi"  # tests/browser/seed/drafts/
 SEED_DRAFT_TITLE = "Camera upload waits for Wi-Fi on Android"
@@ -191,6 +191,9 @@ STAFF_PAGES = [
     ("/admin/searches", "/admin/login"),
     ("/admin/content", "/admin/login"),
     ("/admin/support", "/admin/login"),
+    ("/admin/people", "/admin/login"),
+    ("/admin/keys", "/admin/login"),
+    ("/admin/audit", "/admin/login"),
 ]
 
 
