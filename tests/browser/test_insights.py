@@ -63,8 +63,9 @@ def admin(new_context, seeded: LiveServer) -> Page:
     context: BrowserContext = new_context()
     page = context.new_page()
     page.goto(f"{seeded.url}/admin/login")
+    page.get_by_text("Sign in with an API key").click()
     page.get_by_label("API key").fill(KEYS["admin"])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the key").click()
     expect(page).to_have_url(f"{seeded.url}/admin")
     return page
 
