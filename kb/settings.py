@@ -14,6 +14,7 @@ from kb.errors import ConfigurationError
 from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
+from kb.insights_settings import InsightsSettings
 from kb.search.answers import FLOOR
 from kb.staff_settings import StaffSettings
 
@@ -33,9 +34,10 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(QueueSettings, StaffSettings):
+class Settings(QueueSettings, StaffSettings, InsightsSettings):
     """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
-    Staff sign-in's are in kb/staff_settings.py, the queues' in kb/delivery/queue_settings.py."""
+    Staff sign-in's are in kb/staff_settings.py, the queues' in kb/delivery/queue_settings.py,
+    the insights' (content health, the weekly report) in kb/insights_settings.py."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -221,6 +223,7 @@ class Settings(QueueSettings, StaffSettings):
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
         self.validate_staff_settings()
         self.validate_queue_settings(self.smtp_url)
+        self.validate_insights_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

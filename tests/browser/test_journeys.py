@@ -16,9 +16,8 @@ from tests.browser.server import KEYS, LiveServer
 # tests/browser/seed/drafts/: published by one test only (the session's server keeps it).
 PUBLISHED_DRAFT = "scanned-documents-saved-to-the-wrong-folder"
 PUBLISHED_TITLE = "Scanned documents are saved to the wrong folder"
-# The chart's tallest bar, in its own units (0 when no day has a search).
-TALLEST_BAR = """svg => Math.max(0, ...[...svg.querySelectorAll("rect")]
-  .map((bar) => bar.height.baseVal.value))"""
+# The largest value the searches chart draws (Chart.js, web/static/insights.js).
+TALLEST_BAR = "canvas => Math.max(0, ...Chart.getChart(canvas).data.datasets[0].data)"
 
 
 def viewport(page: Page, width: int) -> None:
@@ -123,7 +122,7 @@ def test_the_admin_dashboard_charts_the_searches(page: Page) -> None:
     for query in ("refund", "sync stuck on indexing", "share a folder"):
         page.goto(f"/search?q={urllib.parse.quote(query)}")
     sign_in(page, "admin")
-    chart = page.get_by_role("img", name=re.compile(r"^Searches per day"))
+    chart = page.get_by_role("img", name=re.compile(r"^Searches per day"))  # a <canvas>
     expect(chart).to_be_visible()
 
     def drawn() -> bool:  # searches are written by a background thread
