@@ -101,6 +101,7 @@ ADDRESSED = [
     ("Please help.\nKind regards,\nChris link", "Chris", "Kind regards,\n link"),
     ("Visit the page for what we are doing. ~Heather B.", "Heather", "what we are doing."),
     ("I expect a quick answer\nrespectfully\nLilian Surubaru", "Lilian", "respectfully"),
+    ("@edgar12 Edgar - sorry for the delays.", "Edgar", "[username] sorry for the delays."),
 ]
 
 
