@@ -169,15 +169,20 @@ def show(ctx: click.Context, draft_id: str) -> None:
 @click.argument("draft_id")
 @click.pass_context
 def publish(ctx: click.Context, draft_id: str) -> None:
-    """Publish a draft under content/<category>/ and re-index so it is searchable."""
+    """Publish a draft under content/<category>/<slug>.md and re-index so it is searchable;
+    with KB_PUBLISH=branch, commit it to the branch drafts/ID for review instead."""
     from indexer import build_from_settings  # noqa: PLC0415
     from kb.index.embeddings import make_embedder  # noqa: PLC0415
-    from kb.tickets.draft_files import publish_draft  # noqa: PLC0415
+    from kb.tickets.publishing import publish_new  # noqa: PLC0415
 
     settings = _settings(ctx)
-    path = publish_draft(settings.content_dir, draft_id)
+    published = publish_new(settings.content_dir, draft_id, None, mode=settings.publish)
+    committed = f" (commit {published.commit[:10]})" if published.commit else ""
+    if not published.live:
+        click.echo(f"committed {published.path} to the branch {published.branch}{committed}")
+        return
     report = build_from_settings(settings, make_embedder(settings.embedder))
-    click.echo(f"published {path}; {report.summary()}")
+    click.echo(f"published {published.path}{committed}; {report.summary()}")
 
 
 @drafts.command("reject")

@@ -23,6 +23,7 @@ KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
 RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
+PUBLISH_MODES = ("direct", "branch")  # how the writer studio publishes (kb.tickets.publishing)
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -113,6 +114,12 @@ class Settings:
         "How often one client may send the contact form (limits syntax).",
     )
     site_name: str = _setting("Help Center", "Name shown in the help center's header and titles.")
+    publish: str = _setting(
+        "direct",
+        "How the writer studio publishes: `direct` writes the article to the content folder (and "
+        "commits it when that folder is a git repository); `branch` commits it to a branch per "
+        "draft (drafts/<id>) for review, and it goes live when the branch is merged.",
+    )
     proxy_hops: int = _setting(
         0,
         "How many reverse proxies stand in front of the app; their X-Forwarded-For and "
@@ -203,6 +210,10 @@ class Settings:
         if self.embedder not in EMBEDDERS:
             raise ConfigurationError(
                 f"KB_EMBEDDER must be one of {', '.join(EMBEDDERS)}, not {self.embedder!r}"
+            )
+        if self.publish not in PUBLISH_MODES:
+            raise ConfigurationError(
+                f"KB_PUBLISH must be one of {', '.join(PUBLISH_MODES)}, not {self.publish!r}"
             )
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")

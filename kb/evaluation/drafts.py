@@ -71,8 +71,12 @@ class DraftText:
             post.content,
             issue,
             steps,
-            [str(t) for t in post.metadata.get("source_tickets") or []],
+            [str(t) for t in _as_list(post.metadata.get("source_tickets"))],
         )
+
+
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
 
 
 def _sections(body: str) -> dict[str, list[str]]:

@@ -203,7 +203,7 @@ def _write_draft(
             "kept",
         )
     categories = Counter(s.article.category for s in related[:3])
-    kinds = Counter(s.article.kind for s in related[:3] if s.article.kind)
+    kinds = Counter(str(s.article.kind) for s in related[:3] if s.article.kind)
     body = render_body(content, related, target)
     meta: dict[str, Any] = {
         "title": content.title,

@@ -8,12 +8,13 @@ import dataclasses
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from kb.search.spelling import words
 from kb.tickets.environment import environment
+from kb.tickets.placeholders import unfilled
 from kb.tickets.records import StoredTicket
 from kb.tickets.scrub import PLACEHOLDERS, scrub_personal_data
 from kb.tickets.sentences import agent_role, as_step, is_pleasantry, is_pointer, split_sentences
@@ -116,7 +117,9 @@ def _customer_sentences(ticket: StoredTicket) -> list[str]:
     ]
 
 
-def _distinct(candidates: Sequence[str], vectors: np.ndarray, order: Sequence[int], count: int):
+def _distinct(
+    candidates: Sequence[str], vectors: np.ndarray, order: Iterable[int], count: int
+) -> list[int]:
     """Up to `count` indexes, in `order`, none saying the same as one chosen before it."""
     chosen: list[int] = []
     for index in order:
@@ -141,11 +144,12 @@ def build_draft_content(
     centre = request_vectors.mean(axis=0)
     centre = centre / (np.linalg.norm(centre) or 1.0)
     questions = [s for sentences in per_ticket for s in sentences if 4 <= len(s.split()) <= 40]
+    # "Mail me at [e-mail address]" is how to reach one customer, not how customers put it
+    questions = [q for q in questions if not unfilled(q)] or questions
     issue: list[str] = []
     if questions:
         vectors = embed(questions)
-        # the most typical first; one with a placeholder ("[link]") only when nothing else says it
-        closeness = vectors @ centre - np.array([0.2 * ("[" in q) for q in questions])
+        closeness = vectors @ centre
         order = sorted(range(len(questions)), key=lambda i: -closeness[i])
         issue = [questions[i] for i in _distinct(questions, vectors, order, MAX_ISSUE_LINES)]
     brands = sorted({t.brand for t in tickets if t.brand})
