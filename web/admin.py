@@ -15,6 +15,7 @@ from kb.analytics.gaps import gap_queue
 from kb.errors import BadRequest
 from kb.tickets.draft_files import list_drafts
 from kb.tickets.drafts import start_draft
+from kb.tickets.unanswered import UnansweredGroups
 from web.api import API
 from web.auth import login_page, pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation
@@ -64,7 +65,15 @@ def figure(name: str, period: DateRange):
         "feedback": lambda: analytics.feedback(period),
         "deflection": lambda: analytics.deflection(period),
         "agents": lambda: analytics.agent_articles(period),
-        "gaps": lambda: [gap.__dict__ for gap in gap_queue(analytics, period, pending_drafts())],
+        "gaps": lambda: [
+            gap.__dict__
+            for gap in gap_queue(
+                analytics,
+                period,
+                pending_drafts(),
+                unanswered=UnansweredGroups(services().database).all(),
+            )
+        ],  # fmt: skip
     }
     if name not in figures:
         raise BadRequest(f"unknown figure '{name}'; one of: {', '.join(figures)}", field="figure")

@@ -12,15 +12,19 @@ from kb.analytics.figures import Analytics, DateRange
 
 @dataclasses.dataclass(frozen=True)
 class Gap:
-    kind: str  # no_results, no_clicks, unhelpful, tickets
+    kind: str  # no_results, no_clicks, unhelpful, tickets, needs_answer
     title: str
     affected: int  # visitors, voters or tickets
     detail: str
-    target: str  # what to open: a query, an article slug or a draft id
+    target: str  # what to open: a query, an article slug, a draft id or a ticket group's id
 
 
 def gap_queue(
-    analytics: Analytics, period: DateRange, drafts: Iterable[Any] = (), limit: int = 50
+    analytics: Analytics,
+    period: DateRange,
+    drafts: Iterable[Any] = (),
+    limit: int = 50,
+    unanswered: Iterable[Any] = (),
 ) -> list[Gap]:
     """Every kind of gap in one list, the ones affecting the most customers first."""
     gaps = [
@@ -40,6 +44,10 @@ def gap_queue(
         Gap("tickets", str(d.meta.get("title", d.id)), len(d.source_tickets),
             f"{len(d.source_tickets)} resolved tickets no article answered", d.id)
         for d in drafts
+    ] + [
+        Gap("needs_answer", g.title, len(g.ticket_ids),
+            f"{len(g.ticket_ids)} resolved tickets no agent answered", g.id)
+        for g in unanswered
     ]  # fmt: skip
-    order = {"tickets": 0, "no_results": 1, "unhelpful": 2, "no_clicks": 3}
+    order = {"tickets": 0, "needs_answer": 1, "no_results": 2, "unhelpful": 3, "no_clicks": 4}
     return sorted(gaps, key=lambda g: (-g.affected, order[g.kind], g.title))[:limit]

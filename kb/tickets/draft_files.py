@@ -80,10 +80,10 @@ def free_draft_path(folder: Path, title: str) -> Path:
 
 
 def write_draft_file(path: Path, meta: dict[str, Any], body: str) -> None:
-    write_atomically(path, _file_text(meta, body))
+    write_atomically(path, file_text(meta, body))
 
 
-def _file_text(meta: dict[str, Any], body: str) -> str:
+def file_text(meta: dict[str, Any], body: str) -> str:
     header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     return f"---\n{header}---\n{body}"
 
@@ -142,10 +142,7 @@ def writable_target(content_dir: Path, path: Path, field: str) -> Path:
 def save_draft(content_dir: Path, draft_id: str, text: str, version: str) -> Draft:
     """A writer's edit, refused when the file changed since they opened it (version check)."""
     draft = get_draft(content_dir, draft_id)
-    if draft.version != version:
-        raise Conflict(
-            "this draft changed since you opened it; reload it and apply your edit again"
-        )
+    check_version(draft, version)
     problem = article_problem(text, f"{DRAFTS}/{draft_id}.md")
     if problem is not None:
         raise InvalidContent(
@@ -210,7 +207,7 @@ def publication(content_dir: Path, draft: Draft, version: str | None = None) -> 
     meta = {k: v for k, v in draft.meta.items() if k not in _INTERNAL | {"slug"}}
     meta["status"] = "published"
     meta["updated"] = dt.date.today().isoformat()
-    return target, _file_text(meta, draft.body)
+    return target, file_text(meta, draft.body)
 
 
 def publish_draft(content_dir: Path, draft_id: str, version: str | None = None) -> Path:

@@ -25,6 +25,7 @@ from kb.content.git import (
     tracked,
 )
 from kb.content.loading import content_files
+from kb.content.model import Article
 from kb.errors import BadRequest, ConfigurationError, Conflict, InvalidContent, NotFound
 from kb.settings import PUBLISH_MODES
 from kb.state.auth import Principal
@@ -129,6 +130,16 @@ def publish_update(
     """The article a draft adds to, as the writer edited it beside the draft; the draft is
     archived as merged into it."""
     draft = get_draft(content_dir, draft_id)
+    path, article = update_publication(content_dir, draft, version, article_text, article_version)
+    message = f"Update “{article.title}” ({path.relative_to(content_dir).as_posix()})"
+    return _publish(content_dir, draft, {path: article_text}, message, mode, author, article.slug)
+
+
+def update_publication(
+    content_dir: Path, draft: Draft, version: str | None, article_text: str, article_version: str
+) -> tuple[Path, Article]:
+    """The file an update draft's article is in and the article as edited, once every check
+    has passed; nothing is written."""
     check_version(draft, version)
     slug = str(draft.meta.get("update_of") or "")
     if not slug:
@@ -142,9 +153,10 @@ def publish_update(
         raise InvalidContent(problem.message, path=relative, line=problem.line, field="article")
     if found := unfilled(article_text):
         raise BadRequest(f"fill in or remove {describe(found)} of the article", field="article")
-    title = parse_article(article_text, relative).title
-    message = f"Update “{title}” ({relative})"
-    return _publish(content_dir, draft, {path: article_text}, message, mode, author, slug)
+    article = parse_article(article_text, relative)
+    if article.slug != slug:
+        raise BadRequest(f"the article's slug must stay '{slug}'", field="article")
+    return path, article
 
 
 def _publish(
