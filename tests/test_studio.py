@@ -208,7 +208,7 @@ def test_an_update_opens_beside_its_article_and_publishes_it(client, content_dir
     article = content_dir / "billing" / "request-a-refund.md"
     token = sign_in(client)
     page = client.get("/writer/drafts/refund-pin").get_data(as_text=True)
-    assert "Update “request-a-refund”" in page and "Markdown of billing/request-a-refund.md" in page
+    assert "Update “Request a refund”" in page and "Markdown of billing/request-a-refund.md" in page
     assert "<ins>The photo vault asks for a PIN I never set.</ins>" in page
     assert "already in the article" in page  # the refund timing is in the article already
     opened = re.search(r'name="article_version" value="([^"]+)"', page).group(1)

@@ -16,6 +16,7 @@ from wtforms.validators import Regexp, StopValidation
 
 from indexer.background import request_build
 from kb.content.front_matter import InvalidArticle, parse_article
+from kb.content.git import Author, repository_root
 from kb.content.model import AUDIENCES, TYPES
 from kb.content.render import render_article
 from kb.errors import BadRequest, KBError
@@ -151,6 +152,7 @@ def _draft_view(draft: Draft, form: DraftForm | None = None, article_text: str |
             "writer_update.html",
             draft=draft,
             article_text=text,
+            article_title=_title_of(on_disk, relative.as_posix(), str(draft.meta["update_of"])),
             file=relative,
             article_version=request.form.get("article_version") or text_version(on_disk),
             additions=proposed_additions(draft.body, text),
@@ -176,6 +178,13 @@ def _draft_view(draft: Draft, form: DraftForm | None = None, article_text: str |
         audiences=[("public", "Customers (public)"), ("internal", "Agents only (internal)")],
         types=TYPES,
     ), status
+
+
+def _title_of(text: str, relative: str, fallback: str) -> str:
+    try:
+        return parse_article(text, relative).title
+    except InvalidArticle:  # saved broken in an editor: the page still opens, to fix it
+        return fallback
 
 
 def save(draft_id: str):
@@ -275,6 +284,8 @@ def _confirmation(draft: Draft, update: bool):
         "writer_confirm.html", draft=draft, update=update, article=article, text=text,
         file=target.relative_to(settings.content_dir), mode=settings.publish,
         article_version=request.form.get("article_version", ""),
+        in_git=repository_root(settings.content_dir) is not None,
+        author=(author_of(signed_in("writer")) or Author("you", "")).name,
     )  # fmt: skip
 
 
