@@ -14,6 +14,8 @@ from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
 from kb.search.answers import FLOOR
+from kb.staff_settings import StaffSettings
+from kb.studio_settings import StudioSettings
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -21,9 +23,9 @@ if TYPE_CHECKING:
 ENV_PREFIX = "KB_"
 KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
-RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
+RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
-PUBLISH_MODES = ("direct", "branch")  # how the writer studio publishes (kb.tickets.publishing)
+LOG_FORMATS = ("text", "json")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -31,8 +33,10 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
-    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`."""
+class Settings(StaffSettings, StudioSettings):
+    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
+    Staff sign-in's (accounts, passwords, single sign-on) are in kb/staff_settings.py, the
+    writer studio's in kb/studio_settings.py."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -114,12 +118,6 @@ class Settings:
         "How often one client may send the contact form (limits syntax).",
     )
     site_name: str = _setting("Help Center", "Name shown in the help center's header and titles.")
-    publish: str = _setting(
-        "direct",
-        "How the writer studio publishes: `direct` writes the article to the content folder (and "
-        "commits it when that folder is a git repository); `branch` commits it to a branch per "
-        "draft (drafts/<id>) for review, and it goes live when the branch is merged.",
-    )
     proxy_hops: int = _setting(
         0,
         "How many reverse proxies stand in front of the app; their X-Forwarded-For and "
@@ -140,11 +138,16 @@ class Settings:
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
     )
-    session_idle_minutes: int = _setting(
-        60, "A signed-in staff session ends after this many minutes without a request."
+    log_format: str = _setting(
+        "text", "`text` (the access log line and plain messages) or `json`: one JSON object a line."
     )
-    session_max_hours: int = _setting(
-        12, "A signed-in staff session ends this many hours after sign-in, however active."
+    metrics_token: str = dataclasses.field(
+        default="",
+        repr=False,
+        metadata={
+            "help": "Bearer token Prometheus sends to scrape /metrics (16+ characters); empty = "
+            "/metrics is not served."
+        },
     )
     api_keys: str = dataclasses.field(
         default="",
@@ -211,15 +214,14 @@ class Settings:
             raise ConfigurationError(
                 f"KB_EMBEDDER must be one of {', '.join(EMBEDDERS)}, not {self.embedder!r}"
             )
-        if self.publish not in PUBLISH_MODES:
-            raise ConfigurationError(
-                f"KB_PUBLISH must be one of {', '.join(PUBLISH_MODES)}, not {self.publish!r}"
-            )
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigurationError(f"KB_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        if self.metrics_token and len(self.metrics_token) < 16:
+            raise ConfigurationError("KB_METRICS_TOKEN must be at least 16 characters (or empty)")
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
-        for name in ("session_idle_minutes", "session_max_hours"):
-            if getattr(self, name) < 1:
-                raise ConfigurationError(f"KB_{name.upper()} must be a positive whole number")
+        self.validate_staff_settings()
+        self.validate_studio_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

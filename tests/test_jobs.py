@@ -18,7 +18,7 @@ from kb.state.jobs import JobStore
 from kb.tickets.generation import GENERATION
 from kb.tickets.store import TicketStore
 from kb.tickets.unanswered import UnansweredGroups
-from tests.conftest import CHROMA_URL
+from tests.helpers import CHROMA_URL
 from tests.test_drafts import PRINTER, VAULT, ticket
 
 

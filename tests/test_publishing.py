@@ -22,7 +22,7 @@ from kb.tickets.publishing import (
     publish_update,
     review_state,
 )
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 WRITER = Author("Dana Writer", "dana@example.com")
 DRAFT = """---

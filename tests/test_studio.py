@@ -6,6 +6,7 @@ it; the groups that need an answer; draft generation as a background job with it
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from kb.tickets.draft_files import get_draft, text_version
 from kb.tickets.drafts import UnansweredGroup
 from kb.tickets.store import TicketStore
 from kb.tickets.unanswered import UnansweredGroups, group_id
-from tests.conftest import ADMIN_KEY, WRITER_KEY
+from tests.helpers import ADMIN_KEY, WRITER_KEY
 from tests.test_drafts import VAULT
 
 DRAFT = """---
@@ -284,3 +285,34 @@ def test_regenerating_runs_in_the_background_with_progress(client, app, content_
     done = client.get("/writer").get_data(as_text=True)
     assert "Last run" in done and "1 drafts (1 created)" in done, done
     assert any("v1" in p.read_text() for p in (content_dir / "drafts").glob("*.md"))
+
+
+def test_a_signed_in_person_is_the_author_of_what_they_publish(app, content_dir: Path) -> None:
+    from tests.accounts.conftest import make_person  # noqa: PLC0415
+    from tests.accounts.conftest import sign_in as sign_in_as  # noqa: PLC0415
+
+    def git(*arguments: str) -> str:
+        done = subprocess.run(["git", "-C", str(content_dir), *arguments], check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        return done.stdout.strip()
+
+    git("init", "--quiet", "--initial-branch=main")
+    git("config", "user.name", "Help Center")
+    git("config", "user.email", "help@example.com")
+    git("add", ".")
+    git("commit", "--quiet", "-m", "Content")
+    write_draft(content_dir, "vault-pin")
+    make_person(app, "wendy@example.com", ["writer"], name="Wendy Writer")
+    client = app.test_client()
+    assert sign_in_as(client, "wendy@example.com", area="writer").status_code == 302
+    token = token_of(client.get("/writer").get_data(as_text=True))
+    asked = client.post(
+        "/writer/drafts/vault-pin/publish", data=form_of(content_dir, "vault-pin", token)
+    )
+    page = asked.get_data(as_text=True)
+    assert "committed to git as Wendy Writer" in page
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    confirm = {"csrf_token": token, "version": version, "confirm": "yes"}
+    assert client.post("/writer/drafts/vault-pin/publish", data=confirm).status_code == 302
+    assert git("log", "-1", "--format=%an <%ae>") == "Wendy Writer <wendy@example.com>"
+    assert "sync/photo-vault-pin.md" in git("show", "--name-only", "--format=", "HEAD")

@@ -7,8 +7,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from kb.content.catalog import category_name
 from kb.content.render import render_article
 from kb.errors import NotFound
-from web.auth import login_page, sign_out, signed_in
+from web.auth import sign_out, signed_in
 from web.services import agent_links, services
+from web.sign_in import login_page
 
 blueprint = Blueprint("console", __name__, url_prefix="/agent")
 

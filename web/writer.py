@@ -17,10 +17,11 @@ from kb.tickets.studio import KINDS, SIZES, SORTS, DraftRow, ListQuery, categori
 from kb.tickets.unanswered import UnansweredGroups
 from web import writer_drafts
 from web.api import API
-from web.auth import login_page, pages_need_sign_in, sign_out, signed_in
+from web.auth import pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation
 from web.schemas import TicketsBody, TicketsImported
 from web.services import services
+from web.sign_in import login_page
 from web.writer_drafts import source_tickets
 
 blueprint = Blueprint("writer", __name__)

@@ -42,7 +42,7 @@ from kb.tickets.publishing import (
 from kb.tickets.scrub import scrub_personal_data
 from kb.tickets.store import TicketStore
 from kb.tickets.studio import categories, compose, form_values, proposed_additions
-from web.auth import signed_in
+from web.auth import audit, signed_in
 from web.services import agent_links, public_links, services
 
 MAX_TEXT = 200_000  # characters of Markdown a draft or an article may have
@@ -198,9 +198,11 @@ def save(draft_id: str):
     if request.form.get("action") == "preview":
         return _draft_view(draft, form)
     try:
-        _save_form(draft, form)
+        saved = _save_form(draft, form)
     except KBError as error:
         return _draft_view(draft, form, error=error.message, status=error.status)
+    if saved is not draft:  # the form changed something
+        audit("draft_updated", signed_in("writer"), target=draft_id)
     flash("Draft saved.")
     return redirect(url_for("writer.draft_page", draft_id=draft_id))
 
@@ -259,9 +261,11 @@ def publish(draft_id: str):
     except KBError as error:
         return _draft_view(draft, article_text=request.form.get("article"), error=error.message,
                            status=error.status)  # fmt: skip
+    where = published.path.relative_to(settings.content_dir).as_posix()
+    detail = where if published.live else f"{where} on {published.branch}"
+    audit("draft_published", signed_in("writer"), target=draft_id, detail=detail)
     if published.live:
         request_build(settings)  # off the request: `kb watch`, or `kb index` in the background
-        where = published.path.relative_to(settings.content_dir)
         flash(f"Published as {where}; it will be searchable in a few seconds.")
     else:
         flash(f"Committed to the branch {published.branch} for review; it goes live when merged.")
@@ -295,6 +299,8 @@ def reject(draft_id: str):
     except KBError as error:
         draft = get_draft(services().settings.content_dir, draft_id)
         return _draft_view(draft, error=error.message, status=error.status)
+    audit("draft_rejected", signed_in("writer"), target=draft_id,
+          detail=request.form.get("reason", "")[:200])  # fmt: skip
     flash("Draft rejected and archived.")
     return redirect(url_for("writer.queue"))
 

@@ -27,8 +27,8 @@ from kb.content.git import (
 from kb.content.loading import content_files
 from kb.content.model import Article
 from kb.errors import BadRequest, ConfigurationError, Conflict, InvalidContent, NotFound
-from kb.settings import PUBLISH_MODES
 from kb.state.auth import Principal
+from kb.studio_settings import PUBLISH_MODES
 from kb.tickets.draft_files import (
     DRAFTS,
     Draft,
@@ -59,13 +59,12 @@ class Published:
 
 
 def author_of(principal: Principal | None) -> Author | None:
-    """Who a commit names as its author: the signed-in writer (their key's name for now; their
-    account's name and e-mail address once staff have accounts)."""
+    """Who a commit names as its author: the signed-in person (their account's name and e-mail
+    address), or for an operator's key its name and an address that says it is none."""
     if principal is None:
         return None
-    email = (
-        getattr(principal, "email", None)
-        or (re.sub(r"[^a-z0-9.-]+", "-", principal.name.lower()).strip("-.") or "writer")
+    email = principal.email or (
+        (re.sub(r"[^a-z0-9.-]+", "-", principal.name.lower()).strip("-.") or "writer")
         + "@kb.invalid"
     )
     return Author(principal.name, email)
