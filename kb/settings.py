@@ -17,6 +17,7 @@ from kb.index.vector_stores import STORES as VECTOR_STORES
 from kb.insights_settings import InsightsSettings
 from kb.search.answers import FLOOR
 from kb.staff_settings import StaffSettings
+from kb.studio_settings import StudioSettings
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -34,10 +35,9 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(QueueSettings, StaffSettings, InsightsSettings):
-    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
-    Staff sign-in's are in kb/staff_settings.py, the queues' in kb/delivery/queue_settings.py,
-    the insights' (content health, the weekly report) in kb/insights_settings.py."""
+class Settings(QueueSettings, StaffSettings, InsightsSettings, StudioSettings):
+    """The knobs an operator can turn, each from `KB_<NAME>`; more in kb/staff_settings.py,
+    kb/delivery/queue_settings.py, kb/insights_settings.py and kb/studio_settings.py."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -224,6 +224,7 @@ class Settings(QueueSettings, StaffSettings, InsightsSettings):
         self.validate_staff_settings()
         self.validate_queue_settings(self.smtp_url)
         self.validate_insights_settings()
+        self.validate_studio_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

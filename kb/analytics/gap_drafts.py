@@ -195,9 +195,13 @@ def start_update_draft(
     existing = update_drafts(list_drafts(content_dir)).get(article.slug)
     if existing is not None:
         return existing, False
+    # Under a heading of its own: the writer's update page lists a draft's lines by section,
+    # beside the article (kb.tickets.studio.proposed_additions).
     body = "\n".join(
         [
-            f"What to fix in [{article.title}]({article.slug}.md):",
+            "## What to fix",
+            "",
+            f"In [{article.title}]({article.slug}.md):",
             "",
             *[f"- {scrub_personal_data(reason)}" for reason in reasons],
             "",

@@ -16,21 +16,28 @@ ALL = "all"
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "searches": ("Failed searches", ("no_results", "no_clicks")),
     "articles": ("Unhelpful articles", ("unhelpful",)),
-    "tickets": ("Ticket groups", ("tickets",)),
+    "tickets": ("Ticket groups", ("tickets", "needs_answer")),
     "bot": ("Bot questions", ("bot",)),
 }
 PER_PAGE = 25
 EVERY_QUERY = 1_000_000  # no cut: a long tail of failed searches must not hide the other kinds
-_ORDER = {"tickets": 0, "no_results": 1, "bot": 2, "unhelpful": 3, "no_clicks": 4}
+_ORDER = {
+    "tickets": 0,
+    "needs_answer": 1,
+    "no_results": 2,
+    "bot": 3,
+    "unhelpful": 4,
+    "no_clicks": 5,
+}
 
 
 @dataclasses.dataclass(frozen=True)
 class Gap:
-    kind: str  # no_results, no_clicks, unhelpful, tickets, bot
+    kind: str  # no_results, no_clicks, unhelpful, tickets, needs_answer, bot
     title: str
     affected: int  # visitors, voters or tickets
     detail: str
-    target: str  # what to open: a query, an article slug or a draft id
+    target: str  # what to open: a query, an article slug, a draft id or a ticket group's id
 
     @property
     def group(self) -> str:
@@ -54,9 +61,11 @@ def gap_queue(
     period: DateRange,
     drafts: Iterable[Any] = (),
     bot_questions: Iterable[Gap] = (),
+    unanswered: Iterable[Any] = (),
 ) -> list[Gap]:
-    """Every gap of every kind, the ones affecting the most customers first. `bot_questions`:
-    what the answer bot could not answer (the bot comes with a later task)."""
+    """Every gap of every kind, the ones affecting the most customers first. `unanswered`: groups
+    of resolved tickets no agent answered (kb.tickets.unanswered); `bot_questions`: what the
+    answer bot could not answer."""
     gaps = [
         Gap("no_results", q["query"], q["visitors"],
             f"{_count(q['searches'], 'search')}, nothing found", q["query"])
@@ -74,6 +83,10 @@ def gap_queue(
         Gap("tickets", str(d.meta.get("title", d.id)), len(d.source_tickets),
             f"{_count(len(d.source_tickets), 'resolved ticket')} no article answered", d.id)
         for d in drafts
+    ] + [
+        Gap("needs_answer", g.title, len(g.ticket_ids),
+            f"{_count(len(g.ticket_ids), 'resolved ticket')} no agent answered", g.id)
+        for g in unanswered
     ] + list(bot_questions)  # fmt: skip
     return sorted(gaps, key=lambda g: (-g.affected, _ORDER[g.kind], g.title))
 

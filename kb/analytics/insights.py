@@ -21,6 +21,7 @@ from kb.content.model import Article
 from kb.errors import BadRequest
 from kb.state.database import Database, today
 from kb.tickets.draft_files import Draft, list_drafts
+from kb.tickets.unanswered import UnansweredGroups
 
 Compute = Callable[["Insights", DateRange, str], Any]
 
@@ -88,7 +89,10 @@ class Insights:
 
     def gaps(self, period: DateRange) -> list[Gap]:
         # The answer bot's unanswered questions join here when the bot exists (a later task).
-        return gap_queue(self.analytics, period, self.drafts, bot_questions=())
+        unanswered = UnansweredGroups(self.database).all()
+        return gap_queue(
+            self.analytics, period, self.drafts, bot_questions=(), unanswered=unanswered
+        )
 
     def tickets(self, period: DateRange) -> list[SupportTicket]:
         if period not in self._tickets:

@@ -51,7 +51,7 @@ PAGES = [
         200,
         "Refund approval rules (internal)",
     ),
-    ("writer-queue", "writer", "/writer", 200, "Gap queue"),
+    ("writer-queue", "writer", "/writer", 200, "Drafts"),
     (
         "writer-draft",
         "writer",
