@@ -57,7 +57,8 @@ def test_suggest_response_shape_and_internal_articles(client) -> None:
             "limit": 3,
         },
     ).get_json()
-    assert set(body) == {"request_id", "suggestions", "triage", "took_ms"}
+    assert set(body) == {"request_id", "suggestions", "triage", "requests", "took_ms"}
+    assert body["requests"] == []  # one request: no groups
     assert len(body["suggestions"]) <= 3
     top = body["suggestions"][0]
     assert set(top) == {

@@ -15,6 +15,14 @@ import time
 import uuid
 from collections.abc import Sequence
 
+from kb.assist.requests import (
+    KindShare,
+    combined_kind,
+    disagreeing,
+    label,
+    merge_rankings,
+    split_requests,
+)
 from kb.assist.suggestion_log import SuggestionLog
 from kb.assist.ticket_text import Ticket, TicketQuery, build_ticket_query
 from kb.content.model import Article, Kind, Section
@@ -29,6 +37,7 @@ from kb.search.snippets import make_snippet
 CONFIDENCE_LOW, CONFIDENCE_HIGH = 0.40, 0.75
 AGENT_FILTERS = Filters(include_internal=True)
 TRIAGE_VOTERS = 5
+REQUEST_SUGGESTIONS = 3  # shown under each request of a ticket that asks several things
 
 # Words that, by themselves, say which side of the house a ticket belongs to.
 SERVICE_CUES = frozenset(
@@ -63,11 +72,22 @@ class Triage:
 
 
 @dataclasses.dataclass(frozen=True)
+class RequestSuggestions:
+    """One of the separate requests of a ticket that asks for more than one thing."""
+
+    text: str
+    label: str
+    suggestions: list[Suggestion]
+    triage: Triage
+
+
+@dataclasses.dataclass(frozen=True)
 class SuggestResult:
     request_id: str
     suggestions: list[Suggestion]
     triage: Triage
     took_ms: float
+    requests: list[RequestSuggestions] = dataclasses.field(default_factory=list)
 
 
 def confidence(score: float) -> float:
@@ -99,21 +119,22 @@ class AgentAssist:
     def suggest(
         self, ticket: Ticket, limit: int = 5, *, clean: bool = True, learn: bool = True
     ) -> SuggestResult:
-        """Rank articles for a ticket (internal included), triage it, and remember the request."""
+        """Rank articles for a ticket (internal included), triage it, and remember the request.
+        A ticket that asks for several things also gets each request's suggestions and triage
+        (kb.assist.requests), and its list and triage are made of theirs."""
         started = time.perf_counter()
         check_ticket(ticket)
         index = self.engine.current_index()
         query = build_ticket_query(ticket, index.speller.frequencies, clean=clean)
-        hits = self.section_hits(index, query, learn=learn)
-        ranked = roll_up(hits, index)
-        terms = set(query_terms(query.keyword_text))
-        suggestions = [
-            Suggestion(
-                article, section, score, confidence(score), make_snippet(section.text, terms)
-            )
-            for article, section, score in ranked[:limit]
-        ]
+        changes = self.learned(query) if learn else {}
+        ranked = self.ranked(index, query, changes)
         triage = triage_ticket(ticket, query, ranked[:TRIAGE_VOTERS])
+        requests = self.separate_requests(index, ticket, changes) if clean else []
+        if requests:
+            ranked = merge_rankings(ranked, [r.ranked for r in requests])
+            triage = ticket_triage(triage, requests)
+        terms = set(query_terms(query.keyword_text))
+        suggestions = [suggestion(item, terms) for item in ranked[:limit]]
         request_id = uuid.uuid4().hex
         if self.log is not None:
             self.log.record_request(
@@ -124,18 +145,78 @@ class AgentAssist:
                 [s.article.slug for s in suggestions],
             )
         took_ms = round((time.perf_counter() - started) * 1000, 2)
-        return SuggestResult(request_id, suggestions, triage, took_ms)
+        shown = [r.shown(REQUEST_SUGGESTIONS) for r in requests]
+        return SuggestResult(request_id, suggestions, triage, took_ms, shown)
 
-    def section_hits(self, index: LoadedIndex, query: TicketQuery, *, learn: bool) -> list[Hit]:
+    def learned(self, query: TicketQuery) -> dict[str, float]:
+        """Score changes from agents' feedback on tickets like this one (none without a log)."""
+        if self.log is None:
+            return {}
+        return self.log.adjustments(self.engine.embedder.embed_query(query.vector_text))
+
+    def ranked(
+        self, index: LoadedIndex, query: TicketQuery, changes: dict[str, float]
+    ) -> list[tuple[Article, Section, float]]:
+        """Articles for a ticket query, best first, with what agents taught applied."""
         engine = self.engine
         keyword_hits, vector_hits = engine.retrieve(
             index, query.keyword_text, "hybrid", AGENT_FILTERS, vector_query=query.vector_text
         )
         hits = engine.combine("hybrid", keyword_hits, vector_hits)
-        if not learn or self.log is None:
-            return hits
-        changes = self.log.adjustments(engine.embedder.embed_query(query.vector_text))
-        return apply_adjustments(hits, changes, index)
+        return roll_up(apply_adjustments(hits, changes, index), index)
+
+    def separate_requests(
+        self, index: LoadedIndex, ticket: Ticket, changes: dict[str, float]
+    ) -> list[Request]:
+        """Each request of a ticket that asks for more than one thing, searched on its own;
+        none when it asks one thing (or its requests all find the same best article)."""
+        texts = split_requests(ticket)
+        if len(texts) < 2:
+            return []
+        vocabulary = index.speller.frequencies
+        found = []
+        for text in texts:
+            asked = Ticket(body=text)
+            query = build_ticket_query(asked, vocabulary)
+            ranked = self.ranked(index, query, changes)
+            found.append(Request(text, query, ranked, triage_ticket(asked, query, ranked[:5])))
+        kept = disagreeing([request.ranked for request in found])
+        return [found[n] for n in kept] if len(kept) > 1 else []
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """One request of a ticket, searched on its own."""
+
+    text: str
+    query: TicketQuery
+    ranked: list[tuple[Article, Section, float]]
+    triage: Triage
+
+    def shown(self, limit: int) -> RequestSuggestions:
+        terms = set(query_terms(self.query.keyword_text))
+        suggestions = [suggestion(item, terms) for item in self.ranked[:limit]]
+        return RequestSuggestions(self.text, label(self.text), suggestions, self.triage)
+
+
+def suggestion(item: tuple[Article, Section, float], terms: set[str]) -> Suggestion:
+    article, section, score = item
+    return Suggestion(article, section, score, confidence(score), make_snippet(section.text, terms))
+
+
+def ticket_triage(whole: Triage, requests: Sequence[Request]) -> Triage:
+    """The triage of a ticket with several requests: each request's kind counts once, so
+    requests that disagree lower the confidence; the reasons say what each request is."""
+    combined = combined_kind(
+        KindShare(whole.kind, whole.category, whole.confidence),
+        [KindShare(r.triage.kind, r.triage.category, r.triage.confidence) for r in requests],
+    )
+    reasons = [f"{len(requests)} requests, each triaged on its own:"] + [
+        f"“{label(r.text)}”: {r.triage.kind}, {r.triage.category or 'no category'} "
+        f"({round(r.triage.confidence * 100)}%)"
+        for r in requests
+    ]
+    return Triage(combined.kind, combined.category, combined.confidence, (*whole.reasons, *reasons))
 
 
 def apply_adjustments(

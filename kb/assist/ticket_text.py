@@ -35,6 +35,7 @@ _LOG_LINE = re.compile(
     re.IGNORECASE,
 )
 _URL_OR_EMAIL = re.compile(r"https?:\s?//\S*|www\.\S+|\S+@\S+\.\w+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]\s+|\(?\d{1,2}[).]\s+)")  # "- x", "* x", "2) x", "(2) x"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,8 +73,8 @@ def error_codes(text: str) -> list[str]:
     return list(dict.fromkeys(_ERROR_CODE.findall(text)))
 
 
-def clean_message(text: str) -> str:
-    """The part of one message a person wrote about the problem."""
+def _problem_lines(text: str) -> list[str]:
+    """The lines of one message a person wrote about the problem (blank lines kept)."""
     kept: list[str] = []
     for line in text.splitlines():
         if _QUOTE_HEADER.match(line) or line.strip() in ("--", "-- "):
@@ -90,8 +91,26 @@ def clean_message(text: str) -> str:
         if _SIGN_OFF.match(kept[index]):
             kept = kept[:index]
             break
-    text = _URL_OR_EMAIL.sub(" ", "\n".join(kept))
+    return kept
+
+
+def clean_message(text: str) -> str:
+    """The part of one message a person wrote about the problem."""
+    text = _URL_OR_EMAIL.sub(" ", "\n".join(_problem_lines(text)))
     return " ".join(text.split())
+
+
+def clean_blocks(text: str) -> list[str]:
+    """The cleaned message as its paragraphs and list items, each on one line: where a
+    customer who asks two things usually starts the second."""
+    blocks: list[list[str]] = [[]]
+    for line in _problem_lines(text):
+        if not line.strip() or _LIST_ITEM.match(line):
+            blocks.append([])
+        if line.strip():
+            blocks[-1].append(line)
+    joined = (" ".join(_URL_OR_EMAIL.sub(" ", "\n".join(lines)).split()) for lines in blocks)
+    return [block for block in joined if block]
 
 
 def build_ticket_query(
