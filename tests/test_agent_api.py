@@ -270,7 +270,8 @@ def test_console_sign_in_and_suggestions_through_the_api(client) -> None:
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and AGENT_KEY not in cookie
-    page = client.get("/agent").get_data(as_text=True)
+    assert "<h1>Inbox</h1>" in client.get("/agent").get_data(as_text=True)
+    page = client.get("/agent/paste").get_data(as_text=True)
     assert "agent.js" in page
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     # the page's script calls the API with the session cookie and the CSRF header

@@ -90,7 +90,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine.embedder.warm_up()
     # The index is opened lazily, in each worker: chroma's client does not survive a fork.
 
-    from web import admin, agent_api, api, console, contact, errors, openapi, portal, staff, writer  # noqa: PLC0415, E501
+    from web import (  # noqa: PLC0415 - the blueprints use the services made above
+        admin,
+        agent_api,
+        api,
+        console,
+        contact,
+        errors,
+        helpdesk_api,
+        openapi,
+        portal,
+        sidebar,
+        staff,
+        tickets_api,
+        writer,
+    )
 
     csrf = CSRFProtect(app)
     # JSON only: a cross-site form cannot send application/json. Session-authenticated API
@@ -101,6 +115,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(agent_api.blueprint)
+    app.register_blueprint(tickets_api.blueprint)
+    app.register_blueprint(helpdesk_api.blueprint)
+    app.register_blueprint(sidebar.blueprint)
     app.register_blueprint(console.blueprint)
     app.register_blueprint(writer.blueprint)
     app.register_blueprint(contact.blueprint)

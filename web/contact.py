@@ -12,7 +12,9 @@ from wtforms.validators import Regexp, StopValidation
 from kb.analytics.events import cancel_deflections, record_deflection
 from kb.errors import RateLimited
 from kb.search.engine import MAX_QUERY_CHARS
+from kb.tickets.inbox import Inbox
 from kb.tickets.store import TicketStore
+from kb.tickets.triage import triage_tickets
 from web.services import public_article, services, visitor_id
 
 blueprint = Blueprint("contact", __name__)
@@ -177,6 +179,7 @@ def _send():
     ticket_id = TicketStore(services().database).create_from_contact(
         values["name"], values["email"], values["subject"], values["description"], shown
     )
+    triage_tickets(services().assist, Inbox(services().database), [ticket_id])  # its queue
     cancel_deflections(services().database, visitor_id())
     return render_template("contact_sent.html", ticket_id=ticket_id)
 

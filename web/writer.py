@@ -10,8 +10,10 @@ from kb.content.front_matter import InvalidArticle, parse_article
 from kb.content.render import render_article
 from kb.errors import KBError
 from kb.tickets.draft_files import get_draft, list_drafts, publish_draft, reject_draft, save_draft
+from kb.tickets.inbox import Inbox
 from kb.tickets.scrub import scrub_personal_data
-from kb.tickets.store import TicketStore
+from kb.tickets.store import RESOLVED, TicketStore
+from kb.tickets.triage import TRIAGED_ON_ARRIVAL, triage_tickets
 from web.api import API
 from web.auth import login_page, pages_need_sign_in, sign_out
 from web.openapi import operation
@@ -32,6 +34,8 @@ blueprint = Blueprint("writer", __name__)
 def import_tickets(body: TicketsBody) -> TicketsImported:
     tickets = [record.stored() for record in body.records()]
     inserted, updated = TicketStore(services().database).upsert(tickets)
+    waiting = [t.id for t in tickets if t.status not in RESOLVED]  # the inbox's queues
+    triage_tickets(services().assist, Inbox(services().database), waiting[:TRIAGED_ON_ARRIVAL])
     return TicketsImported(inserted=inserted, updated=updated)
 
 

@@ -15,17 +15,11 @@ import time
 import uuid
 from collections.abc import Sequence
 
-from kb.assist.requests import (
-    KindShare,
-    combined_kind,
-    disagreeing,
-    label,
-    merge_rankings,
-    split_requests,
-)
+from kb.assist.requests import disagreeing, label, merge_rankings, split_requests
 from kb.assist.suggestion_log import SuggestionLog
 from kb.assist.ticket_text import Ticket, TicketQuery, build_ticket_query
-from kb.content.model import Article, Kind, Section
+from kb.assist.triage import Triage, ticket_triage, triage_ticket
+from kb.content.model import Article, Section
 from kb.errors import BadRequest, PayloadTooLarge
 from kb.index.keyword.analysis import query_terms
 from kb.index.loaded import LoadedIndex
@@ -38,20 +32,7 @@ CONFIDENCE_LOW, CONFIDENCE_HIGH = 0.40, 0.75
 AGENT_FILTERS = Filters(include_internal=True)
 TRIAGE_VOTERS = 5
 REQUEST_SUGGESTIONS = 3  # shown under each request of a ticket that asks several things
-
-# Words that, by themselves, say which side of the house a ticket belongs to.
-SERVICE_CUES = frozenset(
-    "refund refunds charge charged charges invoice invoices billing bill billed plan plans price "
-    "pricing subscription subscriptions cancel cancellation renew renewal payment paid pay card "
-    "receipt receipts order orders purchase discount vat tax seats license licenses upgrade "
-    "downgrade trial account email delete privacy gdpr".split()
-)
-SUPPORT_CUES = frozenset(
-    "error errors crash crashes crashed sync syncing synced install installed installing bug "
-    "broken fails failed failing slow stuck freeze frozen upload uploading download downloading "
-    "conflict conflicted permission denied proxy firewall api token integration cpu memory "
-    "update version app desktop mobile".split()
-)
+__all__ = ["AgentAssist", "SuggestResult", "Suggestion", "Triage", "triage_ticket"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,14 +42,6 @@ class Suggestion:
     score: float
     confidence: float
     snippet: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Triage:
-    kind: Kind
-    category: str | None
-    confidence: float
-    reasons: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,11 +90,18 @@ class AgentAssist:
         self.log = log
 
     def suggest(
-        self, ticket: Ticket, limit: int = 5, *, clean: bool = True, learn: bool = True
+        self,
+        ticket: Ticket,
+        limit: int = 5,
+        *,
+        clean: bool = True,
+        learn: bool = True,
+        ticket_id: str | None = None,
     ) -> SuggestResult:
-        """Rank articles for a ticket (internal included), triage it, and remember the request.
-        A ticket that asks for several things also gets each request's suggestions and triage
-        (kb.assist.requests), and its list and triage are made of theirs."""
+        """Rank articles for a ticket (internal included), triage it, and remember the request
+        (for the stored ticket `ticket_id`, if it is one). A ticket that asks for several things
+        also gets each request's suggestions and triage (kb.assist.requests), and its list and
+        triage are made of theirs."""
         started = time.perf_counter()
         check_ticket(ticket)
         index = self.engine.current_index()
@@ -143,6 +123,7 @@ class AgentAssist:
                 triage.kind,
                 triage.category,
                 [s.article.slug for s in suggestions],
+                ticket_id,
             )
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         shown = [r.shown(REQUEST_SUGGESTIONS) for r in requests]
@@ -204,21 +185,6 @@ def suggestion(item: tuple[Article, Section, float], terms: set[str]) -> Suggest
     return Suggestion(article, section, score, confidence(score), make_snippet(section.text, terms))
 
 
-def ticket_triage(whole: Triage, requests: Sequence[Request]) -> Triage:
-    """The triage of a ticket with several requests: each request's kind counts once, so
-    requests that disagree lower the confidence; the reasons say what each request is."""
-    combined = combined_kind(
-        KindShare(whole.kind, whole.category, whole.confidence),
-        [KindShare(r.triage.kind, r.triage.category, r.triage.confidence) for r in requests],
-    )
-    reasons = [f"{len(requests)} requests, each triaged on its own:"] + [
-        f"“{label(r.text)}”: {r.triage.kind}, {r.triage.category or 'no category'} "
-        f"({round(r.triage.confidence * 100)}%)"
-        for r in requests
-    ]
-    return Triage(combined.kind, combined.category, combined.confidence, (*whole.reasons, *reasons))
-
-
 def apply_adjustments(
     hits: Sequence[Hit], changes: dict[str, float], index: LoadedIndex
 ) -> list[Hit]:
@@ -245,42 +211,3 @@ def apply_adjustments(
             adjusted.append(Hit(article.sections[0].id, change))
     adjusted.sort(key=lambda hit: (-hit.score, hit.section_id))
     return adjusted
-
-
-def triage_ticket(
-    ticket: Ticket, query: TicketQuery, ranked: Sequence[tuple[Article, Section, float]]
-) -> Triage:
-    """Service or support, and the best category: the matched articles vote by score, and
-    service or support words in the ticket add theirs."""
-    kind_votes: dict[Kind, float] = {"service": 0.0, "support": 0.0}
-    category_votes: dict[str, float] = {}
-    reasons: list[str] = []
-    for article, _, score in ranked:
-        if article.kind in kind_votes:
-            kind_votes[article.kind] += score
-        if article.audience == "public" and article.category:
-            category_votes[article.category] = category_votes.get(article.category, 0.0) + score
-    if ranked:
-        top = ranked[0][0]
-        reasons.append(f"best match: {top.title} ({top.kind or 'no kind'}, {top.category})")
-    text_words = set(query_terms(ticket.raw_text())) | {
-        w.lower() for w in ticket.raw_text().split()
-    }
-    service = sorted(SERVICE_CUES & text_words)
-    support = sorted(SUPPORT_CUES & text_words)
-    total_score = sum(kind_votes.values()) or 1.0
-    cue_weight = 0.15 * total_score
-    kind_votes["service"] += cue_weight * len(service)
-    kind_votes["support"] += cue_weight * len(support)
-    if query.error_codes:
-        kind_votes["support"] += cue_weight * 2
-        reasons.append("error codes: " + ", ".join(query.error_codes))
-    if service:
-        reasons.append("service words: " + ", ".join(service[:6]))
-    if support:
-        reasons.append("support words: " + ", ".join(support[:6]))
-    kind = max(kind_votes, key=lambda k: (kind_votes[k], k == "support"))
-    votes = sum(kind_votes.values())
-    certainty = kind_votes[kind] / votes if votes else 0.5
-    category = max(category_votes, key=category_votes.__getitem__) if category_votes else None
-    return Triage(kind, category, round(certainty, 3), tuple(reasons))
