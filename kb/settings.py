@@ -24,13 +24,16 @@ KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
 RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
-REPLY_FORMATS = ("text", "markdown")
-# An origin as a browser names it: scheme, host and port, nothing after.
-_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$|^https?://\[[0-9a-f:.]+\](?::\d{1,5})?$")
+# Origins as a browser names them (scheme, host, port; no path), separated by spaces or commas.
+ORIGINS = re.compile(r"^(?:[\s,]*https?://[A-Za-z0-9.-]+(?::\d{1,5})?/?)*[\s,]*$")
 
 
 def _setting(default: Any, help: str) -> Any:
     return dataclasses.field(default=default, metadata={"help": help})
+
+
+def _secret(help: str) -> Any:  # never shown in a repr (logs, tracebacks)
+    return dataclasses.field(default="", repr=False, metadata={"help": help})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,33 +146,11 @@ class Settings:
     session_max_hours: int = _setting(
         12, "A signed-in staff session ends this many hours after sign-in, however active."
     )
-    reply_format: str = _setting(
-        "text",
-        "How Insert answer writes a section into a reply: `text` (plain, numbered steps) or "
-        "`markdown`, whichever the help desk's replies use.",
-    )
     sidebar_origins: str = _setting(
-        "",
-        "Origins (https://example.zendesk.com, space or comma separated) of the help desk pages "
-        "that may embed the agent sidebar (/agent/sidebar) and talk to it; empty = none. Every "
-        "other page stays unframeable.",
+        "", "Origins (https://x.zendesk.com, space separated) that may embed /agent/sidebar."
     )
-    ticket_webhook_secret: str = dataclasses.field(
-        default="",
-        repr=False,
-        metadata={
-            "help": "Shared secret that signs POST /api/v1/webhooks/tickets (X-KB-Signature); "
-            "empty = that webhook is off."
-        },
-    )
-    zendesk_webhook_secret: str = dataclasses.field(
-        default="",
-        repr=False,
-        metadata={
-            "help": "The signing secret of the Zendesk webhook that calls POST "
-            "/api/v1/webhooks/zendesk; empty = that webhook is off."
-        },
-    )
+    ticket_webhook_secret: str = _secret("Signs POST /api/v1/webhooks/tickets; empty = off.")
+    zendesk_webhook_secret: str = _secret("Zendesk's signing secret for its webhook; empty = off.")
     api_keys: str = dataclasses.field(
         default="",
         repr=False,
@@ -250,22 +231,8 @@ class Settings:
             )
         for family in RATE_LIMITED:
             _check_rate_limit(f"{family}_rate_limit", getattr(self, f"{family}_rate_limit"))
-        if self.reply_format not in REPLY_FORMATS:
-            raise ConfigurationError(
-                f"KB_REPLY_FORMAT must be one of {', '.join(REPLY_FORMATS)}, "
-                f"not {self.reply_format!r}"
-            )
-        for origin in self.sidebar_origin_list:
-            if not _ORIGIN.match(origin):
-                raise ConfigurationError(
-                    "KB_SIDEBAR_ORIGINS must be origins such as https://example.zendesk.com "
-                    f"(scheme, host and port; no path), not {origin!r}"
-                )
-
-    @property
-    def sidebar_origin_list(self) -> tuple[str, ...]:
-        """The origins that may frame the agent sidebar, as a browser writes them."""
-        return tuple(o.lower().rstrip("/") for o in re.split(r"[\s,]+", self.sidebar_origins) if o)
+        if not ORIGINS.match(self.sidebar_origins):
+            raise ConfigurationError("KB_SIDEBAR_ORIGINS must be origins: https://host[:port]")
 
     @property
     def tuned_settings_path(self) -> Path:

@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from kb.errors import ConfigurationError
+from kb.settings import Settings
 from kb.tickets.inbox import Inbox
 from tests.conftest import AGENT_KEY, WRITER_KEY, app_config, auth
 from web import create_app
@@ -218,7 +220,7 @@ def test_a_section_as_a_reply(client) -> None:
     )
     assert "1. Open **Settings > Billing**." in body["answer"]["markdown"]
     assert body["link"]["text"] == f"Request a refund › How to ask for a refund: {url}"
-    assert "<ol>" in body["html"] and body["reply_format"] == "text"
+    assert "<ol>" in body["html"]
     cancel = client.get(
         "/api/v1/agent/articles/cancel-subscription/answer?anchor=what-happens-to-your-files",
         headers=AGENT,
@@ -274,3 +276,10 @@ def test_only_the_configured_help_desks_may_frame_the_sidebar(framed_app, client
     unset = client.get("/agent/sidebar")  # no origins configured: nobody may frame it
     assert "frame-ancestors 'none'" in unset.headers["Content-Security-Policy"]
     assert unset.headers["X-Frame-Options"] == "DENY"
+
+
+def test_sidebar_origins_must_be_origins() -> None:
+    assert Settings.from_mapping({"SIDEBAR_ORIGINS": "https://a.zendesk.com, http://b:81"})
+    for bad in ("https://a.zendesk.com/agent", "a.zendesk.com", "javascript:alert(1)"):
+        with pytest.raises(ConfigurationError, match="KB_SIDEBAR_ORIGINS"):
+            Settings.from_mapping({"SIDEBAR_ORIGINS": bad})

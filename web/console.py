@@ -92,7 +92,6 @@ def ticket_page(ticket_id: str):
         queues=QUEUES,
         queue_names=QUEUE_NAMES,
         queue_help=QUEUE_HELP,
-        reply_format=services().settings.reply_format,
         category_name=category_name,
     )
 

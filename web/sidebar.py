@@ -11,13 +11,15 @@ can act with them. Messages (all objects with a `type`):
     parent → sidebar   {"type": "kb:auth", "key": "<agent key>"}
                        {"type": "kb:ticket", "ticket": {"id"?, "subject", "body", "messages"?}}
     sidebar → parent   {"type": "kb:insert", "action": "link" | "answer", "slug", "url",
-                        "format", "text", "markdown", "html"}
+                        "text", "markdown", "html"}   (the help desk takes the form it writes)
 
 The parent sends both once the frame has loaded (its `load` event), and the ticket again when
 the agent opens another one.
 """
 
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, make_response, render_template
 
@@ -27,11 +29,16 @@ from web.services import services
 blueprint = Blueprint("sidebar", __name__)
 
 
+def allowed_origins(setting: str) -> tuple[str, ...]:
+    """KB_SIDEBAR_ORIGINS as a browser writes origins (kb.settings checked their form)."""
+    return tuple(o.lower().rstrip("/") for o in re.split(r"[\s,]+", setting) if o)
+
+
 @blueprint.get("/agent/sidebar")
 def sidebar_page():
     settings = services().settings
-    origins = settings.sidebar_origin_list
-    page = render_template("sidebar.html", origins=origins, reply_format=settings.reply_format)
+    origins = allowed_origins(settings.sidebar_origins)
+    page = render_template("sidebar.html", origins=origins)
     response = make_response(page)
     response.headers["Content-Security-Policy"] = policy_framed_by(origins)
     return response

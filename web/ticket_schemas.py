@@ -162,9 +162,6 @@ class SectionAnswer(Answer):
     html: str = Field(description="The section as agents read it (the preview).")
     link: ReplyTexts | None = Field(description="Insert link; null for an internal article.")
     answer: ReplyTexts | None = Field(description="Insert answer; null for an internal article.")
-    reply_format: Literal["text", "markdown"] = Field(
-        description="The help desk's usual reply style (KB_REPLY_FORMAT)."
-    )
 
 
 # --- "ticket solved" webhooks -----------------------------------------------------------------

@@ -234,7 +234,6 @@ def section_reply(
         html=preview,
         link=link,
         answer=answer,
-        reply_format=services().settings.reply_format,  # type: ignore[arg-type]
     )
 
 

@@ -136,7 +136,7 @@
       const data = await api("/api/v1/agent/articles/" + encodeURIComponent(s.slug) + "/answer?anchor=" + encodeURIComponent(s.section.anchor));
       const texts = data[action];
       window.parent.postMessage({
-        type: "kb:insert", action: action, slug: data.slug, url: data.url, format: data.reply_format,
+        type: "kb:insert", action: action, slug: data.slug, url: data.url,
         text: texts.text, markdown: texts.markdown, html: texts.html,
       }, parentOrigin);
       button.textContent = action === "link" ? "Link inserted" : "Answer inserted";

@@ -7,7 +7,10 @@
   if (!root) return;
   const token = document.querySelector('meta[name="csrf-token"]').content;
   const requestId = root.dataset.requestId;
-  const format = root.dataset.format;
+  const formatChoice = document.getElementById("reply-format");
+  // The help desk's reply style, as this agent last chose it on this browser (not a secret).
+  formatChoice.value = window.localStorage.getItem("kb-reply-format") || "text";
+  formatChoice.addEventListener("change", function () { window.localStorage.setItem("kb-reply-format", formatChoice.value); });
   const reply = document.getElementById("reply");
   const replyStatus = document.getElementById("reply-status");
   const preview = document.getElementById("preview");
@@ -43,7 +46,7 @@
     const data = await section(slug, anchor);
     const texts = data[action];
     if (!texts) throw new Error("internal articles are not for customers");
-    const text = texts[format] || texts.text;
+    const text = texts[formatChoice.value] || texts.text;
     reply.value = reply.value.trim() ? reply.value.replace(/\s+$/, "") + "\n\n" + text : text;
     let copied = false;
     try { await navigator.clipboard.writeText(reply.value); copied = true; } catch (error) { /* the reply box still has it */ }
