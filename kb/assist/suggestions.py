@@ -144,7 +144,7 @@ class AgentAssist:
             index, query.keyword_text, "hybrid", AGENT_FILTERS, vector_query=query.vector_text
         )
         hits = engine.combine("hybrid", keyword_hits, vector_hits)
-        return roll_up(apply_adjustments(hits, changes, index), index)
+        return roll_up(apply_adjustments(hits, changes, index), index, query.vector_text)
 
     def separate_requests(
         self, index: LoadedIndex, ticket: Ticket, changes: dict[str, float]
