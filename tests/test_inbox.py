@@ -283,3 +283,21 @@ def test_sidebar_origins_must_be_origins() -> None:
     for bad in ("https://a.zendesk.com/agent", "a.zendesk.com", "javascript:alert(1)"):
         with pytest.raises(ConfigurationError, match="KB_SIDEBAR_ORIGINS"):
             Settings.from_mapping({"SIDEBAR_ORIGINS": bad})
+
+
+def test_a_ticket_with_nothing_to_search_still_opens(filled) -> None:
+    # A ticket of blank messages, and one over the suggestions' 100,000 characters: agents
+    # still read them (in the API and the console), with no suggestions, instead of an error.
+    long = "My export keeps failing with a timeout. " * 2600
+    send(filled, ticket("T-blank", "  \n "), ticket("T-long", long, status="open"))
+    for ticket_id in ("T-blank", "T-long"):
+        response = filled.get(f"/api/v1/tickets/{ticket_id}", headers=AGENT)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["assist"] is None
+        assert response.get_json()["messages"][0]["body"].startswith(("  ", "My export"))
+    assert listing(filled, "?status=open")["total"] == 2  # listed, though never triaged
+    sign_in(filled)
+    page = filled.get("/agent/tickets/T-long")
+    assert page.status_code == 200
+    assert "No suggestions" in page.get_data(as_text=True)
+    assert 'id="search-form"' in page.get_data(as_text=True)

@@ -61,7 +61,8 @@ def signed_by_zendesk() -> None:
 
 @operation(
     blueprint, "POST", f"{API}/webhooks/tickets", summary="Receive tickets from a help desk",
-    tag="Tickets", body=TicketsBody, response=WebhookReceived, errors=(401,), guard=signed_by_us,
+    tag="Tickets", body=TicketsBody, response=WebhookReceived, errors=(401, 404),
+    guard=signed_by_us,
     description="A help desk's \"ticket solved\" (or changed) webhook in this app's ticket shape: "
     "one ticket, a list or {\"tickets\": [...]}, signed with KB_TICKET_WEBHOOK_SECRET: "
     "`X-KB-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"<t>.\" + body>`, within 5 minutes. "
@@ -74,7 +75,7 @@ def ticket_webhook(body: TicketsBody) -> WebhookReceived:
 
 @operation(
     blueprint, "POST", f"{API}/webhooks/zendesk", summary="Receive Zendesk ticket events",
-    tag="Tickets", body=ZendeskWebhookBody, response=WebhookReceived, errors=(401,),
+    tag="Tickets", body=ZendeskWebhookBody, response=WebhookReceived, errors=(401, 404),
     guard=signed_by_zendesk,
     description="A Zendesk webhook, signed by Zendesk with its signing secret "
     "(KB_ZENDESK_WEBHOOK_SECRET): `X-Zendesk-Webhook-Signature` is the base64 HMAC-SHA256 of "

@@ -84,9 +84,10 @@ class TicketDetail(Answer):
     brand: str | None
     tags: list[str]
     messages: list[TicketMessageOut] = Field(description="As the customer wrote them.")
-    assist: SuggestResponse = Field(
+    assist: SuggestResponse | None = Field(
         description="Suggestions and triage for the ticket now; its request_id is the one "
-        "feedback (and Insert link or answer) cites."
+        "feedback (and Insert link or answer) cites. Null for a ticket with no words to search "
+        "(or over 100,000 characters)."
     )
 
 
@@ -96,9 +97,12 @@ class TicketPatch(Body):
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
-                {"required": ["status"]},
-                {"required": ["queue"]},
-                {"required": ["linked_articles"]},
+                {"required": ["status"], "properties": {"status": {"type": "string"}}},
+                {"required": ["queue"], "properties": {"queue": {"type": "string"}}},
+                {
+                    "required": ["linked_articles"],
+                    "properties": {"linked_articles": {"type": "array"}},
+                },
             ]
         }
     )

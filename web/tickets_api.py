@@ -12,12 +12,12 @@ from kb.assist.replies import answer_reply, link_reply
 from kb.assist.suggestions import SuggestResult
 from kb.content.model import Article, Section
 from kb.content.render import LinkPolicy, render_section, section_tokens
-from kb.errors import BadRequest, NotFound
+from kb.errors import BadRequest, NotFound, PayloadTooLarge
 from kb.index.loaded import LoadedIndex
 from kb.search.hits import Filters
 from kb.tickets.background import request_drafts
 from kb.tickets.inbox import Inbox, InboxFilters, InboxTicket
-from kb.tickets.records import StoredTicket
+from kb.tickets.records import ID_PATTERN, StoredTicket
 from kb.tickets.triage import check_solved, triage_tickets
 from web.api import API
 from web.openapi import operation
@@ -41,6 +41,7 @@ from web.ticket_schemas import (
 from web.urls import agent_article_path, article_path
 
 blueprint = Blueprint("tickets_api", __name__)
+TICKET_ID = (("ticket_id", {"type": "string", "pattern": ID_PATTERN}),)
 SUGGESTIONS_SHOWN = 10
 AGENTS = Filters(include_internal=True)
 
@@ -58,11 +59,17 @@ def triaged_page(filters: InboxFilters, limit: int, offset: int):
     return page
 
 
-def open_ticket(ticket_id: str) -> tuple[StoredTicket, InboxTicket, SuggestResult]:
-    """A ticket as an agent opens it: the ticket, its row (triaged) and suggestions now."""
+def open_ticket(ticket_id: str) -> tuple[StoredTicket, InboxTicket, SuggestResult | None]:
+    """A ticket as an agent opens it: the ticket, its row (triaged) and suggestions now; none
+    for a ticket with nothing to search (or too long to), which the agent still reads."""
     stored = inbox().ticket(ticket_id)
     triage_tickets(services().assist, inbox(), [ticket_id])
-    found = services().assist.suggest(stored.as_ticket(), SUGGESTIONS_SHOWN, ticket_id=ticket_id)
+    try:
+        found = services().assist.suggest(
+            stored.as_ticket(), SUGGESTIONS_SHOWN, ticket_id=ticket_id
+        )
+    except (BadRequest, PayloadTooLarge):
+        found = None
     return stored, inbox().summary(ticket_id), found
 
 
@@ -118,7 +125,7 @@ def list_tickets(query: TicketListParams) -> TicketList:
 
 @operation(
     blueprint, "GET", f"{API}/tickets/<path:ticket_id>", summary="Read a ticket",
-    tag="Tickets", role="agent", response=TicketDetail,
+    tag="Tickets", role="agent", response=TicketDetail, path_schemas=TICKET_ID,
     description="The ticket as the customer wrote it, with its triage and suggestions (each "
     "request's too, for a ticket that asks several things).",
 )  # fmt: skip
@@ -129,13 +136,13 @@ def read_ticket(ticket_id: str) -> TicketDetail:
         brand=stored.brand,
         tags=list(stored.tags),
         messages=[TicketMessageOut(author=m.author, body=m.body) for m in stored.messages],  # type: ignore[arg-type]
-        assist=suggest_response(found),
+        assist=suggest_response(found) if found else None,
     )
 
 
 @operation(
     blueprint, "PATCH", f"{API}/tickets/<path:ticket_id>", summary="Update a ticket",
-    tag="Tickets", role="agent", body=TicketPatch, response=TicketSummary,
+    tag="Tickets", role="agent", body=TicketPatch, response=TicketSummary, path_schemas=TICKET_ID,
     description="Set the status or the queue (an agent's queue is never changed by the triage "
     "again), or add the articles sent to the customer. Solving keeps the articles linked (those "
     "sent, and those inserted into replies from its suggestions) and runs closing the loop: "

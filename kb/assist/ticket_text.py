@@ -114,9 +114,14 @@ def clean_blocks(text: str) -> list[str]:
 
 
 def build_ticket_query(
-    ticket: Ticket, vocabulary: Mapping[str, int], *, clean: bool = True
+    ticket: Ticket,
+    vocabulary: Mapping[str, int],
+    *,
+    clean: bool = True,
+    vector_words: int = VECTOR_WORDS,
 ) -> TicketQuery:
-    """Key terms for the keyword side, the subject and opening words for the vector side."""
+    """Key terms for the keyword side, the subject and opening `vector_words` words for the
+    vector side."""
     raw = ticket.raw_text()
     codes = error_codes(raw)
     texts = (
@@ -124,8 +129,8 @@ def build_ticket_query(
     )
     body = " ".join(t for t in texts if t)
     subject = " ".join(ticket.subject.split())
-    vector_words = " ".join([subject, body]).split()[:VECTOR_WORDS]
-    vector_text = " ".join(vector_words) or subject or raw[:1000]
+    opening = " ".join([subject, body]).split()[:vector_words]
+    vector_text = " ".join(opening) or subject or raw[:1000]
     if not clean:
         return TicketQuery(" ".join(raw.split())[:20000], vector_text, tuple(codes), ())
     terms = key_terms(f"{subject} {subject} {body}", vocabulary)

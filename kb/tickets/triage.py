@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kb.assist.suggestions import AgentAssist
-from kb.errors import BadRequest
+from kb.errors import BadRequest, PayloadTooLarge
 from kb.tickets.drafts import find_gaps
 from kb.tickets.inbox import Inbox
 
@@ -25,7 +25,7 @@ def triage_tickets(assist: AgentAssist, inbox: Inbox, ticket_ids: Iterable[str])
             continue
         try:
             result = quiet.suggest(ticket.as_ticket(), limit=1, learn=False)
-        except BadRequest:  # a ticket with no words to triage stays without a queue
+        except (BadRequest, PayloadTooLarge):  # no words to triage, or too many: no queue yet
             continue
         triage = result.triage
         inbox.record_triage(ticket_id, triage.kind, triage.category, triage.confidence)
@@ -40,7 +40,7 @@ def check_solved(assist: AgentAssist, inbox: Inbox, ticket_id: str) -> str | Non
     known = set(assist.engine.current_index().articles)
     try:
         coverage = find_gaps([ticket], AgentAssist(assist.engine, None), known)
-    except BadRequest:  # nothing to search with: a gap, for a person to read
+    except (BadRequest, PayloadTooLarge):  # nothing to search with: a gap, for a person
         covered = None
     else:
         covered = coverage.covered.get(ticket.id)
