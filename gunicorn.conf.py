@@ -1,8 +1,21 @@
 """gunicorn settings shared by `make run` and the Docker image (flags on the command line win)."""
 
+import glob
 import os
+import shutil
+import tempfile
 
-from web import gunicorn_support
+# /metrics under several workers (web/metrics.py): each worker counts in its own file in this
+# folder, and a scrape adds them up. prometheus-client reads the variable when first imported,
+# so it is set before anything imports it. One folder per server: two servers sharing one would
+# count each other's requests. A folder made here is removed when the server stops. Only when
+# gunicorn reads this file (as `__config__`), not when a test reads its hooks.
+_made_metrics_dir = False
+if __name__ == "__config__" and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kb-metrics-")
+    _made_metrics_dir = True
+
+from web import gunicorn_support  # noqa: E402 - after the variable above
 
 preload_app = True  # load the model once in the master; workers share its memory
 # The longest request line gunicorn allows (its default, 4,094, cut a 600-character query in
@@ -24,8 +37,27 @@ control_socket_disable = True
 graceful_timeout = 10
 
 
+def on_starting(server) -> None:
+    """Counts start from zero with each server: an operator's folder may hold the last run's."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    for stale in glob.glob(os.path.join(folder, "*.db")) if folder else []:
+        os.remove(stale)
+
+
+def child_exit(server, worker) -> None:
+    """A worker that ended leaves its counts to the totals but no longer adds to live gauges."""
+    from prometheus_client import multiprocess  # noqa: PLC0415
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _made_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
 def post_worker_init(worker) -> None:
-    """Share the cores between workers, then open the index and run one query, so no customer
+    """Share the cores between workers, then open the index and search it once, so no customer
     waits for the warm-up.
 
     Without a share, every worker's torch runs one thread per core: two workers on two cores
@@ -34,6 +66,4 @@ def post_worker_init(worker) -> None:
     import torch  # noqa: PLC0415 - only workers need it, after the fork
 
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, worker.cfg.workers)))
-    services = worker.wsgi.extensions["kb"]
-    if services.index.ready():
-        services.engine.embedder.embed_query("warm up")
+    worker.wsgi.extensions["kb"].readiness.warm_up()  # not ready (/readyz) until it is

@@ -238,8 +238,9 @@ def evaluate(
 def _register_assist_commands() -> None:
     from cli.assist import keys, suggest  # noqa: PLC0415 - light: imports nothing heavy
     from cli.loop import drafts, tickets  # noqa: PLC0415
+    from cli.users import users  # noqa: PLC0415 - light: its commands import what they use
 
-    for command in (keys, suggest, tickets, drafts):
+    for command in (keys, suggest, tickets, drafts, users):
         main.add_command(command)
 
 

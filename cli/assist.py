@@ -24,11 +24,31 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--role", type=click.Choice(["agent", "writer", "admin"]), required=True)
-@click.option("--name", default="", help="A label, e.g. the person or system using it.")
+@click.option("--name", default="", help="A label, e.g. the system using it.")
+@click.option("--user", "owner", default="", help="The owner's e-mail (a role they hold).")
+@click.option("--expires-days", type=click.IntRange(1, 3650), help="It stops after N days.")
 @click.pass_context
-def create_key(ctx: click.Context, role: str, name: str) -> None:
+def create_key(
+    ctx: click.Context, role: str, name: str, owner: str, expires_days: int | None
+) -> None:
     """Print a new key once; it works at once, without restarting the server."""
-    key, record = _services(ctx.find_root().obj).create(role, name)
+    import datetime as dt  # noqa: PLC0415
+
+    from cli.users import Accounts  # noqa: PLC0415
+
+    settings = ctx.find_root().obj
+    accounts = Accounts(settings)
+    person = accounts.user(owner).principal("key") if owner else None
+    expires = None
+    if expires_days:
+        moment = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days)
+        expires = moment.isoformat(timespec="seconds")
+    key, record = _services(settings).create(role, name, person, expires)
+    accounts.audit(
+        "key_created",
+        f"{record.prefix}… ({record.name})",
+        f"{record.role} key for {record.owner or 'nobody'}",
+    )
     click.echo(key)
     click.echo(
         f"key {record.id} ({record.role}, {record.name}): store it now, it is not shown again",
@@ -39,12 +59,14 @@ def create_key(ctx: click.Context, role: str, name: str) -> None:
 @keys.command("list")
 @click.pass_context
 def list_keys(ctx: click.Context) -> None:
-    """List keys (never the keys themselves)."""
+    """List keys (never the keys themselves): owner, created, expires, last used, state."""
     for record in _services(ctx.find_root().obj).list():
         state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
         click.echo(
             f"{record.id:4}  {record.role:6}  {record.prefix}…  {record.name}  "
-            f"created {record.created_at}  {state}"
+            f"owner {record.owner or '-'}  created {record.created_at}  "
+            f"expires {record.expires_at or 'never'}  "
+            f"last used {record.last_used_at or 'never'}  {state}"
         )
 
 
@@ -53,7 +75,14 @@ def list_keys(ctx: click.Context) -> None:
 @click.pass_context
 def revoke_key(ctx: click.Context, key_id: int) -> None:
     """Revoke a key by its id (see `kb keys list`); it stops working at once."""
-    _services(ctx.find_root().obj).revoke(key_id)
+    from cli.users import Accounts  # noqa: PLC0415
+
+    store = _services(ctx.find_root().obj)
+    record = store.get(key_id)
+    store.revoke(key_id)
+    Accounts(ctx.find_root().obj).audit(
+        "key_revoked", f"{record.prefix}… ({record.name})", f"{record.role} key"
+    )
     click.echo(f"key {key_id} revoked")
 
 

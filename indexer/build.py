@@ -140,6 +140,7 @@ def _build(
     generation = layout.root / name
     stored = _write_stores(options, embedder, plan, report, generation, full, progress, cache)
     report.sections = sum(len(article.sections) for article in plan.searchable)
+    report.seconds = time.perf_counter() - started  # what the manifest records (/metrics)
     _write_manifest(generation, options, embedder, plan, report, cache, stored)
     layout.publish(name)
     layout.prune(chroma_url=options.chroma_url)
@@ -175,10 +176,16 @@ def _plan(
         and previous.get("ef_search", options.ef_search) == options.ef_search
         and previous.get("passage_words") == PASSAGE_WORDS
         and previous.get("vectors", {}).get("backend", "chroma") == options.vector_store
+        # vectors kept in the data folder, now wanted on a chroma server (or back): moved afresh
+        and previous.get("vectors", {}).get("store") in (None, _store_kind(options))
     )
     _diff(loaded.articles, previous.get("articles", {}) if compatible else {}, report)
     stale = set(report.added) | set(report.updated) | set(report.removed)
     return _Plan(loaded, synonyms, current, previous if compatible else {}, stale), report
+
+
+def _store_kind(options: BuildOptions) -> str:
+    return "server" if options.chroma_url else "embedded"
 
 
 def _same_synonyms(plan: _Plan) -> bool:
@@ -238,7 +245,7 @@ def _write_stores(
     write_articles(generation / ARTICLES_FILE, cache, plan.loaded.articles)
     return {
         "backend": options.vector_store,
-        "store": "server" if options.chroma_url else "embedded",
+        "store": _store_kind(options),
         "key": key,
         "base": generation.name,
         "base_vectors": len(vectors),
@@ -269,6 +276,7 @@ def _write_manifest(
         "ef_search": options.ef_search,
         "passage_words": PASSAGE_WORDS,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "build_seconds": round(report.seconds, 3),
         "embedder": embedder.name,
         "dimension": embedder.dimension,
         "sections": report.sections,

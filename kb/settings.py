@@ -5,16 +5,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.errors import ConfigurationError
+from kb.helpdesk_settings import HelpdeskSettings
 from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
 from kb.search.answers import FLOOR
+from kb.staff_settings import StaffSettings
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -22,23 +23,20 @@ if TYPE_CHECKING:
 ENV_PREFIX = "KB_"
 KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
-RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact")
+RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
-# Origins as a browser names them (scheme, host, port; no path), separated by spaces or commas.
-ORIGINS = re.compile(r"^(?:[\s,]*https?://[A-Za-z0-9.-]+(?::\d{1,5})?/?)*[\s,]*$")
+LOG_FORMATS = ("text", "json")
 
 
 def _setting(default: Any, help: str) -> Any:
     return dataclasses.field(default=default, metadata={"help": help})
 
 
-def _secret(help: str) -> Any:  # never shown in a repr (logs, tracebacks)
-    return dataclasses.field(default="", repr=False, metadata={"help": help})
-
-
 @dataclasses.dataclass(frozen=True)
-class Settings:
-    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`."""
+class Settings(StaffSettings, HelpdeskSettings):
+    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
+    Staff sign-in's (accounts, passwords, single sign-on) are in kb/staff_settings.py, the
+    help desks' (sidebar origins, webhook secrets) in kb/helpdesk_settings.py."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -140,17 +138,17 @@ class Settings:
     secret_key: str = _setting(
         "", "Signs session cookies and CSRF tokens. Set it in production; empty = random per start."
     )
-    session_idle_minutes: int = _setting(
-        60, "A signed-in staff session ends after this many minutes without a request."
+    log_format: str = _setting(
+        "text", "`text` (the access log line and plain messages) or `json`: one JSON object a line."
     )
-    session_max_hours: int = _setting(
-        12, "A signed-in staff session ends this many hours after sign-in, however active."
+    metrics_token: str = dataclasses.field(
+        default="",
+        repr=False,
+        metadata={
+            "help": "Bearer token Prometheus sends to scrape /metrics (16+ characters); empty = "
+            "/metrics is not served."
+        },
     )
-    sidebar_origins: str = _setting(
-        "", "Origins (https://x.zendesk.com, space separated) that may embed /agent/sidebar."
-    )
-    ticket_webhook_secret: str = _secret("Signs POST /api/v1/webhooks/tickets; empty = off.")
-    zendesk_webhook_secret: str = _secret("Zendesk's signing secret for its webhook; empty = off.")
     api_keys: str = dataclasses.field(
         default="",
         repr=False,
@@ -216,11 +214,13 @@ class Settings:
             raise ConfigurationError(
                 f"KB_EMBEDDER must be one of {', '.join(EMBEDDERS)}, not {self.embedder!r}"
             )
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigurationError(f"KB_LOG_FORMAT must be text or json, not {self.log_format!r}")
+        if self.metrics_token and len(self.metrics_token) < 16:
+            raise ConfigurationError("KB_METRICS_TOKEN must be at least 16 characters (or empty)")
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
-        for name in ("session_idle_minutes", "session_max_hours"):
-            if getattr(self, name) < 1:
-                raise ConfigurationError(f"KB_{name.upper()} must be a positive whole number")
+        self.validate_staff_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:
@@ -231,8 +231,7 @@ class Settings:
             )
         for family in RATE_LIMITED:
             _check_rate_limit(f"{family}_rate_limit", getattr(self, f"{family}_rate_limit"))
-        if not ORIGINS.match(self.sidebar_origins):
-            raise ConfigurationError("KB_SIDEBAR_ORIGINS must be origins: https://host[:port]")
+        self.validate_helpdesk_settings()
 
     @property
     def tuned_settings_path(self) -> Path:

@@ -1,61 +1,87 @@
-"""Shared fixtures: a copied content folder, a built index (fake embedder), the app and CLI."""
+"""Shared fixtures: a copied content folder, the fixture index (built once per run, copied for
+each test that writes), the app and CLI. Helpers tests import live in tests/helpers.py."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from indexer import BuildOptions, build_index
-from kb.index.embeddings import HashingEmbedder
-from kb.search.engine import SearchEngine, open_engine
-from kb.settings import Settings
+from indexer.build import BuildReport
+from kb.index.chroma_store import ChromaVectorStore
+from kb.index.generations import IndexLayout, read_manifest
+from kb.state.database import Database
+from tests.helpers import (
+    CHROMA_URL,
+    FIGURES,
+    FIXTURES,
+    POSTGRES_URL,
+    CountingEmbedder,
+    app_config,
+    build,
+)
 from web import create_app
 
-FIXTURES = Path(__file__).parent / "fixtures"
-AGENT_KEY = "agent-key-0123456789abcdef"
-WRITER_KEY = "writer-key-0123456789abcdef"
-ADMIN_KEY = "admin-key-0123456789abcdef"
-# CI runs the store-touching tests a second time against a real `chroma run` server.
-CHROMA_URL = os.environ.get("KB_CHROMA_URL", "")
-# ...and the storage tests against a real PostgreSQL server (a URL to its `postgres` database).
-POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "")
-# What tests measured (model tests on the demo content, the sweeps); printed at the end.
-FIGURES: dict[str, dict] = {}
-REPO = Path(__file__).resolve().parent.parent
+
+class FixtureIndex:
+    """The fixture corpus indexed once per run with the hashing embedder, beside a migrated
+    SQLite database (migrating took half a second per test). Tests get a copy of its data
+    folder (`built`), or the folder itself when they only read it (`shared_index`)."""
+
+    def __init__(self, root: Path) -> None:
+        self.data_dir = root / "data"
+
+    def build(self) -> None:
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        report = build(FIXTURES / "content", self.data_dir, CountingEmbedder())
+        assert not report.skipped
+        database = Database(self.data_dir / "kb.sqlite")
+        database.migrate()
+        database.close()
+
+    def ready(self) -> Path:
+        """The data folder, rebuilt first if a chroma server lost its collections: a test that
+        builds other content prunes the server's collections its own generations do not use,
+        and the copies of this folder share theirs (named after the content)."""
+        if CHROMA_URL:
+            layout = IndexLayout(self.data_dir)
+            key = read_manifest(layout.root / layout.current_name())["vectors"]["key"]
+            try:
+                ChromaVectorStore(self.data_dir, CHROMA_URL, key)
+            except Exception:  # noqa: BLE001 - chroma raises several types for a missing one
+                self.build()
+        return self.data_dir
 
 
-class CountingEmbedder(HashingEmbedder):
-    """The hashing embedder, recording every text it embeds."""
-
-    def __init__(self) -> None:
-        self.embedded: list[str] = []
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.embedded.extend(texts)
-        return super().embed(texts)
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file's size and modification time: what writing into the folder would change."""
+    return {
+        str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
-def build(content_dir: Path, data_dir: Path, embedder, *, keyword_engine="tantivy", **how):
-    """build_index against whichever vector store this run uses (`how`: full, cache...)."""
-    options = BuildOptions(
-        content_dir, data_dir, chroma_url=CHROMA_URL, keyword_engine=keyword_engine
-    )
-    return build_index(options, embedder, **how)
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> FixtureIndex:
+    index = FixtureIndex(tmp_path_factory.mktemp("fixture-index"))
+    index.build()
+    return index
 
 
-def make_engine(data_dir: Path, embedder, **settings) -> SearchEngine:
-    # The hashing embedder's scores are not what the confidence floor was fitted on: count every
-    # match, unless a test sets the floor.
-    settings = {"min_confidence": 0.0, **settings}
-    return open_engine(Settings(data_dir=data_dir, chroma_url=CHROMA_URL, **settings), embedder)
+@pytest.fixture
+def shared_index(fixture_index: FixtureIndex) -> Iterator[Path]:
+    """The run's fixture index itself, for a test that only searches it (not through the app,
+    which writes its database there); a test that wrote into it fails here."""
+    data_dir = fixture_index.ready()
+    before = snapshot(data_dir)
+    yield data_dir
+    assert snapshot(data_dir) == before, "the shared index was written to: use `built`"
 
 
 @pytest.fixture
@@ -77,8 +103,6 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     if not POSTGRES_URL:
         yield ""
         return
-    from kb.state.database import Database  # noqa: PLC0415
-
     engines: list[sa.Engine] = []
     make_engine = Database._make_engine
 
@@ -105,8 +129,6 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
 @pytest.fixture
 def make_database(tmp_path: Path, database_url: str):
     """A Database on this run's backend."""
-    from kb.state.database import Database  # noqa: PLC0415
-
     return lambda: Database(database_url or tmp_path / "state" / "kb.sqlite")
 
 
@@ -116,36 +138,21 @@ def embedder() -> CountingEmbedder:
 
 
 @pytest.fixture
-def built(content_dir: Path, data_dir: Path, embedder: CountingEmbedder):
+def built(
+    fixture_index: FixtureIndex, content_dir: Path, data_dir: Path, embedder: CountingEmbedder
+) -> BuildReport:
+    """This test's own copy of the fixture index, brought up to date with its content folder
+    (a test may change that first, e.g. by overriding `content_dir`): the report of that
+    update, which is empty when the content is the fixture corpus as it is."""
+    shutil.copytree(fixture_index.ready(), data_dir)
     report = build(content_dir, data_dir, embedder)
     assert not report.skipped
     return report
 
 
-def app_config(content_dir: Path, data_dir: Path, embedder, database_url: str, **extra) -> dict:
-    """What create_app gets in tests: the fixture corpus, the fake embedder, this run's stores."""
-    return {
-        "TESTING": True,
-        "CONTENT_DIR": str(content_dir),
-        "DATA_DIR": str(data_dir),
-        "EMBEDDER": "hashing",
-        "EMBEDDER_INSTANCE": embedder,
-        "CHROMA_URL": CHROMA_URL,
-        "SECRET_KEY": "test-secret",
-        "API_KEYS": f"agent:{AGENT_KEY},writer:{WRITER_KEY},admin:{ADMIN_KEY}",
-        "DATABASE_URL": database_url,
-        "MIN_CONFIDENCE": 0.0,  # see make_engine
-        **extra,
-    }
-
-
 @pytest.fixture
 def app(built, content_dir: Path, data_dir: Path, embedder: CountingEmbedder, database_url: str):
     return create_app(app_config(content_dir, data_dir, embedder, database_url))
-
-
-def auth(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture
@@ -161,7 +168,6 @@ def runner(
     monkeypatch.setenv("KB_CONTENT_DIR", str(content_dir))
     monkeypatch.setenv("KB_DATA_DIR", str(data_dir))
     monkeypatch.setenv("KB_EMBEDDER", "hashing")
-    monkeypatch.setenv("KB_MIN_CONFIDENCE", "0")  # see make_engine
     return CliRunner()
 
 

@@ -17,17 +17,11 @@ import urllib.request
 
 from werkzeug.serving import make_server
 
-from tests.conftest import CHROMA_URL, REPO
+from tests.helpers import CHROMA_URL, REPO, free_port, stop_server
 from web.dev_server import PrivateRequestHandler
 
 PERSONAL = "jane.doe@example.com 555-123-4567"
 TRACES = ("jane", "example.com", "%40", "555", "123-4567", "127.0.0.1")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str) -> int:
@@ -55,7 +49,10 @@ def test_gunicorn_logs_no_query_string_nor_address(
         "web:create_app()",
     ]
     with open(tmp_path / "server.log", "wb") as server_log:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=server_log, stderr=server_log)
+        server = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=server_log, stderr=server_log,
+            start_new_session=True,  # its own process group: stop_server reaches the worker
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -85,12 +82,7 @@ def test_gunicorn_logs_no_query_string_nor_address(
             assert json.loads(body)["error"]["message"]
             assert not [trace for trace in TRACES if trace in body], body
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
     logged = access_log.read_text()
     assert '"GET /search" 200 ' in logged and '"GET /api/v1/search" 200 ' in logged, logged
     assert not [trace for trace in TRACES if trace in logged], logged

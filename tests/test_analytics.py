@@ -10,42 +10,49 @@ import io
 import json
 import re
 import threading
+import time
+import types
 
+import limits.storage.memory
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from kb.analytics import events
 from kb.analytics.events import (
     ClickEvent,
     EventRecorder,
     SearchEvent,
     normalise_query,
     prune,
+    record_deflection,
     write_events,
 )
 from kb.analytics.figures import Analytics, DateRange
 from kb.analytics.gaps import gap_queue
 from kb.assist.suggestion_log import SuggestionLog
 from kb.search import answers
-from tests.conftest import ADMIN_KEY, AGENT_KEY, app_config, auth
-from web import create_app
+from tests.helpers import (
+    ADMIN_KEY,
+    AGENT_KEY,
+    app_config,
+    auth,
+    csrf_token,
+    rows,
+    services,
+    sign_in,
+)
+from web import admin, create_app
 
+ANSWER_THRESHOLD = answers.ANSWER_CONFIDENCE  # before any test patches it
 TODAY = dt.date.today()
 DAY = TODAY.isoformat()
+DAY_30_AGO = (TODAY - dt.timedelta(days=29)).isoformat()  # the dashboard's default period
 
 
-def token(client, path: str = "/contact") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def services(app):
-    return app.extensions["kb"]
-
-
-def rows(app, sql: str, *params) -> list[tuple]:
-    services(app).events.flush()
-    with services(app).database.connect() as connection:
-        return connection.execute(sql, params).fetchall()
+def token(client) -> str:
+    """The contact form's CSRF token."""
+    return csrf_token(client, "/contact")
 
 
 GOOD = {
@@ -129,6 +136,36 @@ def test_sending_is_rate_limited_per_client(client) -> None:
     html = limited.get_data(as_text=True)
     assert "wait a little" in html and GOOD["description"] in html  # nothing typed is lost
     assert client.get("/contact").status_code == 200  # reading the page is not limited
+    other = {"REMOTE_ADDR": "198.51.100.7"}  # another client may still send
+    form = {**GOOD, "csrf_token": token(client)}
+    assert client.post("/contact", data=form, environ_base=other).status_code == 200
+
+
+def test_one_client_may_send_thirty_messages_an_hour(client, monkeypatch) -> None:
+    """Five a minute, but not for long: the sixth minute's messages wait for the hour."""
+    clock = types.SimpleNamespace(now=time.time())
+    monkeypatch.setattr(
+        limits.storage.memory, "time", types.SimpleNamespace(time=lambda: clock.now)
+    )
+
+    def minute_of_messages() -> list[int]:
+        statuses = [
+            client.post("/contact", data={**GOOD, "csrf_token": token(client)}).status_code
+            for _ in range(5)
+        ]
+        clock.now += 61
+        return statuses
+
+    assert [minute_of_messages() for _ in range(6)] == [[200] * 5] * 6
+    assert minute_of_messages() == [429] * 5
+    clock.now += 3600 - 7 * 61 + 1  # just over an hour after the first minute
+    assert minute_of_messages() == [200] * 5
+
+
+def test_this_answers_my_question_needs_the_forms_csrf_token(client) -> None:
+    response = client.post("/contact/solved", data={"slug": "request-a-refund"})
+    assert response.status_code == 400
+    assert rows(client.application, "SELECT COUNT(*) FROM deflections") == [(0,)]
 
 
 def test_solved_and_opened_articles_count_as_deflections_until_a_ticket_is_sent(client) -> None:
@@ -211,12 +248,20 @@ def test_bad_click_reports_are_refused(client, query, status) -> None:
 
 
 def test_instant_answer_shows_the_section_when_confident(client, monkeypatch) -> None:
-    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 0.0)
-    html = client.get("/search?q=request+refund").get_data(as_text=True)
+    sure, unsure = "Refunds take 5-10 business days to reach your bank", "refund"
+    html = client.get("/search", query_string={"q": sure}).get_data(as_text=True)
     answer = re.search(r'<section class="instant-answer".*?</section>', html, re.S).group(0)
-    assert "Was this helpful?" in answer and "<p>" in answer
-    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 1.01)
-    assert "instant-answer" not in client.get("/search?q=request+refund").get_data(as_text=True)
+    assert "Was this helpful?" in answer and "<p>Refunds take 5-10 business days" in answer
+    html = client.get("/search", query_string={"q": unsure}).get_data(as_text=True)
+    assert "instant-answer" not in html and "/articles/request-a-refund#" in html
+    # why: the real threshold lies between the two searches' answer confidences
+    engine = services(client.application).engine
+    sure_answer = engine.search(sure).answer
+    assert sure_answer is not None and sure_answer.confidence >= answers.ANSWER_CONFIDENCE
+    monkeypatch.setattr(answers, "ANSWER_CONFIDENCE", 0.0)  # to read the one not shown
+    unsure_answer = engine.search(unsure).answer
+    assert unsure_answer is not None
+    assert unsure_answer.confidence < ANSWER_THRESHOLD
 
 
 def test_the_recorder_loses_no_events_from_many_threads(make_database) -> None:
@@ -357,10 +402,38 @@ def test_old_events_are_pruned_after_the_retention_period(make_database) -> None
         database,
         [search("old", "v", "x", 1, old), search("new", "v", "y", 1, recent), click("old", 1, old)],
     )
-    assert prune(database, 90) == 2
+    with database.connect() as connection:
+        connection.executemany(
+            "INSERT INTO deflections (visitor, slug, how, created_at, day) VALUES (?, ?, ?, ?, ?)",
+            [("v", "old-read", "opened", old, old), ("v", "new-read", "solved", recent, recent)],
+        )
     assert prune(database, 0) == 0  # 0 keeps everything
+    assert prune(database, 90) == 3
     with database.connect() as connection:
         assert connection.execute("SELECT query FROM search_log").fetchall() == [("y",)]
+        assert connection.execute("SELECT COUNT(*) FROM click_log").fetchone() == (0,)
+        assert connection.execute("SELECT slug FROM deflections").fetchall() == [("new-read",)]
+
+
+def test_the_recorder_prunes_on_its_first_write_of_each_day(make_database, monkeypatch) -> None:
+    """A worker runs for weeks: it prunes each day, not only the day it started."""
+    database = make_database()
+    recorder = EventRecorder(database, retention_days=30)
+    old = (TODAY - dt.timedelta(days=31)).isoformat()
+    day = {"today": "2026-12-01"}
+    monkeypatch.setattr(events, "today", lambda: day["today"])
+
+    def queries_after_recording(search_id: str) -> list[str]:
+        recorder.record(search(search_id, "v", search_id, 1))
+        recorder.flush()
+        with database.connect() as connection:
+            return sorted(q for (q,) in connection.execute("SELECT query FROM search_log"))
+
+    write_events(database, [search("old1", "v", "old1", 1, old)])
+    assert queries_after_recording("first") == ["first"]
+    write_events(database, [search("old2", "v", "old2", 1, old)])
+    day["today"] = "2026-12-02"
+    assert queries_after_recording("second") == ["first", "second"]
 
 
 def test_queries_are_normalised() -> None:
@@ -371,18 +444,12 @@ def test_queries_are_normalised() -> None:
 # The dashboard
 
 
-def sign_in_admin(client, key: str = ADMIN_KEY):
-    return client.post(
-        "/admin/login", data={"key": key, "csrf_token": token(client, "/admin/login")}
-    )
-
-
 def test_dashboard_is_for_admins_only(client) -> None:
     assert client.get("/admin").headers["Location"].endswith("/admin/login")
-    assert sign_in_admin(client, AGENT_KEY).status_code == 401
+    sign_in(client, "admin", AGENT_KEY, status=401)
     assert client.get("/api/v1/analytics/summary").status_code == 401
     assert client.get("/api/v1/analytics/summary", headers=auth(AGENT_KEY)).status_code == 403
-    assert sign_in_admin(client).status_code == 302
+    sign_in(client, "admin")
     assert client.get("/admin").status_code == 200
 
 
@@ -390,7 +457,7 @@ def test_dashboard_figures_csv_and_json_agree(client) -> None:
     for query in ("refund", "refund", "zzqqx"):
         client.get(f"/search?q={query}")
     services(client.application).events.flush()
-    sign_in_admin(client)
+    sign_in(client, "admin")
     html = client.get("/admin").get_data(as_text=True)
     assert "<svg" in html and "zzqqx" in html and "Start a draft" in html
     exported = client.get("/admin/export/top-queries.csv")
@@ -419,7 +486,7 @@ def test_exports_neutralise_customer_text_a_spreadsheet_would_run(client, conten
     (drafts / "formula.md").write_text(
         '---\ntitle: "=HYPERLINK(1)"\nstatus: draft\nsource_tickets: [t1]\n---\nBody\n'
     )
-    sign_in_admin(client)
+    sign_in(client, "admin")
 
     def export(name: str) -> list[list]:
         text = client.get(f"/admin/export/{name}.csv").get_data(as_text=True)
@@ -448,8 +515,48 @@ def test_exports_neutralise_customer_text_a_spreadsheet_would_run(client, conten
             assert not isinstance(cell, str) or not cell or cell[0] not in "=+-@\t\r"
 
 
+def exported_cell(value) -> float | str:
+    """What a figure's value reads as in its CSV (numbers unquoted, lists of comments joined)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, list):
+        return " | ".join(v["comment"] if isinstance(v, dict) else str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+@pytest.mark.parametrize("name", admin.FIGURES)
+def test_every_figure_exports_as_csv_with_the_apis_rows(client, name) -> None:
+    database = services(client.application).database
+    write_events(database, [search("a1", "v1", "refund", 3), search("b1", "v2", "quokka", 0),
+                            search("c1", "v3", "invoice vat", 2), click("a1", 2)])  # fmt: skip
+    database.record_feedback("request-a-refund", False, "did not say how long")
+    database.record_view("request-a-refund")
+    record_deflection(database, "v1", "request-a-refund", "solved")
+    log = SuggestionLog(database)
+    log.record_request("r1", np.ones(4, np.float32), "service", "billing", ["request-a-refund"])
+    log.record_feedback("r1", "request-a-refund", "linked")
+    figure = client.get(f"/api/v1/analytics/{name}", headers=auth(ADMIN_KEY)).get_json()[name]
+    expected = figure if isinstance(figure, list) else [figure]
+    assert expected, "each figure has rows to export here"
+    sign_in(client, "admin")
+    response = client.get(f"/admin/export/{name}.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f'filename="{name}-{DAY_30_AGO}-{DAY}.csv"' in response.headers["Content-Disposition"]
+    text = io.StringIO(response.get_data(as_text=True))
+    header, *table = csv.reader(text, quoting=csv.QUOTE_NONNUMERIC)
+    assert header == list(expected[0])
+    assert table == [[exported_cell(row[column]) for column in header] for row in expected]
+
+
+def test_an_unknown_export_is_a_400_page_naming_it(client) -> None:
+    sign_in(client, "admin")
+    response = client.get("/admin/export/nonsense.csv")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "unknown figure &#39;nonsense&#39;" in response.get_data(as_text=True)
+
+
 def test_a_failed_search_becomes_a_draft_in_one_click(client, content_dir) -> None:
-    sign_in_admin(client)
+    sign_in(client, "admin")
     response = client.post(
         "/admin/gaps/draft", data={"query": "quokka mode", "csrf_token": token(client)}
     )
@@ -468,8 +575,16 @@ def test_analytics_can_be_switched_off(
     assert rows(app, "SELECT COUNT(*) FROM search_log")[0][0] == 0
 
 
-def test_retention_setting_reaches_the_recorder(app) -> None:
-    assert services(app).events.retention_days == services(app).settings.analytics_retention_days
+def test_retention_setting_reaches_the_recorder(
+    built, content_dir, data_dir, embedder, database_url
+) -> None:
+    config = app_config(content_dir, data_dir, embedder, database_url, ANALYTICS_RETENTION_DAYS="7")
+    app = create_app(config)
+    days_ago = {n: (TODAY - dt.timedelta(days=n)).isoformat() for n in (6, 8)}
+    write_events(services(app).database, [search(f"d{n}", "v", f"{n} days", 1, day)
+                                          for n, day in days_ago.items()])  # fmt: skip
+    assert app.test_client().get("/search?q=refund").status_code == 200  # the recorder writes
+    assert sorted(q for (q,) in rows(app, "SELECT query FROM search_log")) == ["6 days", "refund"]
 
 
 def test_autocomplete_offers_queries_many_visitors_searched_and_found(client) -> None:
@@ -507,7 +622,7 @@ def test_api_searches_are_recorded_unless_typed_ahead(client) -> None:
 
 @pytest.mark.parametrize("query", ["", "   ", "x" * 201])
 def test_a_draft_needs_a_query_of_sensible_length(client, content_dir, query) -> None:
-    sign_in_admin(client)
+    sign_in(client, "admin")
     before = sorted((content_dir / "drafts").glob("*.md"))
     response = client.post("/admin/gaps/draft", data={"query": query, "csrf_token": token(client)})
     assert response.status_code == 400

@@ -24,7 +24,7 @@ from kb.search.answers import (
 from kb.search.engine import SearchEngine
 from kb.search.section_choice import choose_section, has_steps, is_question, numbered_steps
 from kb.search.snippets import STOP_WORDS, make_snippet
-from tests.conftest import make_engine
+from tests.helpers import make_engine
 
 BODY = """Cancelling stops your plan from renewing.
 

@@ -25,8 +25,11 @@ def test_search_result_shape(client) -> None:
 
 
 def test_search_filters_and_modes(client) -> None:
-    body = client.get("/api/v1/search?q=refund&category=sync&mode=keyword").get_json()
-    assert all(r["category"] == "sync" for r in body["results"])
+    body = client.get("/api/v1/search?q=quota+syncing&mode=keyword").get_json()
+    assert {r["category"] for r in body["results"]} == {"billing", "sync"}
+    body = client.get("/api/v1/search?q=quota+syncing&category=sync&mode=keyword").get_json()
+    assert [r["slug"] for r in body["results"]] == ["sync-error-codes"]
+    assert body["mode"] == "keyword"
     body = client.get("/api/v1/search?q=cancel&tag=cancel&limit=1").get_json()
     assert [r["slug"] for r in body["results"]] == ["cancel-subscription"]
 

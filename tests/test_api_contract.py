@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.server import KEYS, prepare_site, running_server
-from tests.conftest import FIGURES, REPO
+from tests.helpers import FIGURES, REPO
 
 pytestmark = [
     pytest.mark.contract,

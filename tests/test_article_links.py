@@ -10,7 +10,7 @@ import pytest
 
 from cli import main
 from kb.search import answers
-from tests.conftest import AGENT_KEY, WRITER_KEY
+from tests.helpers import AGENT_KEY, WRITER_KEY, sign_in
 
 # What a customer must never see: the internal and draft articles' slugs, folders and files.
 HIDDEN = ("refund-approval-rules", "unreleased-feature", "agent-handbook", "drafts/")
@@ -40,12 +40,6 @@ def content_dir(content_dir: Path) -> Path:
         draft.read_text() + "\nAsk for [a refund](../agent-handbook/refund-approval-rules.md).\n"
     )
     return content_dir
-
-
-def sign_in(client, role: str, key: str) -> None:
-    page = client.get(f"/{role}/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post(f"/{role}/login", data={"key": key, "csrf_token": token}).status_code == 302
 
 
 def test_the_public_page_shows_the_text_of_links_to_hidden_articles(client) -> None:

@@ -14,7 +14,7 @@ from indexer.watch import watch_content
 from kb.errors import ConfigurationError
 from kb.index.generations import IndexLayout
 from kb.settings import Settings
-from tests.conftest import CHROMA_URL, build
+from tests.helpers import CHROMA_URL, build
 
 
 def test_a_running_watcher_marks_the_data_folder_and_takes_the_build(

@@ -4,12 +4,10 @@ character and byte limits, and contact-form fields that show nothing."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from kb.limits import MAX_JSON_DEPTH, MAX_QUERY_STRING_BYTES
-from tests.conftest import AGENT_KEY, auth
+from tests.helpers import AGENT_KEY, auth, csrf_token
 
 SURROGATE = '"\\ud800"'  # JSON text: a lone surrogate escape
 TICKET = {"id": "t-1", "subject": "Sync", "messages": [{"author": "customer", "body": "stuck"}]}
@@ -91,8 +89,7 @@ def test_json_that_is_not_utf8_or_not_json_is_a_400(client) -> None:
 
 
 def test_a_line_break_in_the_feedback_forms_return_address_is_ignored(client) -> None:
-    page = client.get("/articles/request-a-refund").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/articles/request-a-refund")
     for back in ("/search?q=x\r\nSet-Cookie: evil=1", "/search?q=x\nLocation: //evil.example"):
         response = client.post(
             "/articles/request-a-refund/feedback",
@@ -104,8 +101,7 @@ def test_a_line_break_in_the_feedback_forms_return_address_is_ignored(client) ->
 
 
 def test_the_feedback_form_returns_to_its_own_results_page(client) -> None:
-    page = client.get("/articles/request-a-refund").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/articles/request-a-refund")
     back = "/search?q=how+do+I+ask+for+a+refund"
     response = client.post(
         "/articles/request-a-refund/feedback",
@@ -169,16 +165,14 @@ CONTACT = {
 )
 @pytest.mark.parametrize("field", ["name", "subject", "description"])
 def test_contact_fields_that_show_nothing_are_invalid(client, field: str, nothing: str) -> None:
-    page = client.get("/contact").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/contact")
     response = client.post("/contact", data={**CONTACT, field: nothing, "csrf_token": token})
     assert response.status_code == 400
     assert f'id="{field}-error"' in response.get_data(as_text=True)
 
 
 def test_a_contact_field_holding_nul_is_refused_and_nothing_is_stored(client, app) -> None:
-    page = client.get("/contact").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/contact")
     response = client.post(
         "/contact", data={**CONTACT, "name": "\x00\x00", "confirm": "1", "csrf_token": token}
     )
@@ -188,8 +182,7 @@ def test_a_contact_field_holding_nul_is_refused_and_nothing_is_stored(client, ap
 
 
 def test_a_bidi_override_inside_a_name_is_removed_before_storing(client, app) -> None:
-    page = client.get("/contact").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/contact")
     response = client.post(
         "/contact",
         data={**CONTACT, "name": "Jane \u202eevil", "confirm": "1", "csrf_token": token},

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.conftest import ADMIN_KEY, FIGURES, auth
+from tests.helpers import ADMIN_KEY, FIGURES, auth, csrf_token, sign_in
 
 PATH_VALUES = [
     "a" * 300,
@@ -76,18 +76,11 @@ def requests_for(method: str, rule: str):
         yield base, {"data": {name: ("\u202e" * 3, "x" * 6000, "\x00")[number % 3]}}
 
 
-def signed_in_admin(client) -> str:
-    page = client.get("/admin/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/admin/login", data={"key": ADMIN_KEY, "csrf_token": token})
-    page = client.get("/writer").get_data(as_text=True)  # its sign-out form has a token
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_no_bad_input_ends_in_a_server_error(app) -> None:
     anonymous, keyed, session = app.test_client(), app.test_client(), app.test_client()
-    token = signed_in_admin(session)
+    sign_in(session, "admin")
+    token = csrf_token(session, "/writer")  # the signed-in session's
     callers = [(anonymous, {}), (keyed, auth(ADMIN_KEY)), (session, {"X-CSRFToken": token})]
     failures, sent = [], 0
     for method, rule in routes(app):

@@ -17,7 +17,7 @@ from kb.index import handle as store_module
 from kb.index.generations import IndexLayout
 from kb.index.vectors import Delta
 from kb.state.auth import hash_key
-from tests.conftest import ADMIN_KEY, CHROMA_URL, REPO, app_config, auth, build
+from tests.helpers import ADMIN_KEY, CHROMA_URL, REPO, app_config, auth, build
 from web import create_app
 
 NOT_LAYERED = pytest.mark.skipif(
@@ -246,6 +246,10 @@ SAMPLE_ARGUMENTS = {
     "category": "billing",
     "name": "summary",
     "draft_id": "no-such-draft",
+    "user_id": 1,
+    "key_id": 1,
+    "token": "no-such-token",
+    "ticket_id": "no-such-ticket",
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from kb.errors import ConfigurationError
 from kb.settings import Settings
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def test_readme_documents_every_setting() -> None:

@@ -4,14 +4,13 @@ that names the field (or a 404), never a file written elsewhere and never a 500.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from kb.errors import BadRequest, NotFound
 from kb.tickets.draft_files import get_draft, list_drafts, publish_draft, reject_draft, save_draft
-from tests.conftest import WRITER_KEY
+from tests.helpers import csrf_token, sign_in
 
 DRAFT = """---
 title: Photo vault PIN
@@ -129,12 +128,10 @@ def test_lint_names_a_category_that_is_a_path(runner, content_dir: Path) -> None
     assert "billing/odd.md:3: category '../../etc' must be" in result.output
 
 
-def writer_client(client):
-    page = client.get("/writer/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/writer/login", data={"key": WRITER_KEY, "csrf_token": token}).status_code
-    page = client.get("/writer").get_data(as_text=True)  # a new session: a new token
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+def writer_client(client) -> str:
+    """Sign the client in as a writer; the signed-in session's CSRF token."""
+    sign_in(client, "writer")
+    return csrf_token(client, "/writer")
 
 
 @pytest.mark.parametrize("category", ["../../../tmp/kb-escape", "/tmp/kb-escape"])

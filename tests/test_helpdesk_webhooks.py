@@ -12,7 +12,7 @@ import pytest
 
 from kb.delivery.webhooks import signature, verify_zendesk, zendesk_signature
 from kb.errors import Unauthorized
-from tests.conftest import AGENT_KEY, app_config, auth
+from tests.helpers import AGENT_KEY, app_config, auth
 from web import create_app
 
 GENERIC_SECRET = "generic-webhook-secret-0123"

@@ -12,7 +12,7 @@ import pytest
 from kb.errors import ConfigurationError
 from kb.settings import Settings
 from kb.tickets.inbox import Inbox
-from tests.conftest import AGENT_KEY, WRITER_KEY, app_config, auth
+from tests.helpers import AGENT_KEY, WRITER_KEY, app_config, auth
 from web import create_app
 
 AGENT = auth(AGENT_KEY)

@@ -24,7 +24,7 @@ from kb.index.passages import article_vector_ids
 from kb.search.engine import SearchEngine
 from kb.search.hits import Filters
 from kb.search.spelling import count_words
-from tests.conftest import CHROMA_URL, REPO, CountingEmbedder, build, make_engine
+from tests.helpers import CHROMA_URL, REPO, CountingEmbedder, build, make_engine
 
 
 def engine_for(data_dir: Path, embedder) -> SearchEngine:
@@ -37,12 +37,15 @@ def slugs(engine: SearchEngine, query: str) -> list[str]:
     ]
 
 
-def test_first_build_embeds_every_searchable_section(built, embedder: CountingEmbedder) -> None:
-    assert len(built.added) == 5
+def test_first_build_embeds_every_searchable_section(
+    content_dir: Path, data_dir: Path, embedder: CountingEmbedder
+) -> None:
+    report = build(content_dir, data_dir, embedder)
+    assert len(report.added) == 5
     # drafts are not indexed: 4 published articles, 9 sections with text, each embedded as its
     # heading and one passage (every fixture section is shorter than a passage)
-    assert built.sections == 9
-    assert len(embedder.embedded) == built.embedded == 18
+    assert report.sections == 9
+    assert len(embedder.embedded) == report.embedded == 18
 
 
 def test_editing_one_article_reembeds_only_its_sections(

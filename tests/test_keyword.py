@@ -11,7 +11,7 @@ from kb.errors import BadRequest
 from kb.index.keyword import create_keyword_index, open_keyword_index
 from kb.search.hits import Filters
 from kb.settings import KEYWORD_ENGINES
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 
 @pytest.fixture(params=KEYWORD_ENGINES)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from web.urls import agent_article_path, article_path, category_path
 
 PACKAGES = ("kb", "indexer", "web", "cli")

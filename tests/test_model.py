@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ from kb.settings import Settings
 from kb.tickets.drafts import generate_drafts
 from kb.tickets.grouping import pairwise_scores
 from kb.tickets.sources import read_ticket_file
-from tests.conftest import FIGURES, REPO
+from tests.helpers import FIGURES, REPO, free_port, stop_server
 
 pytestmark = pytest.mark.model
 DEMO_CONTENT = REPO / "content"
@@ -147,10 +146,10 @@ def test_answers_sections_and_knowing_when_nothing_answers(demo) -> None:
             assert shown.answer is None, query.text
 
 
-def ticket_metrics(demo, tickets: list[dict], clean: bool) -> dict:
+def ticket_outcomes(demo, tickets: list[dict], clean: bool) -> list[dict]:
+    """What agent assist made of each labelled ticket."""
     assist = AgentAssist(demo, None)
-    hit1 = hit5 = mrr = kind_right = category_right = 0.0
-    by_confidence: list[tuple[float, bool]] = []
+    outcomes = []
     for item in tickets:
         ticket = Ticket(
             item.get("subject", ""), item.get("body", ""), messages_from(item.get("messages", []))
@@ -158,38 +157,66 @@ def ticket_metrics(demo, tickets: list[dict], clean: bool) -> dict:
         result = assist.suggest(ticket, limit=10, clean=clean)
         slugs = [s.article.slug for s in result.suggestions]
         relevant = set(item["relevant"])
-        hit1 += bool(slugs[:1] and slugs[0] in relevant)
-        hit5 += bool(relevant & set(slugs[:5]))
-        mrr += mrr_at_k(slugs, {s: 1 for s in relevant}, 10)
-        kind_right += result.triage.kind == item["kind"]
-        category_right += result.triage.category == item["category"]
-        if result.suggestions:
-            by_confidence.append((result.suggestions[0].confidence, slugs[0] in relevant))
-    count = len(tickets)
-    return {
-        "hit@1": round(hit1 / count, 3),
-        "hit@5": round(hit5 / count, 3),
-        "mrr": round(mrr / count, 3),
-        "triage kind": round(kind_right / count, 3),
-        "triage category": round(category_right / count, 3),
-        "by_confidence": by_confidence,
-    }
+        outcomes.append(
+            {
+                "hit@1": bool(slugs[:1] and slugs[0] in relevant),
+                "hit@5": bool(relevant & set(slugs[:5])),
+                "mrr": mrr_at_k(slugs, {s: 1 for s in relevant}, 10),
+                "triage kind": result.triage.kind == item["kind"],
+                "triage category": result.triage.category == item["category"],
+                "top": (result.suggestions[0].confidence, slugs[0] in relevant)
+                if result.suggestions
+                else None,
+            }
+        )
+    return outcomes
+
+
+def ticket_metrics(outcomes: list[dict]) -> dict:
+    """Each figure's mean over the tickets."""
+    figures = ("hit@1", "hit@5", "mrr", "triage kind", "triage category")
+    return {f: round(sum(o[f] for o in outcomes) / len(outcomes), 3) for f in figures}
+
+
+# The labelled tickets in two parts (tests/data/README.md): tickets.jsonl, on which the
+# confidence scale (kb/assist/suggestions.py) was set and may be re-set, and
+# tickets_holdout.jsonl, every fourth of the original 72, kept out of any tuning since
+# 2026-12-01. It was among the tickets the scale was first set on, so until the scale is next
+# changed its figures are no more independent than the others'.
+TICKET_PARTS = {"tuning": "tickets.jsonl", "held out": "tickets_holdout.jsonl"}
+# Floors a regression would cross: about three tickets below the figures of 2026-12-01 on the
+# tuning part (hit@1 0.889, MRR 0.933, kind 0.944, category 0.759, hit@5 1.0) and two on the
+# held-out part (0.722, 0.852, 0.889, 0.778, 1.0); a ticket is 0.019 of the one, 0.056 of the
+# other. Raise them when the figures rise; never lower one to let a change in.
+TICKET_FLOORS = {
+    "tuning": {"hit@1": 0.83, "hit@5": 0.94, "mrr": 0.89, "triage kind": 0.88,
+               "triage category": 0.70},
+    "held out": {"hit@1": 0.61, "hit@5": 0.88, "mrr": 0.78, "triage kind": 0.77,
+                 "triage category": 0.66},
+}  # fmt: skip
 
 
 def test_suggestions_and_triage_on_labelled_tickets(demo) -> None:
-    tickets = load_jsonl(DATA / "tickets.jsonl")
-    assert len(tickets) >= 60
-    cleaned = ticket_metrics(demo, tickets, clean=True)
-    raw = ticket_metrics(demo, tickets, clean=False)
-    buckets = reliability(cleaned.pop("by_confidence"))
-    raw.pop("by_confidence")
-    FIGURES["tickets, cleaned"] = cleaned
-    FIGURES["tickets, not cleaned"] = raw
-    FIGURES["top-1 right by confidence"] = buckets
-    assert cleaned["hit@5"] >= raw["hit@5"]
-    assert cleaned["hit@5"] >= 0.8
-    assert cleaned["triage kind"] >= 0.8
-    # confidence means something: the most confident third is right more often than the least
+    parts = {name: load_jsonl(DATA / file) for name, file in TICKET_PARTS.items()}
+    assert (len(parts["tuning"]), len(parts["held out"])) == (54, 18)
+    cleaned = {name: ticket_outcomes(demo, t, clean=True) for name, t in parts.items()}
+    raw = {name: ticket_outcomes(demo, t, clean=False) for name, t in parts.items()}
+    for outcomes in (cleaned, raw):
+        outcomes["all"] = outcomes["tuning"] + outcomes["held out"]
+    for name, outcomes in cleaned.items():
+        figures, raw_figures = ticket_metrics(outcomes), ticket_metrics(raw[name])
+        FIGURES[f"tickets ({name}, {len(outcomes)}), cleaned"] = figures
+        FIGURES[f"tickets ({name}, {len(outcomes)}), not cleaned"] = raw_figures
+        FIGURES[f"tickets ({name}), top-1 right by confidence"] = reliability(
+            [o["top"] for o in outcomes if o["top"]]
+        )
+        for figure, floor in TICKET_FLOORS.get(name, {}).items():
+            assert figures[figure] >= floor, (name, figure, figures[figure])
+        assert figures["hit@5"] >= raw_figures["hit@5"], name
+    # Confidence means something: the most confident third is right more often than the least.
+    # The scale's ends were set on these tickets so that it is (the held-out part included,
+    # before the split): this checks that it stays so, it is no independent evidence.
+    buckets = FIGURES["tickets (all), top-1 right by confidence"]
     assert buckets["high"][1] > buckets["low"][1]
 
 
@@ -206,12 +233,6 @@ def reliability(pairs: list[tuple[float, bool]]) -> dict[str, tuple[int, float, 
         )
         for name, group in groups.items()
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gunicorn_preload_serves_real_searches(demo) -> None:
@@ -237,8 +258,9 @@ def test_gunicorn_preload_serves_real_searches(demo) -> None:
         "web:create_app()",
     ]
     server = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
+        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stop_server reaches the workers
+    )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -256,8 +278,7 @@ def test_gunicorn_preload_serves_real_searches(demo) -> None:
                 body = json.loads(response.read())
             assert body["results"], body
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)  # graceful_timeout is 10 s; killed if it has not stopped in 15
 
 
 DEV_TICKETS = REPO.parent / "shared" / "eval" / "tickets-twitter-dev"
@@ -292,6 +313,9 @@ def test_dev_tickets_grouped_well_and_drafts_carry_no_personal_data(demo, tmp_pa
         "singletons": len(report.singletons),
         "covered": len(report.covered),
     }
+    # The grouping's weight and threshold (kb/tickets/grouping.py) were chosen on these same dev
+    # tickets (a development set, tuned on freely; its labels are never read by the code): this
+    # floor guards against regressions, it does not measure how grouping does on unseen tickets.
     assert scores["f1"] >= 0.6 and scores["precision"] > scores["recall"]
     said = " ".join(m.body for t in tickets for m in t.messages)
     # handles that are also ordinary words ("@windows") cannot be told from the word itself

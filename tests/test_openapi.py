@@ -69,14 +69,14 @@ def test_a_method_not_allowed_names_the_allowed_ones(client) -> None:
 
 
 def test_an_analytics_answer_keeps_the_names_its_schema_gives(client) -> None:
-    from tests.conftest import ADMIN_KEY, auth  # noqa: PLC0415
+    from tests.helpers import ADMIN_KEY, auth  # noqa: PLC0415
 
     body = client.get("/api/v1/analytics/summary", headers=auth(ADMIN_KEY)).get_json()
     assert {"from", "to", "summary"} <= set(body)
 
 
 def test_json_whole_numbers_may_be_written_as_5_point_0_but_not_as_text(client) -> None:
-    from tests.conftest import AGENT_KEY, auth  # noqa: PLC0415
+    from tests.helpers import AGENT_KEY, auth  # noqa: PLC0415
 
     ticket = {"subject": "Refund", "body": "I want my money back"}
     for limit, status in ((3.0, 200), (3.5, 400), ("3", 400), (True, 400)):
@@ -92,7 +92,7 @@ def test_json_whole_numbers_may_be_written_as_5_point_0_but_not_as_text(client) 
 
 
 def test_text_that_shows_nothing_is_refused_as_the_schema_says(client) -> None:
-    from tests.conftest import AGENT_KEY, auth  # noqa: PLC0415
+    from tests.helpers import AGENT_KEY, auth  # noqa: PLC0415
 
     for nothing in ("\x1c\x1d", "\u3000 ", "\t"):
         response = client.get("/api/v1/search", query_string={"q": nothing})

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.helpers import build, csrf_token
+
 
 def test_home_lists_categories_popular_and_recent(client) -> None:
     html = client.get("/").get_data(as_text=True)
@@ -22,9 +24,36 @@ def test_search_page_shows_highlighted_deep_links(client) -> None:
     assert "article" in html and "found" in html
 
 
-def test_search_page_category_filter_and_paging(client) -> None:
+def test_search_page_category_filter(client) -> None:
+    everywhere = client.get("/search?q=refund+sync+cancel").get_data(as_text=True)
+    assert "/articles/sync-error-codes" in everywhere and "/articles/request-a-refund" in everywhere
     html = client.get("/search?q=refund+sync+cancel&category=sync").get_data(as_text=True)
     assert "/articles/sync-error-codes" in html and "/articles/request-a-refund" not in html
+
+
+def result_slugs(html: str) -> list[str]:
+    return re.findall(r'class="result-title" href="/articles/([^"#]+)', html)
+
+
+def test_search_page_pages_results_ten_at_a_time(client, content_dir, data_dir, embedder) -> None:
+    (content_dir / "guides").mkdir()
+    for n in range(1, 13):
+        (content_dir / "guides" / f"quokka-{n}.md").write_text(
+            f"---\ntitle: Quokka guide {n}\n---\n## Feeding\nQuokka guide number {n}.\n"
+        )
+    assert not build(content_dir, data_dir, embedder).problems
+    ranked = client.get("/api/v1/search?q=quokka+guide&limit=50&log=0").get_json()["results"]
+    ranked = [r["slug"] for r in ranked]
+    assert 10 < len(ranked) <= 20 and {f"quokka-{n}" for n in range(1, 13)} <= set(ranked)
+    first = client.get("/search?q=quokka+guide").get_data(as_text=True)
+    assert result_slugs(first) == ranked[:10] and "Page 1 of 2" in first
+    assert '<ol class="results" start="1">' in first and 'rel="prev"' not in first
+    next_page = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert next_page == "/search?q=quokka+guide&page=2"
+    second = client.get(next_page).get_data(as_text=True)
+    assert result_slugs(second) == ranked[10:] and "Page 2 of 2" in second
+    assert '<ol class="results" start="11">' in second and 'rel="next"' not in second
+    assert 'rel="prev" href="/search?q=quokka+guide&amp;page=1"' in second
 
 
 def test_no_results_page_says_what_to_try(client) -> None:
@@ -78,8 +107,7 @@ def test_category_pages(client) -> None:
 
 
 def test_feedback_form_records_vote_with_csrf_token(client, app) -> None:
-    html = client.get("/articles/request-a-refund").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = csrf_token(client, "/articles/request-a-refund")
     response = client.post(
         "/articles/request-a-refund/feedback",
         data={"csrf_token": token, "helpful": "no", "comment": "More detail"},

@@ -14,13 +14,9 @@ from kb.analytics.events import SearchEvent, write_events
 from kb.analytics.figures import Analytics, DateRange
 from kb.analytics.gaps import gap_queue
 from kb.analytics.popular import AddressHasher
-from tests.conftest import ADMIN_KEY, auth
+from tests.helpers import ADMIN_KEY, auth, csrf_token, rows, services, sign_in
 
 PLANTED = "refunds only via wire transfer to our new partner"
-
-
-def services(app):
-    return app.extensions["kb"]
 
 
 def visitor(app, address: str, cookie: bool = True):
@@ -171,17 +167,10 @@ def test_blocked_queries_are_for_admins_only(client) -> None:
     assert client.delete(url, query_string={"query": "refund"}).status_code == 401
 
 
-def csrf_token(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
 def test_the_dashboard_lists_suggestions_and_blocks_and_unblocks_them(app, client) -> None:
     genuine_use(app, "refund for a yearly plan")
     suggested(app)
-    client.post(
-        "/admin/login", data={"key": ADMIN_KEY, "csrf_token": csrf_token(client, "/admin/login")}
-    )
+    sign_in(client, "admin")
     html = client.get("/admin").get_data(as_text=True)
     section = re.search(r'<section id="autocomplete".*?</section>', html, re.S).group(0)
     assert "refund for a yearly plan" in section and "Block" in section
@@ -204,12 +193,6 @@ def test_the_dashboard_lists_suggestions_and_blocks_and_unblocks_them(app, clien
 
 
 # The address is never stored: a salted hash, with a salt that changes every day
-
-
-def rows(app, sql: str, *params) -> list[tuple]:
-    services(app).events.flush()
-    with services(app).database.connect() as connection:
-        return connection.execute(sql, params).fetchall()
 
 
 def test_only_a_salted_hash_of_the_address_is_stored(app) -> None:

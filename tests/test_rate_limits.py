@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 
 import pytest
 import redis
 
-from tests.conftest import ADMIN_KEY, AGENT_KEY, app_config, auth
+from tests.helpers import ADMIN_KEY, AGENT_KEY, app_config, auth, csrf_token
 from web import create_app
 
 # CI runs this file a second time against a real redis-server (a database the tests may empty).
@@ -41,11 +40,6 @@ def make_app(built, content_dir, data_dir, embedder, database_url, ratelimit_url
         )
 
     return make
-
-
-def token(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def assert_json_429(response) -> None:
@@ -84,7 +78,7 @@ def test_customer_votes_are_limited_on_the_api_and_the_form(make_app) -> None:
     client = make_app(vote="2 per minute").test_client()
     vote = {"helpful": False, "comment": "spam"}
     assert client.post("/api/v1/articles/request-a-refund/feedback", json=vote).status_code == 201
-    form = {"helpful": "no", "csrf_token": token(client, "/articles/request-a-refund")}
+    form = {"helpful": "no", "csrf_token": csrf_token(client, "/articles/request-a-refund")}
     assert client.post("/articles/request-a-refund/feedback", data=form).status_code == 302
     assert_json_429(client.post("/api/v1/articles/request-a-refund/feedback", json=vote))
     assert_page_429(client.post("/articles/request-a-refund/feedback", data=form))
@@ -108,9 +102,9 @@ def test_suggestion_feedback_is_limited(make_app) -> None:
 def test_sign_in_attempts_are_limited_even_when_they_succeed(make_app) -> None:
     client = make_app(sign_in="2 per minute").test_client()
     for _ in range(2):
-        form = {"key": AGENT_KEY, "csrf_token": token(client, "/agent/login")}
+        form = {"key": AGENT_KEY, "csrf_token": csrf_token(client, "/agent/login")}
         assert client.post("/agent/login", data=form).status_code == 302
-    form = {"key": AGENT_KEY, "csrf_token": token(client, "/admin/login")}
+    form = {"key": AGENT_KEY, "csrf_token": csrf_token(client, "/admin/login")}
     assert_page_429(client.post("/admin/login", data=form))
 
 
@@ -128,12 +122,12 @@ def test_wrong_keys_at_the_console_sign_in_lock_out_that_client_only(make_app) -
     client = make_app(wrong_key="2 per minute").test_client()
     other = client.application.test_client()
     for key in ("wrong-key-wrong-key", "another-wrong-key"):
-        form = {"key": key, "csrf_token": token(client, "/agent/login")}
+        form = {"key": key, "csrf_token": csrf_token(client, "/agent/login")}
         assert client.post("/agent/login", data=form).status_code == 401
-    form = {"key": AGENT_KEY, "csrf_token": token(client, "/agent/login")}
+    form = {"key": AGENT_KEY, "csrf_token": csrf_token(client, "/agent/login")}
     assert_page_429(client.post("/agent/login", data=form))
     assert_json_429(client.get(STATS, headers=auth(ADMIN_KEY)))  # the same count as Bearer keys
-    form = {"key": AGENT_KEY, "csrf_token": token(other, "/agent/login")}
+    form = {"key": AGENT_KEY, "csrf_token": csrf_token(other, "/agent/login")}
     response = other.post("/agent/login", data=form, environ_base=OTHER_CLIENT)
     assert response.status_code == 302
 
@@ -154,9 +148,9 @@ def test_the_contact_form_keeps_what_was_typed_and_says_when_to_retry(make_app) 
         "description": "My files stopped syncing yesterday evening.",
         "confirm": "1",
     }
-    first = client.post("/contact", data={**form, "csrf_token": token(client, "/contact")})
+    first = client.post("/contact", data={**form, "csrf_token": csrf_token(client, "/contact")})
     assert first.status_code == 200
-    limited = client.post("/contact", data={**form, "csrf_token": token(client, "/contact")})
+    limited = client.post("/contact", data={**form, "csrf_token": csrf_token(client, "/contact")})
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert form["description"] in limited.get_data(as_text=True)
 

@@ -17,7 +17,7 @@ from kb.assist.requests import (
 )
 from kb.assist.ticket_text import Message, Ticket
 from kb.content.model import Article, Section
-from tests.conftest import AGENT_KEY, auth
+from tests.helpers import AGENT_KEY, auth
 
 DATA = Path(__file__).parent / "data"
 

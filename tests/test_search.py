@@ -7,7 +7,7 @@ import pytest
 from kb.errors import BadRequest
 from kb.search.engine import SearchEngine
 from kb.search.hits import Filters
-from tests.conftest import make_engine
+from tests.helpers import make_engine
 
 PROBES = [
     "refund",
@@ -23,8 +23,8 @@ PROBES = [
 
 
 @pytest.fixture
-def engine(built, data_dir, embedder) -> SearchEngine:
-    return make_engine(data_dir, embedder)
+def engine(shared_index, embedder) -> SearchEngine:
+    return make_engine(shared_index, embedder)
 
 
 @pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])

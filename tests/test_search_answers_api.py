@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from kb.search import answers
-from tests.conftest import app_config
+from tests.helpers import app_config
 from web import create_app
 
 ANSWER_FIELDS = {"slug", "anchor", "title", "section_title", "url", "html", "confidence"}

@@ -9,12 +9,12 @@ import pytest
 from kb.content.synonyms import parse_synonyms
 from kb.search.engine import SearchEngine
 from kb.search.spelling import Speller
-from tests.conftest import build, make_engine
+from tests.helpers import build, make_engine
 
 
 @pytest.fixture
-def engine(built, data_dir, embedder) -> SearchEngine:
-    return make_engine(data_dir, embedder)
+def engine(shared_index, embedder) -> SearchEngine:
+    return make_engine(shared_index, embedder)
 
 
 def top_slug(engine: SearchEngine, query: str, mode: str = "keyword") -> str | None:
@@ -47,10 +47,21 @@ def test_did_you_mean_offers_the_corrected_query(engine) -> None:
     assert engine.search("refund window").did_you_mean is None
 
 
-def test_did_you_mean_never_suggests_internal_words() -> None:
+def test_did_you_mean_never_suggests_internal_words(engine) -> None:
+    # "manager", "approval" and "limits" are words of an internal article only: the index's
+    # vocabulary leaves them out, so no typo is ever corrected into one of them
+    vocabulary = engine.current_index().speller.frequencies
+    assert "refund" in vocabulary and not {"manager", "approval", "limits"} & set(vocabulary)
+    assert engine.search("refnud").did_you_mean == "refund"
+    for typo in ("refnud mnager", "approvl limits"):
+        assert "manager" not in (engine.search(typo).did_you_mean or "")
+    assert engine.search("approvl limits").did_you_mean is None
+
+
+def test_corrections_leave_codes_and_known_words_alone() -> None:
     speller = Speller({"manager": 3, "refund": 5})
     assert speller.corrected_query("refnud mnager") == "refund manager"
-    assert speller.corrected_query("DBX-301 refund") is None  # codes and known words stay
+    assert speller.corrected_query("DBX-301 refund") is None
 
 
 def test_synonyms_apply_at_query_time(engine) -> None:

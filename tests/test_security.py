@@ -4,12 +4,19 @@ HTTPS (also behind a trusted proxy, and only then)."""
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
 import pytest
 
-from tests.conftest import ADMIN_KEY, AGENT_KEY, WRITER_KEY, app_config
+from tests.helpers import (
+    ADMIN_KEY,
+    AGENT_KEY,
+    WRITER_KEY,
+    app_config,
+    csrf_token,
+    sign_in,
+    token_in,
+)
 from web import create_app
 from web.security import CONTENT_SECURITY_POLICY
 
@@ -86,13 +93,6 @@ def inline_code(html: str) -> list[str]:
     return parser.found
 
 
-def sign_in(client, area: str, key: str) -> None:
-    page = client.get(f"/{area}/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(f"/{area}/login", data={"key": key, "csrf_token": token})
-    assert response.status_code == 302
-
-
 CUSTOMER_PAGES = [
     "/",
     "/search",
@@ -121,9 +121,9 @@ def test_customer_pages_have_no_inline_code(client, path) -> None:
 
 
 def test_the_contact_forms_error_page_has_no_inline_code(client) -> None:
-    page = client.get("/contact").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/contact", data={"csrf_token": token, "subject": "x"})
+    response = client.post(
+        "/contact", data={"csrf_token": csrf_token(client, "/contact"), "subject": "x"}
+    )
     assert response.status_code == 400
     assert inline_code(response.get_data(as_text=True)) == []
 
@@ -152,11 +152,7 @@ def cookie(response, name: str) -> str:
 
 
 def test_session_cookie_is_httponly_and_samesite_lax_without_secure_over_http(client) -> None:
-    client.get("/agent/login")
-    page = client.get("/agent/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/agent/login", data={"key": AGENT_KEY, "csrf_token": token})
-    session = cookie(response, "session")
+    session = cookie(sign_in(client, "agent"), "session")
     assert "HttpOnly" in session and "SameSite=Lax" in session
     assert "Secure" not in session
     visitor = cookie(client.get("/search?q=refund"), "kb_visitor")
@@ -177,7 +173,7 @@ def test_behind_a_trusted_proxy_https_cookies_are_secure_and_hsts_is_sent(proxie
     }
     page = proxied_client.get("/agent/login", headers=over_https)
     assert page.headers["Strict-Transport-Security"].startswith("max-age=")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = token_in(page.get_data(as_text=True))
     response = proxied_client.post(
         "/agent/login", data={"key": AGENT_KEY, "csrf_token": token}, headers=over_https
     )

@@ -5,34 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 
 import pytest
 
 import web.admin
 from kb.state import sessions
 from kb.state.auth import hash_key
-from tests.conftest import ADMIN_KEY, AGENT_KEY, WRITER_KEY
-from tests.test_agent_api import REFUND_TICKET
-
-AREAS = {"agent": "/agent", "writer": "/writer", "admin": "/admin"}
-
-
-def token(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf[-_]token" (?:value|content)="([^"]+)"', page).group(1)
-
-
-def sign_in(client, area: str, key: str):
-    login = f"{AREAS[area]}/login"
-    response = client.post(login, data={"key": key, "csrf_token": token(client, login)})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
-
-
-def sign_out(client, area: str, page: str | None = None):
-    csrf = token(client, page or AREAS[area])
-    return client.post(f"{AREAS[area]}/logout", data={"csrf_token": csrf})
+from kb.tickets.store import TicketStore
+from tests.helpers import (
+    ADMIN_KEY,
+    AGENT_KEY,
+    AREAS,
+    REFUND_TICKET,
+    WRITER_KEY,
+    app_config,
+    csrf_token,
+    services,
+    sign_in,
+    sign_out,
+)
+from web import create_app
 
 
 def signed_in(client, area: str) -> bool:
@@ -41,10 +33,6 @@ def signed_in(client, area: str) -> bool:
     if response.status_code == 302:
         assert response.headers["Location"].endswith(f"{AREAS[area]}/login")
     return response.status_code == 200
-
-
-def services(app):
-    return app.extensions["kb"]
 
 
 def session_rows(app) -> list[tuple]:
@@ -89,7 +77,7 @@ def test_a_cookie_copied_before_sign_out_is_worthless_after_it(app, area, key) -
 def test_the_api_refuses_a_replayed_session_after_sign_out(app) -> None:
     browser = app.test_client()
     sign_in(browser, "agent", AGENT_KEY)
-    csrf = token(browser, "/agent")
+    csrf = csrf_token(browser, "/agent")
     copied = browser.get_cookie("session").value  # it holds the CSRF token's secret too
     headers = {"X-CSRFToken": csrf}
     assert browser.post("/api/v1/suggest", json=REFUND_TICKET, headers=headers).status_code == 200
@@ -133,9 +121,6 @@ def test_a_session_ends_after_its_maximum_lifetime_however_active(app, clock) ->
 
 
 def test_the_lifetimes_are_settings(built, content_dir, data_dir, embedder, database_url, clock):
-    from tests.conftest import app_config  # noqa: PLC0415
-    from web import create_app  # noqa: PLC0415
-
     config = app_config(content_dir, data_dir, embedder, database_url, SESSION_IDLE_MINUTES="5",
                         SESSION_MAX_HOURS="1")  # fmt: skip
     browser = create_app(config).test_client()
@@ -203,7 +188,7 @@ def test_a_key_revoked_while_its_request_runs_blocks_nothing(app, monkeypatch) -
     key, record = services(app).keys.create("admin", "temp")
     browser = app.test_client()
     sign_in(browser, "admin", key)
-    csrf = token(browser, "/admin")
+    csrf = csrf_token(browser, "/admin")
     view_check = web.admin.signed_in
 
     def revoked_first(role: str):
@@ -223,3 +208,53 @@ def test_expired_sessions_are_pruned(app, clock) -> None:
     clock.advance(hours=2)
     sign_in(app.test_client(), "agent", AGENT_KEY)
     assert len(session_rows(app)) == 1
+
+
+@pytest.mark.parametrize(
+    ("area", "lesser_key"), [("agent", WRITER_KEY), ("writer", AGENT_KEY), ("admin", WRITER_KEY)]
+)
+def test_each_sign_in_takes_its_roles_keys_only(app, area, lesser_key) -> None:
+    browser = app.test_client()
+    for refused in ("wrong-key-wrong-key", lesser_key):
+        page = sign_in(browser, area, refused, status=401).get_data(as_text=True)
+        assert "That key is not valid." in page or "key cannot" in page
+        assert not signed_in(browser, area)
+    sign_in(browser, area)
+    assert signed_in(browser, area)
+    admin = app.test_client()  # an admin key opens every area
+    sign_in(admin, area, ADMIN_KEY)
+    assert signed_in(admin, area)
+
+
+TICKET = {
+    "id": "t-session",
+    "subject": "Refund",
+    "status": "solved",
+    "messages": [{"author": "customer", "body": "I want my money back"}],
+}
+
+
+def test_a_signed_in_console_posts_to_the_api_with_its_csrf_token_only(app) -> None:
+    browser = app.test_client()
+    sign_in(browser, "agent")
+    headers = {"X-CSRFToken": csrf_token(browser, "/agent")}
+    suggested = browser.post("/api/v1/suggest", json=REFUND_TICKET, headers=headers).get_json()
+    feedback = {
+        "request_id": suggested["request_id"],
+        "slug": "request-a-refund",
+        "action": "helpful",
+    }
+    for url, body in (("/api/v1/suggest/feedback", feedback), ("/api/v1/tickets", TICKET)):
+        refused = browser.post(url, json=body)
+        assert refused.status_code == 400, url
+        assert refused.get_json()["error"]["code"] == "csrf_failed"
+    log = services(app).suggestion_log
+    assert log.article_stats("request-a-refund")["helpful"] == 0
+    assert TicketStore(services(app).database).get("t-session") is None
+    assert (
+        browser.post("/api/v1/suggest/feedback", json=feedback, headers=headers).status_code == 201
+    )
+    imported = browser.post("/api/v1/tickets", json=TICKET, headers=headers)
+    assert imported.get_json() == {"inserted": 1, "updated": 0}
+    assert log.article_stats("request-a-refund")["helpful"] == 1
+    assert TicketStore(services(app).database).get("t-session").subject == "Refund"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import ADMIN_KEY, AGENT_KEY, WRITER_KEY
+from tests.helpers import ADMIN_KEY, AGENT_KEY, WRITER_KEY
 
 NAV = re.compile(r'<nav class="staff-nav".*?</nav>', re.S)
 
@@ -24,7 +24,10 @@ def sign_in(client, area: str, key: str) -> None:
 
 def areas(html: str) -> list[str]:
     nav = NAV.search(html)
-    return re.findall(r">([A-Za-z]+)</a>", nav.group(0)) if nav else []
+    return re.findall(r">([A-Za-z ]+)</a>", nav.group(0)) if nav else []
+
+
+ADMIN_AREAS = ["Inbox", "Drafts", "Insights", "People", "Keys", "Audit log"]
 
 
 @pytest.mark.parametrize(
@@ -32,8 +35,10 @@ def areas(html: str) -> list[str]:
     [
         ("agent", AGENT_KEY, "/agent", ["Inbox"], "Inbox"),
         ("writer", WRITER_KEY, "/writer", ["Drafts"], "Drafts"),
-        ("admin", ADMIN_KEY, "/admin", ["Inbox", "Drafts", "Insights"], "Insights"),
-        ("admin", ADMIN_KEY, "/writer", ["Inbox", "Drafts", "Insights"], "Drafts"),
+        ("admin", ADMIN_KEY, "/admin", ADMIN_AREAS, "Insights"),
+        ("admin", ADMIN_KEY, "/writer", ADMIN_AREAS, "Drafts"),
+        ("admin", ADMIN_KEY, "/admin/people", ADMIN_AREAS, "People"),
+        ("admin", ADMIN_KEY, "/admin/audit", ADMIN_AREAS, "Audit log"),
     ],
 )
 def test_the_header_offers_the_areas_the_key_may_open(

@@ -11,7 +11,7 @@ from cli import main
 from kb.state.database import Database
 from kb.tickets.sources import SOURCES, read_ticket_file
 from kb.tickets.store import TicketStore
-from tests.conftest import AGENT_KEY, WRITER_KEY, auth
+from tests.helpers import AGENT_KEY, WRITER_KEY, auth
 
 GOOD = {
     "id": "t1",

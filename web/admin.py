@@ -16,10 +16,11 @@ from kb.errors import BadRequest
 from kb.tickets.draft_files import list_drafts
 from kb.tickets.drafts import start_draft
 from web.api import API
-from web.auth import login_page, pages_need_sign_in, sign_out, signed_in
+from web.auth import audit, pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation
 from web.schemas import BlockedQueries, BlockedQuery, FigureResponse, PeriodParams, QueryBody
 from web.services import services
+from web.sign_in import login_page
 
 blueprint = Blueprint("admin", __name__)
 DEFAULT_DAYS = 30
@@ -197,6 +198,7 @@ def block_query():
     if admin is None:  # the key was revoked since this request was let in
         return redirect(url_for("admin.login"))
     query = services().popular_queries.block(request.form.get("query", ""), admin.name)
+    audit("setting_changed", admin, target="autocomplete suggestions", detail=f"blocked “{query}”")
     flash(f"“{query}” is no longer suggested.")
     return redirect(url_for("admin.dashboard", _anchor="autocomplete"))
 
@@ -204,6 +206,12 @@ def block_query():
 @blueprint.post("/admin/blocked-queries/unblock")
 def unblock_query():
     query = services().popular_queries.unblock(request.form.get("query", ""))
+    audit(
+        "setting_changed",
+        signed_in("admin"),
+        target="autocomplete suggestions",
+        detail=f"unblocked “{query}”",
+    )
     flash(f"“{query}” may be suggested again.")
     return redirect(url_for("admin.dashboard", _anchor="autocomplete"))
 

@@ -64,6 +64,20 @@ def healthz():
     return health
 
 
+@blueprint.get("/readyz")
+def readyz():
+    """200 once this worker serves an index and has searched it (warm), 503 until then: for
+    an orchestrator deciding whether to send customers here. /healthz says what is served."""
+    served, failure = services().index.state()
+    if served is None:
+        if failure is None:
+            return {"status": "starting", "message": NOT_BUILT}, 503
+        return {"status": "unavailable", "message": failure.message}, 503
+    if not services().readiness.warm_up():
+        return {"status": "warming", "message": f"index {served.name} could not be searched"}, 503
+    return {"status": "ready", "generation": served.name}
+
+
 @operation(
     blueprint, "GET", f"{API}/search", summary="Search articles", tag="Help center",
     query=SearchParams, response=SearchResponse,

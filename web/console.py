@@ -17,8 +17,9 @@ from kb.tickets.inbox import (
     InboxFilters,
 )
 from kb.tickets.records import STATUSES
-from web.auth import login_page, pages_need_sign_in, sign_out
+from web.auth import pages_need_sign_in, sign_out
 from web.services import agent_links, services
+from web.sign_in import login_page
 from web.tickets_api import AGENTS, close_loop, inbox, open_ticket, triaged_page
 from web.urls import agent_article_path
 

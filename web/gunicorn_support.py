@@ -1,7 +1,11 @@
 """What gunicorn answers and logs by itself, before the app sees a request (a request line over
 8,190 bytes, a malformed request): answered in the app's JSON error shape with its security
 headers, not an HTML page; logged without the client's address or the request line, which
-carry personal data (README, "What is logged"). gunicorn.conf.py installs both."""
+carry personal data (README, "What is logged"). gunicorn.conf.py installs both.
+
+With KB_LOG_FORMAT=json, gunicorn's error log and access log are JSON too (web/logs.py): the
+access log's fields are the text line's (method, path, status, bytes, milliseconds) plus the
+request id the app returned and the worker's process id."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import re
 from gunicorn import util
 from gunicorn.glogging import Logger
 
+from web.logs import HEADER, JsonFormatter, log_format
 from web.security import HEADERS
 
 _ADDRESS = re.compile(r"\bip=\S+")
@@ -40,7 +45,33 @@ def _without_request(message: str) -> str:
 
 
 class PrivateLogger(Logger):
-    """gunicorn's error log without client addresses, request lines or query strings."""
+    """gunicorn's error log without client addresses, request lines or query strings; both of
+    its logs in JSON with KB_LOG_FORMAT=json."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        self.json = log_format() == "json"
+        if self.json:
+            for handler in [*self.error_log.handlers, *self.access_log.handlers]:
+                handler.setFormatter(JsonFormatter())
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if not getattr(self, "json", False):
+            super().access(resp, req, environ, request_time)
+            return
+        if not self.access_log_enabled:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        fields = {
+            "method": atoms["m"],
+            "path": atoms["U"],  # the path alone: never the query string
+            "status": int(atoms["s"]) if str(atoms["s"]).isdigit() else atoms["s"],
+            "bytes": atoms["B"],
+            "duration_ms": atoms["M"],
+            "request_id": atoms.get("{%s}o" % HEADER.lower()),  # noqa: UP031 - gunicorn's key
+        }
+        message = f"{fields['method']} {fields['path']} {fields['status']}"
+        self.access_log.info(message, extra={"fields": fields})
 
     def warning(self, msg, *args, **kwargs) -> None:
         if isinstance(msg, str) and msg.startswith(_INVALID):

@@ -36,7 +36,11 @@ COUNTED = {
     "sign_in": "sign-in attempts",
     "wrong_key": "wrong keys",
     "contact": "messages",
+    "lockout": "failed sign-ins",
 }
+# Families counted per account (a hash of the e-mail address typed), not per client address:
+# a password guesser moving between addresses still locks the account it tries.
+PER_ACCOUNT = ("lockout",)
 # A lost Redis must not hold requests up: fail fast, count in memory meanwhile, retry later.
 REDIS_TIMEOUT_SECONDS = 0.5
 RETRY_SHARED_STORE_AFTER = 30.0
@@ -68,23 +72,24 @@ class RateLimits:
             self.shared = MovingWindowRateLimiter(store)
         self.shared_down_until = 0.0
 
-    def hit(self, family: str) -> None:
-        """Count this request, or refuse it (RateLimited) when it would pass a limit."""
-        client = client_address()
+    def hit(self, family: str, who: str | None = None) -> None:
+        """Count this request, or refuse it (RateLimited) when it would pass a limit. `who` is
+        what is counted: the client's address unless given (an account, for lockout)."""
+        client = who or client_address()
         for limit in self.limits[family]:
             if not self._on_store(MovingWindowRateLimiter.hit, limit, family, client):
                 raise self._refusal(family, limit, client)
 
-    def refuse_if_spent(self, family: str) -> None:
+    def refuse_if_spent(self, family: str, who: str | None = None) -> None:
         """Refuse (RateLimited) a client that has used up a limit; count nothing."""
-        client = client_address()
+        client = who or client_address()
         for limit in self.limits[family]:
             if not self._on_store(MovingWindowRateLimiter.test, limit, family, client):
                 raise self._refusal(family, limit, client)
 
-    def count(self, family: str) -> None:
+    def count(self, family: str, who: str | None = None) -> None:
         """Count an event after the fact (a wrong key), refusing nothing now."""
-        client = client_address()
+        client = who or client_address()
         for limit in self.limits[family]:
             self._on_store(MovingWindowRateLimiter.hit, limit, family, client)
 
@@ -92,8 +97,9 @@ class RateLimits:
         stats = self._on_store(MovingWindowRateLimiter.get_window_stats, limit, family, client)
         reset = stats.reset_time
         retry_after = max(1, math.ceil(reset - time.time()))
+        source = "for this account" if family in PER_ACCOUNT else "from your address"
         return RateLimited(
-            f"Too many {COUNTED[family]} from your address ({limit.amount} per "
+            f"Too many {COUNTED[family]} {source} ({limit.amount} per "
             f"{_window(limit)}); try again in {retry_after} seconds.",
             retry_after=retry_after,
         )

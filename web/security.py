@@ -35,7 +35,7 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
 # Pages that show tickets, drafts, analytics or keys: never kept by a browser or shared cache.
-STAFF_PREFIXES = ("/agent", "/writer", "/admin")
+STAFF_PREFIXES = ("/agent", "/writer", "/admin", "/staff")
 HSTS = "max-age=31536000"
 
 

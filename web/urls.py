@@ -22,3 +22,12 @@ def agent_article_path(article: Article, anchor: str = "") -> str:
 
 def category_path(category: str) -> str:
     return f"/categories/{category}"
+
+
+ACCOUNT_LINKS = {"invitation": "/staff/invitation/", "reset": "/staff/reset-password/"}
+
+
+def account_link_path(purpose: str, token: str) -> str:
+    """Where an invitation (purpose "invitation") or a password-reset link (purpose "reset")
+    is opened; the token is URL-safe base64."""
+    return ACCOUNT_LINKS[purpose] + token

@@ -15,10 +15,11 @@ from kb.tickets.scrub import scrub_personal_data
 from kb.tickets.store import RESOLVED, TicketStore
 from kb.tickets.triage import TRIAGED_ON_ARRIVAL, triage_tickets
 from web.api import API
-from web.auth import login_page, pages_need_sign_in, sign_out
+from web.auth import audit, pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation
 from web.schemas import TicketsBody, TicketsImported
 from web.services import agent_links, public_links, services
+from web.sign_in import login_page
 
 blueprint = Blueprint("writer", __name__)
 
@@ -109,6 +110,7 @@ def save(draft_id: str):
         save_draft(services().settings.content_dir, draft_id, text, request.form.get("version", ""))
     except KBError as error:
         return _draft_view(draft_id, text=text, error=error.message, status=error.status)
+    audit("draft_updated", signed_in("writer"), target=draft_id)
     flash("Draft saved.")
     return redirect(url_for("writer.draft_page", draft_id=draft_id))
 
@@ -120,6 +122,12 @@ def publish(draft_id: str):
         path = publish_draft(settings.content_dir, draft_id)
     except KBError as error:
         return _draft_view(draft_id, error=error.message, status=error.status)
+    audit(
+        "draft_published",
+        signed_in("writer"),
+        target=draft_id,
+        detail=str(path.relative_to(settings.content_dir)),
+    )
     request_build(settings)  # off the request: `kb watch`, or `kb index` in the background
     flash(
         f"Published as {path.relative_to(settings.content_dir)}; "
@@ -134,6 +142,12 @@ def reject(draft_id: str):
         reject_draft(services().settings.content_dir, draft_id, request.form.get("reason", ""))
     except KBError as error:
         return _draft_view(draft_id, error=error.message, status=error.status)
+    audit(
+        "draft_rejected",
+        signed_in("writer"),
+        target=draft_id,
+        detail=request.form.get("reason", "")[:200],
+    )
     flash("Draft rejected and archived.")
     return redirect(url_for("writer.queue"))
 

@@ -18,7 +18,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kb.state.database import Database, now, today
 from kb.tickets.scrub import scrub_personal_data
@@ -87,9 +87,15 @@ class EventRecorder:
     """Queues events and writes them in batches on a background thread (one per process, so
     each gunicorn worker starts its own after the fork)."""
 
-    def __init__(self, database: Database, retention_days: int = 90) -> None:
+    def __init__(
+        self,
+        database: Database,
+        retention_days: int = 90,
+        on_depth: Callable[[int], None] = lambda depth: None,
+    ) -> None:
         self.database = database
         self.retention_days = retention_days
+        self.on_depth = on_depth  # told how many events wait, as it changes (/metrics)
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
         self._pid: int | None = None
         self._lock = threading.Lock()
@@ -98,6 +104,7 @@ class EventRecorder:
     def record(self, event: SearchEvent | ClickEvent) -> None:
         self._ensure_writer()
         self._queue.put(event)
+        self.on_depth(self._queue.qsize())
 
     def flush(self) -> None:
         """Write every queued event now and wait until it is done."""
@@ -136,6 +143,7 @@ class EventRecorder:
             except Exception:  # noqa: BLE001 - a failed write must not kill the writer
                 logger.exception("could not record %d events", len(events))
             finally:
+                self.on_depth(self._queue.qsize())
                 for _ in batch:
                     self._queue.task_done()
 

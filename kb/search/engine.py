@@ -23,6 +23,7 @@ from kb.search.answers import (
 )
 from kb.search.hits import Filters, Hit, check_limit
 from kb.search.modes import DEFAULT_MODE, MODE_NAMES, MODES, Fusion
+from kb.search.observer import NoObserver, SearchObserver
 from kb.search.results import InstantAnswer, SearchResult, SearchResults
 from kb.search.section_choice import choose_section
 from kb.search.snippets import make_snippet
@@ -84,6 +85,7 @@ class SearchEngine:
         self.embedder = embedder
         self.settings = settings
         self.handle = handle  # the live index it follows
+        self.observer: SearchObserver = NoObserver()  # the web app's metrics, when served
 
     def search(
         self,
@@ -116,6 +118,7 @@ class SearchEngine:
         if found and shows_answer(confidence):
             answer = InstantAnswer(_result(found[0], terms), confidence)
         took_ms = (time.perf_counter() - started) * 1000
+        self.observer.searched(mode, no_good_match=not found)
         return SearchResults(
             query, mode, page, len(found), round(took_ms, 2), corrected, answer,
             no_good_match=not found, weak_matches=weak, evidence=judged.evidence,
@@ -179,7 +182,9 @@ class SearchEngine:
                 (w, CORRECTION_BOOST) for w in index.speller.corrections(query).values()
             ]
             alternatives += [(term, SYNONYM_BOOST) for term in index.synonyms.expansions(query)]
+            started = time.perf_counter()
             keyword_hits = index.keyword.search(query, candidates, filters, alternatives)
+            self.observer.stage("keyword", time.perf_counter() - started)
         vector_hits: list[Hit] = []
         if MODES[mode].vector:
             # The model reads the words as typed: embedding "corrected" queries measured worse
@@ -204,9 +209,13 @@ class SearchEngine:
                 f"the index was built with {index.embedder_name}, but search uses "
                 f"{self.embedder.name}: rebuild with `kb index --full` or set KB_EMBEDDER"
             )
+        started = time.perf_counter()
         vector = self.embedder.embed_query(query)
+        embedded = time.perf_counter()
+        self.observer.stage("embedding", embedded - started)
         fetch = candidates * FILTER_OVERFETCH if filters.narrows else candidates
         hits = index.vectors.search(vector, fetch, filters)
+        self.observer.stage("vector", time.perf_counter() - embedded)
         floor = self.settings.min_similarity
         kept = [
             hit

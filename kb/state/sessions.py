@@ -1,7 +1,8 @@
 """Signed-in staff sessions (agent console, writer pages, dashboard), kept on the server so that
 signing out, going idle or staying signed in too long ends them: a copy of the cookie is then
-worthless. The cookie carries a random session id; only its SHA-256 is stored, beside the hash
-of the key that signed in (so revoking the key ends its sessions too)."""
+worthless. The cookie carries a random session id; only its SHA-256 is stored, beside the person
+who signed in (and how), or the hash of the key that did (so revoking the key, or disabling the
+person, ends their sessions too)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ def _id_hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
+@dataclasses.dataclass(frozen=True)
+class StaffSession:
+    """Who a live session belongs to: a person (`user_id`, signed in by `method`: password or
+    sso) or a key (`key_hash`, method key)."""
+
+    key_hash: str | None
+    user_id: int | None
+    method: str
+
+
 @dataclasses.dataclass
 class SessionStore:
     """Starts, checks and ends sessions; expired ones are deleted when seen and at sign-in."""
@@ -38,30 +49,36 @@ class SessionStore:
     idle_minutes: int = 60
     max_hours: int = 12
 
-    def start(self, key_hash: str) -> str:
-        """A new session for a key (by its hash); returns the id for the cookie, shown once."""
+    def start(
+        self, key_hash: str | None = None, *, user_id: int | None = None, method: str = "key"
+    ) -> str:
+        """A new session for a key (by its hash) or a person; returns the id for the cookie,
+        shown once."""
+        if (key_hash is None) == (user_id is None):
+            raise ValueError("a session belongs to a key or to a person")
         self.prune()
         session_id = secrets.token_urlsafe(32)
         stamp = _stamp(utc_now())
         with self.database.connect() as connection:
             connection.execute(
-                "INSERT INTO staff_sessions (id_hash, key_hash, created_at, last_seen)"
-                " VALUES (?, ?, ?, ?)",
-                (_id_hash(session_id), key_hash, stamp, stamp),
+                "INSERT INTO staff_sessions (id_hash, key_hash, user_id, method, created_at,"
+                " last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+                (_id_hash(session_id), key_hash, user_id, method, stamp, stamp),
             )
         return session_id
 
-    def key_hash(self, session_id: str) -> str | None:
-        """The signed-in key's hash while the session lives; None once it ended or expired."""
+    def lookup(self, session_id: str) -> StaffSession | None:
+        """Whose the session is while it lives; None once it ended or expired."""
         moment = utc_now()
         with self.database.connect() as connection:
             row = connection.execute(
-                "SELECT key_hash, created_at, last_seen FROM staff_sessions WHERE id_hash = ?",
+                "SELECT key_hash, user_id, method, created_at, last_seen FROM staff_sessions"
+                " WHERE id_hash = ?",
                 (_id_hash(session_id),),
             ).fetchone()
             if row is None:
                 return None
-            key_hash, created_at, last_seen = row
+            key_hash, user_id, method, created_at, last_seen = row
             created, seen = (
                 dt.datetime.fromisoformat(created_at),
                 dt.datetime.fromisoformat(last_seen),
@@ -76,7 +93,7 @@ class SessionStore:
                     "UPDATE staff_sessions SET last_seen = ? WHERE id_hash = ?",
                     (_stamp(moment), _id_hash(session_id)),
                 )
-        return key_hash
+        return StaffSession(key_hash, user_id, method)
 
     def end(self, session_id: str) -> None:
         with self.database.connect() as connection:

@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.server import KEYS
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 # Git-ignored; look at them after a run (the README's "Tests and benchmarks" says so).
 SCREENSHOTS = REPO / "tests" / "screenshots"
@@ -37,11 +37,22 @@ OVERFLOWING = """() => {
 
 
 def sign_in(page: Page, role: str) -> None:
-    """Sign in with the suite's key for `role` (agent, writer or admin); lands on its page."""
+    """Sign in with the suite's operator key for `role` (agent, writer or admin), in the sign-in
+    page's folded "API key" form; lands on its page. (People sign in with a password:
+    `sign_in_with_password`.)"""
     page.goto(SIGN_IN_PAGES[role])
+    page.get_by_text("Sign in with an API key").click()
     page.get_by_label("API key").fill(KEYS[role])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the key").click()
     expect(page).to_have_url(re.compile(re.escape(SIGNED_IN_PAGES[role]) + "$"))
+
+
+def sign_in_with_password(page: Page, role: str, email: str, password: str) -> None:
+    """Sign in as a person at `role`'s sign-in page; lands there or on the two-step page."""
+    page.goto(SIGN_IN_PAGES[role])
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def each_width(page: Page) -> Iterator[int]:

@@ -20,10 +20,9 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from tests.conftest import ADMIN_KEY, AGENT_KEY, REPO, WRITER_KEY
+from tests.helpers import AGENT_KEY, KEYS, REPO, stop_server
 
 SEED = Path(__file__).parent / "seed"
-KEYS = {"agent": AGENT_KEY, "writer": WRITER_KEY, "admin": ADMIN_KEY}
 # What every browser-test server runs with. The one place to change the server's settings for
 # the whole browser suite; a test that needs other settings starts its own LiveServer with
 # `environment=` (which wins over these).
@@ -98,18 +97,25 @@ def server_environment(site: Site, extra: Mapping[str, str] | None = None) -> di
 class LiveServer:
     """gunicorn serving `site` with the project's gunicorn.conf.py; its output goes to `log`."""
 
-    def __init__(self, site: Site, log: Path, environment: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        site: Site,
+        log: Path,
+        environment: Mapping[str, str] | None = None,
+        port: int = 0,
+    ):
         self.site = site
         self.log = log
         self.environment = server_environment(site, environment)
+        self.port = port  # 0: the kernel picks one (a test that must know it first picks one)
         self.url = ""
         self._process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> None:
-        """Start gunicorn on a port the kernel picks, and wait until /healthz answers 200."""
+        """Start gunicorn on its port, and wait until /healthz answers 200."""
         command = [
             sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--preload",
-            "--workers", str(WORKERS), "--bind", "127.0.0.1:0", "--access-logfile", "-",
+            "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "-",
             "--no-control-socket",  # its default path is shared by every gunicorn of the user
             "web:create_app()",
         ]  # fmt: skip
@@ -143,19 +149,19 @@ class LiveServer:
         except (urllib.error.URLError, OSError):
             return False
 
-    def stop(self, timeout: float = 10) -> None:
+    def stop(self, timeout: float = 15) -> None:
         """Ask gunicorn to shut down; kill its process group if it has not within `timeout`."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
+        if process is not None:
+            stop_server(process, timeout)
+
+    def kill(self) -> None:
+        """SIGKILL gunicorn and its workers at once, as a machine that dies: nothing finishes."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout)
+            process.wait(10)
 
     def log_size(self) -> int:
         return self.log.stat().st_size if self.log.exists() else 0
@@ -189,10 +195,10 @@ class LiveServer:
 
 @contextlib.contextmanager
 def running_server(
-    site: Site, log: Path, environment: Mapping[str, str] | None = None
+    site: Site, log: Path, environment: Mapping[str, str] | None = None, port: int = 0
 ) -> Iterator[LiveServer]:
     """A started LiveServer, stopped however the block ends."""
-    server = LiveServer(site, log, environment)
+    server = LiveServer(site, log, environment, port)
     try:
         server.start()
         yield server

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.pages import look_at, sign_in
 from tests.browser.server import LiveServer
-from tests.conftest import AGENT_KEY
+from tests.helpers import AGENT_KEY
 
 TWO_THINGS = """Hi,
 
@@ -22,7 +22,14 @@ the second one?
 Also, honestly, after this I want to cancel. Please make sure my plan doesn't renew in December.
 
 Thanks,
-Priya"""
+Priya
+
+Sent from my phone
+
+On Mon, 2 Nov 2026 at 10:14, Driftbox Support <help@driftbox.example> wrote:
+> Thanks for getting in touch about your sync error. Reset the desktop app's cache and the
+> error should go away.
+"""
 
 
 def test_open_a_ticket_from_the_inbox_and_insert_an_answer(
@@ -52,6 +59,11 @@ def test_open_a_ticket_from_the_inbox_and_insert_an_answer(
     expect(triage).to_contain_text("Service: orders, billing, account")
     expect(triage.locator(".reasons li").first).to_be_visible()
     expect(page.get_by_role("heading", name="This ticket asks 2 things")).to_be_visible()
+    # The signature and the quoted reply are no request of their own, nor part of one.
+    labels = page.locator(".requests .request h3")
+    expect(labels).to_have_count(2)
+    expect(labels.first).to_contain_text("My bank statement shows two payments")
+    expect(labels.last).to_contain_text("I want to cancel")
     cancel = page.locator("#suggestions li", has_text="Cancel your subscription").first
     expect(cancel).to_be_visible()
 

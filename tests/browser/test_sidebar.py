@@ -22,7 +22,7 @@ from playwright.sync_api import Frame, Page, expect
 from tests.browser.pages import eventually, look_at
 from tests.browser.problems import PageProblems
 from tests.browser.server import LiveServer, running_server
-from tests.conftest import AGENT_KEY, REPO
+from tests.helpers import AGENT_KEY, REPO
 
 PAGES = Path(__file__).parent / "helpdesk"
 ADAPTERS = REPO / "helpdesk"
