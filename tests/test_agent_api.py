@@ -96,6 +96,19 @@ def test_triage_tells_service_from_support(client) -> None:
     assert (service["kind"], service["category"]) == ("service", "billing")
 
 
+def test_triage_reads_the_customer_s_words_not_the_quoted_reply_or_signature(client) -> None:
+    body = (
+        "Hi,\n\nI was charged twice for my plan this month, please refund one payment.\n\n"
+        "Thanks,\nPriya\nSent from the Driftbox desktop app\n\n"
+        "On Mon, 2 Nov 2026 at 10:14, Driftbox Support <help@driftbox.example> wrote:\n"
+        "> Thanks for getting in touch about your sync error. Reset the desktop app's cache\n"
+        "> and the error should go away.\n"
+    )
+    triage = suggest(client, {"subject": "Charged twice", "body": body}).get_json()["triage"]
+    assert triage["kind"] == "service"
+    assert not any(reason.startswith("support words") for reason in triage["reasons"])
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

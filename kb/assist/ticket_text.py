@@ -67,6 +67,8 @@ class TicketQuery:
     vector_text: str
     error_codes: tuple[str, ...]
     key_terms: tuple[str, ...]
+    # What the customer said, as searched (cleaned unless asked not to): triage's words.
+    said: str = ""
 
 
 def error_codes(text: str) -> list[str]:
@@ -132,10 +134,18 @@ def build_ticket_query(
     opening = " ".join([subject, body]).split()[:vector_words]
     vector_text = " ".join(opening) or subject or raw[:1000]
     if not clean:
-        return TicketQuery(" ".join(raw.split())[:20000], vector_text, tuple(codes), ())
+        return TicketQuery(
+            " ".join(raw.split())[:20000], vector_text, tuple(codes), (), said=f"{subject} {body}"
+        )
     terms = key_terms(f"{subject} {subject} {body}", vocabulary)
     keyword_text = " ".join([*codes, *terms])
-    return TicketQuery(keyword_text or vector_text, vector_text, tuple(codes), tuple(terms))
+    return TicketQuery(
+        keyword_text or vector_text,
+        vector_text,
+        tuple(codes),
+        tuple(terms),
+        said=f"{subject} {body}",
+    )
 
 
 def key_terms(text: str, vocabulary: Mapping[str, int], limit: int = MAX_KEY_TERMS) -> list[str]:

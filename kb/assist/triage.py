@@ -52,9 +52,10 @@ def triage_ticket(
     if ranked:
         top = ranked[0][0]
         reasons.append(f"best match: {top.title} ({top.kind or 'no kind'}, {top.category})")
-    text_words = set(query_terms(ticket.raw_text())) | {
-        w.lower() for w in ticket.raw_text().split()
-    }
+    # The customer's own words as searched: a quoted reply or a signature ("sent from the
+    # desktop app") says nothing of what this ticket asks.
+    said = query.said or ticket.raw_text()
+    text_words = set(query_terms(said)) | {w.lower() for w in said.split()}
     service = sorted(SERVICE_CUES & text_words)
     support = sorted(SUPPORT_CUES & text_words)
     total_score = sum(kind_votes.values()) or 1.0
