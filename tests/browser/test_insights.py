@@ -179,7 +179,9 @@ def test_a_health_row_opens_the_writers_editor(admin: Page, seeded: LiveServer) 
     fix = re.compile("^(Fix in the editor|Open its draft)")
     admin.locator("#unread-articles").get_by_role("button", name=fix).first.click()
     expect(admin).to_have_url(re.compile(r"/writer/drafts/update-"))
-    expect(admin.get_by_role("heading", level=1)).to_contain_text("Update: ")
+    # The studio's update page: the article beside what the health check asks to fix.
+    expect(admin.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Update “.+”$"))
+    expect(admin.locator(".additions")).to_contain_text("What to fix")
 
 
 STAFF_PAGES = [
