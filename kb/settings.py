@@ -15,6 +15,7 @@ from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
 from kb.search.answers import FLOOR
 from kb.staff_settings import StaffSettings
+from kb.widget_settings import WidgetSettings
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
 ENV_PREFIX = "KB_"
 KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
-RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout")
+RATE_LIMITED = (
+    "search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout", "conversation"
+)  # fmt: skip
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 LOG_FORMATS = ("text", "json")
 
@@ -32,9 +35,9 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(StaffSettings):
+class Settings(WidgetSettings, StaffSettings):
     """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
-    Staff sign-in's (accounts, passwords, single sign-on) are in kb/staff_settings.py."""
+    Staff sign-in's are in kb/staff_settings.py, the help widget's in kb/widget_settings.py."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -219,6 +222,7 @@ class Settings(StaffSettings):
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
         self.validate_staff_settings()
+        self.validate_widget_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

@@ -136,6 +136,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         sign_in,
         single_sign_on,
         staff,
+        widget_api,
         writer,
     )
 
@@ -151,6 +152,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(console.blueprint)
     app.register_blueprint(writer.blueprint)
     app.register_blueprint(contact.blueprint)
+    app.register_blueprint(widget_api.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(staff.blueprint)
     for staff_pages in (sign_in, account, account_links, people, keys_admin, audit_pages):

@@ -37,6 +37,7 @@ COUNTED = {
     "wrong_key": "wrong keys",
     "contact": "messages",
     "lockout": "failed sign-ins",
+    "conversation": "messages to the answer bot",
 }
 # Families counted per account (a hash of the e-mail address typed), not per client address:
 # a password guesser moving between addresses still locks the account it tries.

@@ -63,10 +63,16 @@ class TicketStore:
         return inserted, updated
 
     def create_from_contact(
-        self, name: str, email: str, subject: str, description: str, shown: Iterable[str]
+        self,
+        name: str,
+        email: str,
+        subject: str,
+        description: str,
+        shown: Iterable[str],
+        channel: str = "web-form",
     ) -> str:
-        """A new ticket from the help center's contact form, with the articles the customer was
-        shown before sending it; returns its id."""
+        """A new ticket from the help center's contact form (or the help widget: `channel`),
+        with the articles the customer was shown before sending it; returns its id."""
         ticket_id = f"web-{uuid.uuid4().hex[:12]}"
         stamp = now()
         message = {"author": "customer", "body": description, "created_at": stamp}
@@ -74,9 +80,9 @@ class TicketStore:
             connection.execute(
                 "INSERT INTO tickets (id, subject, channel, brand, status, created_at, tags,"
                 " messages, linked_articles, imported_at, updated_at, requester, shown_articles)"
-                " VALUES (?, ?, 'web-form', NULL, 'new', ?, '[]', ?, '[]', ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, NULL, 'new', ?, '[]', ?, '[]', ?, ?, ?, ?)",
                 (
-                    ticket_id, subject, stamp, json.dumps([message]), stamp, stamp,
+                    ticket_id, subject, channel, stamp, json.dumps([message]), stamp, stamp,
                     json.dumps({"name": name, "email": email}), json.dumps(list(shown)),
                 ),
             )  # fmt: skip
