@@ -30,7 +30,7 @@ def sweep(engine, conversations: list[dict]) -> None:
         print(
             f"boost {boost}: answer {shown['answer accuracy']} follow-up "
             f"{shown['follow-up accuracy']} right hand-over {shown['correct hand-over']} "
-            f"wrong {shown['wrong hand-over']}",
+            f"wrong {shown['wrong hand-over (a person instead of an answer)']}",
             flush=True,
         )
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kb.analytics.figures import DateRange
+from kb.bot.figures import bot_figures
 from kb.tickets.store import TicketStore
 from tests.helpers import FIXTURES, HIDDEN_SLUGS, app_config, rows, services
 from web import create_app
@@ -194,3 +196,23 @@ def test_the_script_is_served(client) -> None:
     with client.get("/widget.js") as response:
         assert response.status_code == 200 and "attachShadow" in response.get_data(as_text=True)
         assert "javascript" in response.headers["Content-Type"]
+
+
+def test_the_bots_figures_count_how_conversations_ended(client) -> None:
+    database = services(client.application).database
+    assert bot_figures(database, DateRange.last(30))["conversations"] == 0
+    solved = start(client).get_json()["conversation_id"]
+    client.post(f"{START}/{solved}/resolved")
+    client.post(f"{START}/{solved}/rating", json={"rating": 4})
+    handed = start(client, "qwxzv plokmn").get_json()["conversation_id"]
+    client.post(f"{START}/{handed}/handoff", json={"email": "a@example.com"})
+    start(client, "cancel my subscription")
+    assert bot_figures(database, DateRange.last(30)) == {
+        "conversations": 3,
+        "resolved_by_bot": 1,
+        "handed_over": 1,
+        "resolution_rate": 0.333,
+        "ratings": 1,
+        "satisfaction": 4.0,
+        "unanswered_questions": 1,
+    }

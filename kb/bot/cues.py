@@ -38,6 +38,7 @@ _NEEDS_PERSON = re.compile(
     r"logged into|changed)\b|\b(?:passed away|died|deceased|death certificate|bereave\w*)\b"
     r"|\b(?:lawyer|attorney|legal (?:request|action|notice)|court order|subpoena|police|"
     r"law enforcement|sue)\b|\b(?:chargeback|dispute)\b"
+    r"|\btake (?:it|this|that|them) down\b|\btakedown\b|\bwithout (?:my )?(?:permission|consent)\b"
     r"|\b(?:can|could) (?:someone|somebody|you|a person) (?:please )?(?:check|look into|look at|"
     r"fix|process|escalate)\b|\bplease (?:process|check|escalate|look into)\b",
     re.IGNORECASE,
@@ -61,7 +62,8 @@ def says_unhelpful(message: str) -> tuple[bool, str]:
 
 def needs_person(message: str) -> bool:
     """The message is about something only a person can settle: a hacked account, a death in
-    the family, a legal request, a payment dispute, or a plea for someone to check."""
+    the family, a legal request, a payment dispute, content shared without consent, or a plea
+    for someone to check."""
     return bool(_NEEDS_PERSON.search(message))
 
 

@@ -4,8 +4,9 @@ the bot replied.
 
 - answer accuracy: turns of answerable conversations whose first answer is the gold section;
 - follow-up accuracy: the same over the later turns of follow-up conversations;
-- correct hand-over: turns that expect a person (or that nothing answers) where one is offered;
-- wrong hand-over: turns that expect an answer where a person is offered.
+- correct hand-over: first turns of unanswerable conversations told "no answer" and offered a
+  person, and turns that expect a person offered one;
+- wrong hand-over: turns that expect an answer offered a person instead of an answer.
 """
 
 from __future__ import annotations
@@ -80,15 +81,24 @@ def play(bot: AnswerBot, conversation: dict[str, Any]) -> list[Turn]:
         started = time.perf_counter()
         reply = bot.reply(state, scripted["message"])
         elapsed = (time.perf_counter() - started) * 1000
-        gold = scripted.get("gold")
         turns.append(
             Turn(
                 conversation["id"], conversation["kind"], position, scripted["expect"],
-                (gold["slug"], gold["anchor"]) if gold else None, reply, elapsed,
+                _gold(scripted.get("gold")), reply, elapsed,
             )
         )  # fmt: skip
         state = reply.state
     return turns
+
+
+def _gold(gold: str | dict[str, str] | None) -> tuple[str, str] | None:
+    """A gold section as (slug, anchor), from "slug#anchor" (or {"slug", "anchor"})."""
+    if gold is None:
+        return None
+    if isinstance(gold, dict):
+        return gold["slug"], gold["anchor"]
+    slug, _, anchor = gold.partition("#")
+    return slug, anchor
 
 
 def _share(hits: Iterable[bool]) -> float | None:
@@ -100,18 +110,28 @@ def figures(turns: list[Turn]) -> dict[str, Any]:
     """The figures over these turns (None where no turn counts)."""
     answers = [t for t in turns if t.expect == "answer" and t.kind == "answerable"]
     follow_ups = [t for t in turns if t.expect == "answer" and t.kind == "follow_up" and t.position]
+    declines = [t for t in turns if t.kind == "unanswerable" and t.position == 0]
     to_person = [t for t in turns if t.expect == "handover"]
-    declines = [t for t in turns if t.expect == "no_answer"]
     expected_answer = [t for t in turns if t.expect == "answer"]
+    declined = [t.reply.no_good_match and t.reply.offer_handoff for t in declines]
+    handed = [t.reply.offer_handoff for t in to_person]
     return {
         "answer accuracy": _share(t.right for t in answers),
-        "answer article": _share(t.right_article for t in answers),
-        "answer in top 3": _share(t.gold_in_top_three for t in answers),
+        "  right article": _share(t.right_article for t in answers),
+        "  gold in the top 3": _share(t.gold_in_top_three for t in answers),
         "follow-up accuracy": _share(t.right for t in follow_ups),
-        "correct hand-over": _share(t.reply.offer_handoff for t in [*declines, *to_person]),
-        "  asked or needed a person": _share(t.reply.offer_handoff for t in to_person),
-        "  nothing answers (declined)": _share(t.reply.no_good_match for t in declines),
-        "wrong hand-over": _share(t.reply.offer_handoff for t in expected_answer),
+        "  their first turns": _share(
+            t.right for t in turns if t.kind == "follow_up" and not t.position
+        ),
+        "correct hand-over": _share([*declined, *handed]),
+        "  unanswerable: no answer, a person": _share(declined),
+        "  handover turns: a person offered": _share(handed),
+        "wrong hand-over (a person instead of an answer)": _share(
+            t.reply.offer_handoff and t.reply.answer is None for t in expected_answer
+        ),
+        "  a person offered beside an answer": _share(
+            t.reply.offer_handoff and t.reply.answer is not None for t in expected_answer
+        ),
         "turns": len(turns),
     }
 

@@ -29,7 +29,7 @@
       "width:min(380px,calc(100vw - 32px));max-height:min(620px,calc(100vh - 100px));" +
       "display:flex;flex-direction:column;background:#fff;border:1px solid #c9d1e0;" +
       "border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}",
-    ".panel[hidden]{display:none}",
+    "[hidden]{display:none!important}",
     "header{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;" +
       "background:#1f4fa8;color:#fff}",
     "h2{margin:0;font-size:16px}",
