@@ -79,7 +79,10 @@ def main() -> None:
         print(f"| {name} | {rows['tuning'][name]} | {rows['held_out'][name]} |")
     timed = [t for part in turns.values() for t in part]
     spread = latency(timed)
+    cpu = latency(timed, cpu=True)
     print(f"turn latency over {len(timed)} turns: p50 {spread['p50']} ms, p95 {spread['p95']} ms")
+    print(f"processor time per turn (all threads): p50 {cpu['p50']} ms, p95 {cpu['p95']} ms")
+    print(f"load average while it ran: {', '.join(f'{n:.1f}' for n in os.getloadavg())}")
     if args.misses:
         for turn in turns["tuning"]:
             wrong = (turn.expect == "answer" and (not turn.right or turn.reply.offer_handoff)) or (

@@ -12,7 +12,6 @@ from kb.bot.context import articles_for_page
 from kb.bot.conversations import ConversationStore, visitor_hash
 from kb.bot.cues import asks_for_person, needs_person, says_unhelpful
 from kb.content.front_matter import InvalidArticle, parse_article
-from kb.state.database import Database
 from tests.helpers import HIDDEN_SLUGS, make_engine
 
 
@@ -125,8 +124,8 @@ def test_a_bad_context_names_its_line(context: str) -> None:
     assert error.value.line == 4 and "context" in error.value.message
 
 
-def test_conversations_are_kept_scrubbed_and_only_for_their_visitor(tmp_path, bot) -> None:
-    database = Database(tmp_path / "kb.sqlite")
+def test_conversations_are_kept_scrubbed_and_only_for_their_visitor(make_database, bot) -> None:
+    database = make_database()
     database.migrate()
     store = ConversationStore(database)
     first, second = store.start("visitor-a", "https://x.example/"), store.start("visitor-a", "")

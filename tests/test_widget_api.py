@@ -216,3 +216,12 @@ def test_the_bots_figures_count_how_conversations_ended(client) -> None:
         "satisfaction": 4.0,
         "unanswered_questions": 1,
     }
+
+
+@pytest.mark.parametrize("message", ["?!", "🙂", "-", "a" * 1000, "no", "DBX-302 !!", "'; DROP"])
+def test_any_message_gets_a_reply(client, message: str) -> None:
+    response = start(client, message)
+    assert response.status_code == 201, response.get_json()
+    conversation_id = response.get_json()["conversation_id"]
+    again = client.post(f"{START}/{conversation_id}/messages", json={"message": message})
+    assert again.status_code == 200, again.get_json()
