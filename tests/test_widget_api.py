@@ -225,3 +225,10 @@ def test_any_message_gets_a_reply(client, message: str) -> None:
     conversation_id = response.get_json()["conversation_id"]
     again = client.post(f"{START}/{conversation_id}/messages", json={"message": message})
     assert again.status_code == 200, again.get_json()
+
+
+def test_an_unreadable_page_address_is_kept_as_nothing(client) -> None:
+    response = client.post(START, json={"message": "refund", "page_url": "http://[oops"})
+    assert response.status_code == 201
+    context = client.get("/api/v1/widget", query_string={"page_url": "http://[oops"})
+    assert context.status_code == 200 and context.get_json()["suggestions"] == []

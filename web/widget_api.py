@@ -168,7 +168,7 @@ def rate(conversation_id: str, body: RatingBody) -> ConversationStatus:
 def handoff(conversation_id: str, body: HandoffBody) -> Handoff:
     conversation = _open(conversation_id)
     ticket_id, queue = hand_over(
-        services(), conversation, body.email, body.message,
+        services(), conversation, body.email.strip(), body.message,
         lambda slug, anchor: _absolute(article_path(slug, anchor)),
     )  # fmt: skip
     return Handoff(conversation_id=conversation.id, ticket_id=ticket_id, queue=queue)  # type: ignore[arg-type]
@@ -270,7 +270,10 @@ def _visitor_token(*, create: bool) -> str:
 def _kept_url(page_url: str) -> str:
     """What is kept of the page's address: scheme, host and path (a query string or fragment
     can carry personal data or tokens)."""
-    parts = urllib.parse.urlsplit(page_url)
+    try:
+        parts = urllib.parse.urlsplit(page_url.strip())
+    except ValueError:  # "http://[": nothing worth keeping
+        return ""
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 

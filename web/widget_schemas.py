@@ -13,8 +13,10 @@ from web.schemas import Answer, Body, InstantAnswer
 
 MAX_PAGE_URL_CHARS = 2000
 MAX_HANDOFF_CHARS = 5000
-PAGE_URL = r"^https?://[^\s\x00]+$"
-EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+\.[A-Za-z]{2,}$"
+# Spaces may end them (trimmed): Python's `$` also matches before a final newline, and the
+# OpenAPI document's patterns must accept what the code accepts.
+PAGE_URL = r"^https?://[^\s\x00]+[ \t\r\n]*$"
+EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+\.[A-Za-z]{2,}[ \t\r\n]*$"
 
 Question = Annotated[
     StoredText,
@@ -99,7 +101,7 @@ class ConversationStatus(Answer):
 
 
 class RatingBody(Body):
-    rating: Annotated[WholeNumber, Field(ge=1, le=5, description="Satisfaction, 1 to 5.")]
+    rating: WholeNumber = Field(ge=1, le=5, description="Satisfaction, 1 to 5.")
 
 
 class HandoffBody(Body):

@@ -13,8 +13,11 @@ SUGGESTED = 5
 
 
 def page_path(page_url: str) -> str:
-    """The path of a page's URL ("/billing/invoices"); "/" when it has none."""
-    path = urllib.parse.urlsplit(page_url).path or "/"
+    """The path of a page's URL ("/billing/invoices"); "/" when it has none or cannot be read."""
+    try:
+        path = urllib.parse.urlsplit(page_url.strip()).path or "/"
+    except ValueError:  # "http://[": a broken address names no page
+        return "/"
     return urllib.parse.unquote(path)
 
 
