@@ -238,9 +238,10 @@ def evaluate(
 def _register_assist_commands() -> None:
     from cli.assist import keys, suggest  # noqa: PLC0415 - light: imports nothing heavy
     from cli.loop import drafts, tickets  # noqa: PLC0415
+    from cli.outbox import outbox  # noqa: PLC0415 - light: its commands import what they use
     from cli.users import users  # noqa: PLC0415 - light: its commands import what they use
 
-    for command in (keys, suggest, tickets, drafts, users):
+    for command in (keys, suggest, tickets, drafts, users, outbox):
         main.add_command(command)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb.delivery.queue_settings import QueueSettings
 from kb.errors import ConfigurationError
 from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
@@ -35,9 +36,9 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(WidgetSettings, StaffSettings):
-    """The knobs an operator can turn. Each maps to the environment variable `KB_<NAME>`.
-    Staff sign-in's are in kb/staff_settings.py, the help widget's in kb/widget_settings.py."""
+class Settings(WidgetSettings, QueueSettings, StaffSettings):
+    """The knobs an operator can turn, each the environment variable `KB_<NAME>` (some declared in
+    kb/staff_settings.py, kb/delivery/queue_settings.py and kb/widget_settings.py)."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -222,6 +223,7 @@ class Settings(WidgetSettings, StaffSettings):
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
         self.validate_staff_settings()
+        self.validate_queue_settings(self.smtp_url)
         self.validate_widget_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")

@@ -16,8 +16,9 @@ from tests.helpers import CHROMA_URL, REPO, CountingEmbedder, build
 COMPOSE = yaml.safe_load((REPO / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
 NGINX = (REPO / "deploy" / "nginx.conf").read_text()
+# The web nodes: the services with the state that run the image's own command (the server).
 NODES = sorted(name for name, service in SERVICES.items() if "KB_DATABASE_URL" in service.get(
-    "environment", {}))  # fmt: skip
+    "environment", {}) and "command" not in service)  # fmt: skip
 
 
 def test_compose_sets_only_real_settings() -> None:
@@ -51,6 +52,13 @@ def test_nodes_and_the_indexer_share_the_content_the_index_and_the_stores() -> N
         assert environment["KB_RATELIMIT_URL"].startswith("redis://redis:")
         assert "@postgres:" in environment["KB_DATABASE_URL"]
         assert "/readyz" in " ".join(SERVICES[name]["healthcheck"]["test"])
+
+
+def test_the_outbox_deliverer_shares_the_nodes_settings() -> None:
+    outbox = SERVICES["outbox"]
+    assert outbox["command"] == ["kb", "outbox", "deliver", "--loop"]
+    assert all(outbox["environment"] == SERVICES[name]["environment"] for name in NODES)
+    assert "KB_QUEUE_SERVICE_WEBHOOK" in outbox["environment"]
 
 
 def test_the_chroma_server_keeps_its_data_where_the_image_lets_it_write() -> None:

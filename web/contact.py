@@ -3,18 +3,25 @@ customer types, and sending creates a ticket that records which articles they we
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 
 from flask import Blueprint, render_template, request
 from wtforms import Field, Form, StringField, TextAreaField
 from wtforms.validators import Regexp, StopValidation
 
 from kb.analytics.events import cancel_deflections, record_deflection
+from kb.assist.ticket_text import Ticket
+from kb.delivery.outbox import notify_queue
+from kb.delivery.queue_settings import QUEUES
 from kb.errors import RateLimited
 from kb.search.engine import MAX_QUERY_CHARS
+from kb.state.database import Connection
 from kb.tickets.store import TicketStore
 from web.services import public_article, services, visitor_id
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("contact", __name__)
 SUGGESTIONS = 5
 MAX_SHOWN = 20
@@ -175,10 +182,44 @@ def _send():
             confirm=not errors,
         ), 400 if errors else 200
     ticket_id = TicketStore(services().database).create_from_contact(
-        values["name"], values["email"], values["subject"], values["description"], shown
+        values["name"],
+        values["email"],
+        values["subject"],
+        values["description"],
+        shown,
+        then=router(values, shown),
     )
     cancel_deflections(services().database, visitor_id())
     return render_template("contact_sent.html", ticket_id=ticket_id)
+
+
+def router(values: dict[str, str], shown: list[str]) -> Callable[[Connection, str], None] | None:
+    """What hands a new ticket to its queue (the triage's: service or support) in the
+    transaction that writes it; None when no queue is delivered anywhere (the inbox only)."""
+    settings = services().settings
+    if not any(settings.destinations(queue) for queue in QUEUES):
+        return None
+    ticket = Ticket(subject=values["subject"], body=values["description"])
+    try:
+        triage = services().assist.triage(ticket)
+        queue, category = triage.kind, triage.category
+    except Exception:  # noqa: BLE001 - no index to triage with must not lose the ticket
+        log.warning("a contact ticket could not be triaged: sent to support", exc_info=True)
+        queue, category = "support", None
+    payload = {
+        "subject": values["subject"],
+        "channel": "web-form",
+        "requester": {"name": values["name"], "email": values["email"]},
+        "messages": [{"author": "customer", "body": values["description"]}],
+        "shown_articles": shown,
+        "category": category,
+    }
+
+    def route(connection: Connection, ticket_id: str) -> None:
+        whole = {"id": ticket_id, **payload}
+        notify_queue(services().database, settings, ticket_id, queue, whole, within=connection)
+
+    return route
 
 
 @blueprint.post("/contact/solved")

@@ -30,9 +30,12 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy.exc import SQLAlchemyError
 
+from kb.delivery.outbox import backlog
 from kb.errors import NotFound, Unauthorized
 from kb.index.handle import IndexHandle
+from kb.state.database import Database
 from web.services import services
 
 blueprint = Blueprint("metrics", __name__)
@@ -100,12 +103,14 @@ class Metrics:
 
 class LiveFigures:
     """What a scrape reads at the moment it comes, in the worker answering it: the index this
-    node serves (every worker follows the same CURRENT)."""
+    node serves (every worker follows the same CURRENT) and the outbox's backlog."""
 
-    def __init__(self, index: IndexHandle) -> None:
+    def __init__(self, index: IndexHandle, database: Database | None = None) -> None:
         self.index = index
+        self.database = database
 
     def collect(self) -> Iterator[Metric]:
+        yield from self.outbox()
         served, failure = self.index.state()
         state = "ok" if failure is None else "degraded"
         if served is None:
@@ -139,9 +144,34 @@ class LiveFigures:
             "Articles in the generation served (as /healthz counts them).",
             value=len(served.articles),
         )
-        # The answer bot's outbox backlog (tickets it has yet to deliver) goes here when it comes:
-        # counted in the database when the scrape comes, one figure for the whole site (every
-        # node sees the same outbox), not a per-worker gauge that a scrape would add up.
+
+    def outbox(self) -> Iterator[Metric]:
+        """Tickets handed to a queue and not yet delivered onward: counted in the database when
+        the scrape comes, one figure for the whole site (every node sees the same outbox), not a
+        per-worker gauge that a scrape would add up."""
+        if self.database is None:
+            return
+        try:
+            figures = backlog(self.database)
+        except SQLAlchemyError:  # the database being away must not take the other figures
+            return
+        yield GaugeMetricFamily(
+            "kb_outbox_backlog",
+            "Tickets waiting to be delivered to a queue's webhook or e-mail address (outbox rows "
+            "pending, retries included).",
+            value=figures.pending,
+        )
+        yield GaugeMetricFamily(
+            "kb_outbox_oldest_pending_age_seconds",
+            "How long the oldest waiting outbox row has waited (0 when none waits).",
+            value=figures.oldest_pending_seconds,
+        )
+        yield GaugeMetricFamily(
+            "kb_outbox_failed",
+            "Outbox rows given up on (still failing 3 days after they were written): "
+            "`kb outbox status` lists them.",
+            value=figures.failed,
+        )
 
 
 class _InMemory:
@@ -154,14 +184,14 @@ class _InMemory:
         return self.registry.collect()
 
 
-def exposition(metrics: Metrics, index: IndexHandle) -> bytes:
+def exposition(metrics: Metrics, index: IndexHandle, database: Database | None = None) -> bytes:
     """Every metric, in Prometheus' text format (version 0.0.4)."""
     registry = CollectorRegistry()
     if multiprocess():
         MultiProcessCollector(registry)  # every worker's files, the dead ones' counts included
     else:
         registry.register(_InMemory(metrics.registry))
-    registry.register(LiveFigures(index))
+    registry.register(LiveFigures(index, database))
     return generate_latest(registry)
 
 
@@ -179,7 +209,7 @@ def scrape() -> Response:
         if header:  # as with API keys: a wrong token counts, no token does not
             limits.count("wrong_key")
         raise Unauthorized("send the metrics token: Authorization: Bearer <KB_METRICS_TOKEN>")
-    body = exposition(services().metrics, services().index)
+    body = exposition(services().metrics, services().index, services().database)
     return Response(body, content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 

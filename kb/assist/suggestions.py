@@ -126,6 +126,15 @@ class AgentAssist:
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return SuggestResult(request_id, suggestions, triage, took_ms)
 
+    def triage(self, ticket: Ticket) -> Triage:
+        """Service or support, and the category, as `suggest` gives them, recording nothing
+        (a ticket routed to its queue is not an agent asking for suggestions)."""
+        check_ticket(ticket)
+        index = self.engine.current_index()
+        query = build_ticket_query(ticket, index.speller.frequencies)
+        ranked = roll_up(self.section_hits(index, query, learn=False), index)
+        return triage_ticket(ticket, query, ranked[:TRIAGE_VOTERS])
+
     def section_hits(self, index: LoadedIndex, query: TicketQuery, *, learn: bool) -> list[Hit]:
         engine = self.engine
         keyword_hits, vector_hits = engine.retrieve(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
@@ -44,14 +45,25 @@ class SmtpServer:
         )  # fmt: skip
 
 
-def send_mail(url: str, sender: str, to: str, subject: str, text: str) -> None:
-    """Send one plain-text message; an unreachable or refusing server raises OSError or
-    smtplib.SMTPException, which the caller reports (or retries, from an outbox)."""
+def send_mail(
+    url: str,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Send one plain-text message (with any extra `headers`); an unreachable or refusing
+    server raises OSError or smtplib.SMTPException, which the caller reports (or retries, from
+    an outbox)."""
     if not url:
         raise ConfigurationError("set KB_SMTP_URL to send e-mail")
     server = SmtpServer.from_url(url)
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     context = ssl.create_default_context()
     if server.scheme == "smtps":

@@ -13,6 +13,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from typing import Any
 
 from kb.errors import Unauthorized
@@ -50,15 +51,27 @@ def verify(
         raise Unauthorized("the signature is too old (or from the future): send it again")
 
 
-def post_json(url: str, payload: Any, secret: str, *, timeout: float = TIMEOUT_SECONDS) -> int:
-    """POST a signed JSON payload; returns the receiver's status. A receiver that is down, too
-    slow or answers 4xx/5xx raises OSError (urllib's errors are OSErrors): callers retry."""
+def post_json(
+    url: str,
+    payload: Any,
+    secret: str,
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+    headers: Mapping[str, str] | None = None,
+) -> int:
+    """POST a signed JSON payload (with any extra `headers`); returns the receiver's status. A
+    receiver that is down, too slow or answers 4xx/5xx raises OSError (urllib's errors are
+    OSErrors): callers retry."""
     body = json.dumps(payload, separators=(",", ":")).encode()
     request = urllib.request.Request(
         url,
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature(secret, body)},
+        headers={
+            **(headers or {}),
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(secret, body),
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - configured URL

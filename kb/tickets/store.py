@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from kb.assist.ticket_text import Message
-from kb.state.database import Database, now
+from kb.state.database import Connection, Database, now
 from kb.tickets.records import STATUSES as STATUSES
 from kb.tickets.records import StoredTicket
 
@@ -70,9 +70,13 @@ class TicketStore:
         description: str,
         shown: Iterable[str],
         channel: str = "web-form",
+        *,
+        then: Callable[[Connection, str], None] | None = None,
     ) -> str:
         """A new ticket from the help center's contact form (or the help widget: `channel`),
-        with the articles the customer was shown before sending it; returns its id."""
+        with the articles the customer was shown before sending it; returns its id.
+        `then(transaction, ticket_id)` runs in the transaction that writes it (to hand it to its
+        queue: both are written, or neither)."""
         ticket_id = f"web-{uuid.uuid4().hex[:12]}"
         stamp = now()
         message = {"author": "customer", "body": description, "created_at": stamp}
@@ -86,6 +90,8 @@ class TicketStore:
                     json.dumps({"name": name, "email": email}), json.dumps(list(shown)),
                 ),
             )  # fmt: skip
+            if then is not None:
+                then(connection, ticket_id)
         return ticket_id
 
     def all(self, statuses: Iterable[str] = RESOLVED) -> list[StoredTicket]:

@@ -58,8 +58,9 @@ def help_center(
     tmp_path_factory: pytest.TempPathFactory, pytestconfig, mailbox: Mailbox, provider: str
 ) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("accounts")
-    cache = pytestconfig.cache.mkdir("browser-embeddings") / "embeddings.sqlite"
-    site = prepare_site(root, embedding_cache=cache)
+    cache = getattr(pytestconfig, "cache", None)  # None under -p no:cacheprovider
+    vectors = cache.mkdir("browser-embeddings") / "embeddings.sqlite" if cache else None
+    site = prepare_site(root, embedding_cache=vectors)
     port = free_port()
     environment = {
         "KB_SMTP_URL": mailbox.url,
