@@ -249,6 +249,7 @@ SAMPLE_ARGUMENTS = {
     "user_id": 1,
     "key_id": 1,
     "token": "no-such-token",
+    "conversation_id": "no-such-conversation",
 }
 
 
