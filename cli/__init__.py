@@ -237,11 +237,12 @@ def evaluate(
 
 def _register_assist_commands() -> None:
     from cli.assist import keys, suggest  # noqa: PLC0415 - light: imports nothing heavy
+    from cli.insights import demo_events, report  # noqa: PLC0415
     from cli.loop import drafts, tickets  # noqa: PLC0415
     from cli.outbox import outbox  # noqa: PLC0415 - light: its commands import what they use
     from cli.users import users  # noqa: PLC0415 - light: its commands import what they use
 
-    for command in (keys, suggest, tickets, drafts, users, outbox):
+    for command in (keys, suggest, tickets, drafts, users, outbox, report, demo_events):
         main.add_command(command)
 
 

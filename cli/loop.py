@@ -95,18 +95,25 @@ def drafts() -> None:
     show_default=True,
     help="Smallest group that becomes a draft; smaller ones stay candidates.",
 )
+@click.option("--job", "job_id", help="Report progress in this studio job (the studio sets it).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def generate(ctx: click.Context, ticket_file: Path | None, min_group: int, as_json: bool) -> None:
-    """Group gap tickets and write one draft per group under content/drafts/."""
-    from kb.tickets.drafts import generate_drafts  # noqa: PLC0415
+def generate(
+    ctx: click.Context, ticket_file: Path | None, min_group: int, job_id: str | None, as_json: bool
+) -> None:
+    """Group gap tickets and write one draft per group under content/drafts/; groups no agent
+    answered are kept as gaps that need an answer."""
+    from kb.state.database import Database  # noqa: PLC0415
+    from kb.tickets.generation import run_generation  # noqa: PLC0415
 
     settings = _settings(ctx)
     if ticket_file is not None:
         import_file(settings, ticket_file)
-    report = generate_drafts(
-        _store(settings).all(), _assist(settings), settings.content_dir, min_group=min_group
-    )
+    database = Database.for_settings(settings)
+    report = run_generation(
+        _store(settings).all(), _assist(settings), settings.content_dir, database,
+        job_id=job_id, min_group=min_group,
+    )  # fmt: skip
     if as_json:
         click.echo(
             json.dumps(
@@ -124,6 +131,9 @@ def generate(ctx: click.Context, ticket_file: Path | None, min_group: int, as_js
                     ],
                     "covered": report.covered,
                     "singletons": report.singletons,
+                    "need_an_answer": [
+                        {"title": g.title, "ticket_ids": g.ticket_ids} for g in report.unanswered
+                    ],
                 },
                 indent=2,
             )
@@ -136,7 +146,8 @@ def generate(ctx: click.Context, ticket_file: Path | None, min_group: int, as_js
             f"{draft.path}"
         )
     click.echo(
-        f"{len(report.drafts)} drafts, {len(report.covered)} tickets covered, "
+        f"{len(report.drafts)} drafts, {len(report.unanswered)} groups need an answer, "
+        f"{len(report.covered)} tickets covered, "
         f"{len(report.singletons)} singletons kept as candidates",
         err=True,
     )
@@ -169,15 +180,20 @@ def show(ctx: click.Context, draft_id: str) -> None:
 @click.argument("draft_id")
 @click.pass_context
 def publish(ctx: click.Context, draft_id: str) -> None:
-    """Publish a draft under content/<category>/ and re-index so it is searchable."""
+    """Publish a draft under content/<category>/<slug>.md and re-index so it is searchable;
+    with KB_PUBLISH=branch, commit it to the branch drafts/ID for review instead."""
     from indexer import build_from_settings  # noqa: PLC0415
     from kb.index.embeddings import make_embedder  # noqa: PLC0415
-    from kb.tickets.draft_files import publish_draft  # noqa: PLC0415
+    from kb.tickets.publishing import publish_new  # noqa: PLC0415
 
     settings = _settings(ctx)
-    path = publish_draft(settings.content_dir, draft_id)
+    published = publish_new(settings.content_dir, draft_id, None, mode=settings.publish)
+    committed = f" (commit {published.commit[:10]})" if published.commit else ""
+    if not published.live:
+        click.echo(f"committed {published.path} to the branch {published.branch}{committed}")
+        return
     report = build_from_settings(settings, make_embedder(settings.embedder))
-    click.echo(f"published {path}; {report.summary()}")
+    click.echo(f"published {published.path}{committed}; {report.summary()}")
 
 
 @drafts.command("reject")

@@ -1,6 +1,8 @@
 """Index soon, off the request path: a writer's publish hands the build to `kb watch` when one
 is watching the content folder, and otherwise starts `kb index` in a process of its own, so
 the request returns at once and the server's workers never run a build beside their searches.
+Draft generation (`kb drafts generate --job ID`, which asks the model about every ticket) is
+started the same way, and reports its progress in its job's row.
 
 Builds take turns: `build_index` holds the data folder's build lock (a file lock, so a watcher,
 `kb index` in a shell and a server's background build never write generations at once).
@@ -14,7 +16,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kb.errors import ConfigurationError
@@ -23,6 +25,7 @@ from kb.settings import Settings
 WATCH_LOCK = ".watch.lock"  # held by a running `kb watch`
 BUILD_LOCK = ".build.lock"  # held by a running build
 BUILD_LOG = "background-build.log"
+GENERATION_LOG = "draft-generation.log"
 # What a build reads from the settings; passed to the background build as its environment.
 BUILD_SETTINGS = ("content_dir", "data_dir", "embedder", "chroma_url", "keyword_engine",
                   "ef_search")  # fmt: skip
@@ -79,19 +82,36 @@ def request_build(settings: Settings) -> str:
     <data>/index/background-build.log; a build that fails leaves the live index as it was."""
     if watcher_running(settings.data_dir):
         return "watcher"
+    _start(settings, ["index"], BUILD_SETTINGS, BUILD_LOG)
+    return "background"
+
+
+# Generation reads tickets from the database and asks the search engine about each: every
+# setting but the secrets the server alone needs.
+_NOT_FOR_GENERATION = {"api_keys", "secret_key", "smtp_url"}
+
+
+def start_draft_generation(settings: Settings, job_id: str) -> int:
+    """`kb drafts generate --job JOB_ID` in a process of its own, with this server's settings,
+    its output appended to <data>/index/draft-generation.log; returns its process id."""
+    names = [name for name in Settings.names() if name not in _NOT_FOR_GENERATION]
+    return _start(settings, ["drafts", "generate", "--job", job_id], names, GENERATION_LOG)
+
+
+def _start(settings: Settings, arguments: list[str], names: Iterable[str], log_name: str) -> int:
     environment = {**os.environ}
-    for name in BUILD_SETTINGS:
-        environment[f"KB_{name.upper()}"] = str(getattr(settings, name))
-    log = _lock_file(settings.data_dir, BUILD_LOG)
-    with log:
+    for name in names:
+        value = getattr(settings, name)
+        environment[f"KB_{name.upper()}"] = str(value)
+    with _lock_file(settings.data_dir, log_name) as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "index"],
+            [sys.executable, "-m", "cli", *arguments],
             env=environment,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # not stopped with the request's worker
         )
-    # reaped when it ends, so no finished build lingers as a zombie under the worker
-    threading.Thread(target=process.wait, name="kb-background-build", daemon=True).start()
-    return "background"
+    # reaped when it ends, so no finished process lingers as a zombie under the worker
+    threading.Thread(target=process.wait, name=f"kb-{arguments[0]}", daemon=True).start()
+    return process.pid

@@ -14,8 +14,10 @@ from kb.errors import ConfigurationError
 from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
+from kb.insights_settings import InsightsSettings
 from kb.search.answers import FLOOR
 from kb.staff_settings import StaffSettings
+from kb.studio_settings import StudioSettings
 from kb.widget_settings import WidgetSettings
 
 if TYPE_CHECKING:
@@ -24,9 +26,7 @@ if TYPE_CHECKING:
 ENV_PREFIX = "KB_"
 KEYWORD_ENGINES = tuple(KEYWORD_INDEXES)
 # What is rate limited per client address; each has a `<family>_rate_limit` setting.
-RATE_LIMITED = (
-    "search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout", "conversation"
-)  # fmt: skip
+RATE_LIMITED = ("search", "autocomplete", "vote", "sign_in", "wrong_key", "contact", "lockout")
 REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 LOG_FORMATS = ("text", "json")
 
@@ -36,9 +36,8 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(WidgetSettings, QueueSettings, StaffSettings):
-    """The knobs an operator can turn, each the environment variable `KB_<NAME>` (some declared in
-    kb/staff_settings.py, kb/delivery/queue_settings.py and kb/widget_settings.py)."""
+class Settings(WidgetSettings, QueueSettings, StaffSettings, InsightsSettings, StudioSettings):
+    """Every knob an operator can turn, each `KB_<NAME>`, with those of the classes it extends."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -224,7 +223,8 @@ class Settings(WidgetSettings, QueueSettings, StaffSettings):
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
         self.validate_staff_settings()
         self.validate_queue_settings(self.smtp_url)
-        self.validate_widget_settings()
+        self.validate_insights_settings()
+        self.validate_studio_settings()
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

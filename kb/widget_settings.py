@@ -10,6 +10,8 @@ from typing import Any
 
 from kb.errors import ConfigurationError
 
+# Rate limited per client address like kb.settings.RATE_LIMITED (web/rate_limits.py counts both).
+WIDGET_RATE_LIMITED = ("conversation",)
 # An origin as browsers send it: scheme, host and an optional port; no path, no trailing slash.
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?$")
 
@@ -41,8 +43,21 @@ class WidgetSettings:
             if origin.strip()
         )
 
+    def __post_init__(self) -> None:
+        self.validate_widget_settings()
+
     def validate_widget_settings(self) -> None:
         """ConfigurationError naming the first widget setting that is wrong."""
+        from limits import parse_many  # noqa: PLC0415 - only servers need it, not every command
+
+        if self.conversation_rate_limit.strip().lower() != "off":
+            try:
+                parse_many(self.conversation_rate_limit)
+            except ValueError:
+                raise ConfigurationError(
+                    "KB_CONVERSATION_RATE_LIMIT must be like '10 per minute; 100 per day' or "
+                    f"'off', not {self.conversation_rate_limit!r}"
+                ) from None
         for origin in self.widget_origin_list:
             if not _ORIGIN.match(origin):
                 raise ConfigurationError(

@@ -458,8 +458,9 @@ def test_dashboard_figures_csv_and_json_agree(client) -> None:
         client.get(f"/search?q={query}")
     services(client.application).events.flush()
     sign_in(client, "admin")
-    html = client.get("/admin").get_data(as_text=True)
-    assert "<svg" in html and "zzqqx" in html and "Start a draft" in html
+    assert '<figure class="trend"' in client.get("/admin").get_data(as_text=True)
+    html = client.get("/admin/gaps").get_data(as_text=True)
+    assert "zzqqx" in html and "Start a draft" in html
     exported = client.get("/admin/export/top-queries.csv")
     assert exported.mimetype == "text/csv"
     table = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
@@ -524,6 +525,43 @@ def exported_cell(value) -> float | str:
     return "" if value is None else str(value)
 
 
+def rows_for_content_health_and_support(client, name: str) -> None:
+    """What the insights' other figures count: enough votes to rate an article, a query searched
+    three times whose top result nobody opens, a solved ticket, and (for broken-links only, as
+    it rebuilds the index) an article linking to a file that is not there."""
+    database = services(client.application).database
+    for _ in range(4):
+        database.record_feedback("request-a-refund", False, None)
+    shown = ("request-a-refund", "cancel-subscription")
+    write_events(
+        database,
+        [
+            dataclasses.replace(search(f"v{n}", f"w{n}", "vat on invoices", 2), slugs=shown)
+            for n in range(3)
+        ],
+    )
+    messages = [
+        {"author": "customer", "body": "DBX-301", "created_at": f"{DAY}T08:00:00Z"},
+        {"author": "agent", "body": "done", "created_at": f"{DAY}T09:00:00Z"},
+    ]
+    with database.connect() as connection:
+        connection.execute(
+            "INSERT INTO tickets (id, subject, status, created_at, messages, linked_articles,"
+            " brand, tags, channel, imported_at, updated_at) VALUES ('t1', 's', 'solved', ?, ?,"
+            " '[]', 'Billing', '[]', 'email', 'x', 'x')",
+            (f"{DAY}T08:00:00Z", json.dumps(messages)),
+        )
+    if name == "broken-links":
+        app_services = services(client.application)
+        content = app_services.settings.content_dir
+        (content / "billing" / "cancel-subscription.md").write_text(
+            "---\ntitle: Cancel\n---\nSee [gone](missing.md).\n"
+        )
+        from indexer import build_from_settings  # noqa: PLC0415 - only this figure needs it
+
+        build_from_settings(app_services.settings, app_services.engine.embedder)
+
+
 @pytest.mark.parametrize("name", admin.FIGURES)
 def test_every_figure_exports_as_csv_with_the_apis_rows(client, name) -> None:
     database = services(client.application).database
@@ -535,6 +573,7 @@ def test_every_figure_exports_as_csv_with_the_apis_rows(client, name) -> None:
     log = SuggestionLog(database)
     log.record_request("r1", np.ones(4, np.float32), "service", "billing", ["request-a-refund"])
     log.record_feedback("r1", "request-a-refund", "linked")
+    rows_for_content_health_and_support(client, name)
     figure = client.get(f"/api/v1/analytics/{name}", headers=auth(ADMIN_KEY)).get_json()[name]
     expected = figure if isinstance(figure, list) else [figure]
     assert expected, "each figure has rows to export here"

@@ -249,6 +249,8 @@ SAMPLE_ARGUMENTS = {
     "user_id": 1,
     "key_id": 1,
     "token": "no-such-token",
+    "job_id": "no-such-job",
+    "group_id": "no-such-group",
     "conversation_id": "no-such-conversation",
 }
 

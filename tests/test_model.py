@@ -22,6 +22,7 @@ from kb.assist.suggestions import AgentAssist
 from kb.assist.ticket_text import Ticket, messages_from
 from kb.evaluation import answers as answer_figures
 from kb.evaluation import runs as evaluation
+from kb.evaluation.drafts import measure_drafts
 from kb.evaluation.metrics import mrr_at_k
 from kb.index.embeddings import MiniLMEmbedder
 from kb.index.passages import section_vectors
@@ -281,7 +282,10 @@ def test_gunicorn_preload_serves_real_searches(demo) -> None:
         stop_server(server)  # graceful_timeout is 10 s; killed if it has not stopped in 15
 
 
-DEV_TICKETS = REPO.parent / "shared" / "eval" / "tickets-twitter-dev"
+# ../shared/eval beside the repository; EVAL_DATA names it from elsewhere (a git worktree).
+DEV_TICKETS = Path(os.environ.get("EVAL_DATA", REPO.parent / "shared" / "eval")) / (
+    "tickets-twitter-dev"
+)
 PERSONAL = [
     re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),  # e-mail
     re.compile(r"(?<![\w(])@\w+"),  # handle
@@ -303,20 +307,24 @@ def test_dev_tickets_grouped_well_and_drafts_carry_no_personal_data(demo, tmp_pa
         for line in (DEV_TICKETS / "labels.tsv").read_text().split("\n")[1:]
         if line
     )
-    groups = [d.ticket_ids for d in report.drafts] + [
-        [t] for t in report.singletons + report.covered
-    ]
+    groups = [d.ticket_ids for d in report.drafts] + [g.ticket_ids for g in report.unanswered]
+    groups += [[t] for t in report.singletons + report.covered]
     assert sorted(t for group in groups for t in group) == sorted(t.id for t in tickets)
     scores = pairwise_scores(groups, labels)
     FIGURES["grouping of the dev tickets"] = {k: round(v, 3) for k, v in scores.items()} | {
         "drafts": len(report.drafts),
+        "need an answer": len(report.unanswered),
         "singletons": len(report.singletons),
         "covered": len(report.covered),
     }
     # The grouping's weight and threshold (kb/tickets/grouping.py) were chosen on these same dev
     # tickets (a development set, tuned on freely; its labels are never read by the code): this
-    # floor guards against regressions, it does not measure how grouping does on unseen tickets.
-    assert scores["f1"] >= 0.6 and scores["precision"] > scores["recall"]
+    # floor guards against regressions (issue 15: 0.70), it does not measure unseen tickets.
+    assert scores["f1"] >= 0.7 and scores["precision"] > scores["recall"]
+    # what a writer would not keep (kb/evaluation/drafts.py): none of it in any draft
+    counts, which = measure_drafts([d.path for d in report.drafts], tickets, demo.embedder.embed)
+    FIGURES["drafts a writer would not keep"] = counts
+    assert counts == dict.fromkeys(counts, 0), which
     said = " ".join(m.body for t in tickets for m in t.messages)
     # handles that are also ordinary words ("@windows") cannot be told from the word itself
     ordinary = {w.lower() for w in re.findall(r"(?<![@\w])([A-Za-z]{3,})\b", said)}

@@ -171,7 +171,7 @@ def test_the_dashboard_lists_suggestions_and_blocks_and_unblocks_them(app, clien
     genuine_use(app, "refund for a yearly plan")
     suggested(app)
     sign_in(client, "admin")
-    html = client.get("/admin").get_data(as_text=True)
+    html = client.get("/admin/searches").get_data(as_text=True)
     section = re.search(r'<section id="autocomplete".*?</section>', html, re.S).group(0)
     assert "refund for a yearly plan" in section and "Block" in section
     form = {"query": "refund for a yearly plan"}
@@ -182,7 +182,7 @@ def test_the_dashboard_lists_suggestions_and_blocks_and_unblocks_them(app, clien
     assert response.status_code == 302
     shown = client.get("/api/v1/autocomplete?q=refund").get_json()["suggestions"]
     assert [s for s in shown if s["kind"] == "query"] == []
-    html = client.get("/admin").get_data(as_text=True)
+    html = client.get("/admin/searches").get_data(as_text=True)
     section = re.search(r'<section id="autocomplete".*?</section>', html, re.S).group(0)
     assert "Unblock" in section and "refund for a yearly plan" in section
     client.post(

@@ -72,3 +72,10 @@ def test_key_terms_prefer_words_rare_in_the_knowledge_base() -> None:
 def test_uncleaned_query_keeps_everything() -> None:
     query = build_ticket_query(Ticket("S", NOISY), {}, clean=False)
     assert "Refund policy" in query.keyword_text
+
+
+def test_a_first_line_that_greets_and_says_more_is_kept() -> None:
+    assert clean_message("Hi, please turn off battery saver") == (
+        "Hi, please turn off battery saver"
+    )
+    assert clean_message("Hello team,\nthe app crashes") == "the app crashes"

@@ -1,5 +1,6 @@
-"""The admin dashboard (admin key): what customers search and miss, what they read and vote,
-deflection, what agents reuse, and one gap queue; the same figures as CSV and JSON."""
+"""Insights (admin key): trends, the gap queue, searches, content health and support, each a
+page of the staff area; every number on them, in their CSV exports and in the JSON API comes
+from `Insights.figure` (kb/analytics/insights.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,22 @@ import io
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from kb.analytics.events import MAX_QUERY_CHARS
-from kb.analytics.figures import DateRange
-from kb.analytics.gaps import gap_queue
-from kb.errors import BadRequest
+from kb.analytics.events import MAX_QUERY_CHARS, normalise_query
+from kb.analytics.gap_drafts import (
+    close_queries,
+    matching_drafts,
+    searches_behind,
+    start_query_draft,
+    start_update_draft,
+    update_drafts,
+    what_to_fix,
+)
+from kb.analytics.gaps import ALL, GROUPS, page_of
+from kb.analytics.insights import FIGURES, Insights
+from kb.analytics.periods import STEPS, DateRange
+from kb.analytics.product import weeks_of
+from kb.errors import BadRequest, NotFound
 from kb.tickets.draft_files import list_drafts
-from kb.tickets.drafts import start_draft
 from web.api import API
 from web.auth import audit, pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation
@@ -25,6 +36,23 @@ from web.sign_in import login_page
 blueprint = Blueprint("admin", __name__)
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+WEEKLY_FROM_DAYS = 63  # longer ranges are charted per week by default
+# The insights pages, in the order of their navigation: (endpoint, label).
+PAGES = (
+    ("admin.dashboard", "Trends"),
+    ("admin.gaps_page", "Gap queue"),
+    ("admin.searches_page", "Searches"),
+    ("admin.content_page", "Content health"),
+    ("admin.support_page", "Support"),
+)
+PRESETS = (7, 30, 90)
+
+
+@blueprint.app_template_filter("short_day")
+def short_day(day: str) -> str:
+    """2026-11-16 as "16 Nov": how the tables name a week (by its Monday)."""
+    date = dt.date.fromisoformat(day)
+    return f"{date.day} {date:%b}"
 
 
 def period_from_args() -> DateRange:
@@ -44,32 +72,23 @@ def period_from_args() -> DateRange:
     return DateRange(values["from"].isoformat(), values["to"].isoformat())
 
 
-def pending_drafts() -> list:
-    return [d for d in list_drafts(services().settings.content_dir) if d.source_tickets]
+def step_from_args(period: DateRange) -> str:
+    """`by`: day or week; per day up to nine weeks, per week beyond."""
+    step = request.args.get("by") or ("day" if len(period.days()) < WEEKLY_FROM_DAYS else "week")
+    if step not in STEPS:
+        raise BadRequest(f"by must be one of {', '.join(STEPS)}", field="by")
+    return step
 
 
-FIGURES = ("summary", "searches-per-day", "top-queries", "no-results", "no-clicks",
-           "article-views", "feedback", "deflection", "agents", "gaps")  # fmt: skip
-
-
-def figure(name: str, period: DateRange):
-    """One named figure: the dashboard's tables, the CSV exports and the JSON API share these."""
-    analytics = services().analytics
-    figures = {
-        "summary": lambda: analytics.summary(period),
-        "searches-per-day": lambda: analytics.searches_per_day(period),
-        "top-queries": lambda: analytics.top_queries(period),
-        "no-results": lambda: analytics.no_result_queries(period),
-        "no-clicks": lambda: analytics.no_click_queries(period),
-        "article-views": lambda: analytics.article_views(period),
-        "feedback": lambda: analytics.feedback(period),
-        "deflection": lambda: analytics.deflection(period),
-        "agents": lambda: analytics.agent_articles(period),
-        "gaps": lambda: [gap.__dict__ for gap in gap_queue(analytics, period, pending_drafts())],
-    }
-    if name not in figures:
-        raise BadRequest(f"unknown figure '{name}'; one of: {', '.join(figures)}", field="figure")
-    return figures[name]()
+def insights() -> Insights:
+    """This request's figures, over the live index's articles."""
+    found = services()
+    return Insights(
+        found.database,
+        found.settings.content_dir,
+        found.index.get().articles,
+        found.settings.stale_after_days,
+    )
 
 
 @operation(
@@ -77,13 +96,13 @@ def figure(name: str, period: DateRange):
     role="admin", query=PeriodParams, response=FigureResponse,
     path_schemas=(("name", {"type": "string", "enum": list(FIGURES)}),),
     description="The figure named, for the days from `from` to `to` (both included; the last "
-    "30 days by default, at most 366): the same numbers as the dashboard and its CSV exports.",
+    "30 days by default, at most 366; `by` is the trends' step, day or week): the same numbers "
+    "as the insights pages and their CSV exports.",
 )  # fmt: skip
 def analytics_api(name: str, query: PeriodParams) -> FigureResponse:
     period = period_from_args()
-    return FigureResponse.model_validate(
-        {"from": period.start, "to": period.end, name: figure(name, period)}
-    )
+    figure = insights().figure(name, period, step_from_args(period))
+    return FigureResponse.model_validate({"from": period.start, "to": period.end, name: figure})
 
 
 @operation(
@@ -120,7 +139,7 @@ def admins_only():
 
 @blueprint.route("/admin/login", methods=["GET", "POST"])
 def login():
-    return login_page("admin", "see the analytics", "Analytics", "admin.dashboard")
+    return login_page("admin", "see the analytics", "Insights", "admin.dashboard")
 
 
 @blueprint.post("/admin/logout")
@@ -129,24 +148,97 @@ def logout():
     return redirect(url_for("admin.login"))
 
 
+def page(template: str, **context):
+    """An insights page: the figures of `context`, the date range and the navigation."""
+    period = context.pop("period")
+    step = context.pop("step", "day")
+    dates = {"from": period.start, "to": period.end}
+    presets = [(days, DateRange.last(days)) for days in PRESETS]
+    return render_template(
+        template, period=period, step=step, dates=dates, pages=PAGES, presets=presets,
+        heading=dict(PAGES)[str(request.endpoint)], titles=context.pop("insights").title,
+        **context,
+    )  # fmt: skip
+
+
 @blueprint.get("/admin")
 def dashboard():
     period = period_from_args()
-    names = ("summary", "searches-per-day", "top-queries", "no-results", "no-clicks",
-             "article-views", "feedback", "agents", "gaps")  # fmt: skip
-    data = {name.replace("-", "_"): figure(name, period) for name in names}
-    titles = {slug: article.title for slug, article in services().index.get().articles.items()}
+    step = step_from_args(period)
+    found = insights()
+    return page(
+        "insights_trends.html", insights=found, period=period, step=step,
+        summary=found.figure("summary", period), before=found.figure("summary", period.before()),
+        trends=found.figure("trends", period, step),
+    )  # fmt: skip
+
+
+@blueprint.get("/admin/gaps")
+def gaps_page():
+    period = period_from_args()
+    try:
+        number = int(request.args.get("page") or 1)
+    except ValueError:
+        raise BadRequest("page must be a whole number from 1", field="page") from None
+    found = insights()
+    shown = page_of(found.gaps(period), request.args.get("kind") or ALL, number)
+    drafts = list_drafts(services().settings.content_dir)
+    queries = [gap.target for gap in shown.gaps if gap.group == "searches"]
+    return page(
+        "insights_gaps.html", insights=found, period=period, shown=shown, groups=GROUPS,
+        topic_drafts=matching_drafts(queries, drafts, services().engine.embedder.embed),
+        update_drafts=update_drafts(drafts),
+    )  # fmt: skip
+
+
+@blueprint.get("/admin/searches")
+def searches_page():
+    period = period_from_args()
+    found = insights()
     popular = services().popular_queries
-    return render_template(
-        "admin.html", period=period, chart=bar_chart(data["searches_per_day"]), titles=titles,
-        suggested=popular.suggested(), blocked=popular.blocked(), **data,
+    tables = [(name, FIGURES[name].title, found.figure(name, period))
+              for name in ("top-queries", "no-results", "no-clicks")]  # fmt: skip
+    return page(
+        "insights_searches.html", insights=found, period=period, tables=tables,
+        summary=found.figure("summary", period), suggested=popular.suggested(),
+        blocked=popular.blocked(),
+    )  # fmt: skip
+
+
+HEALTH = ("stale-articles", "worst-rated", "unread-articles", "broken-links",
+          "unclicked-top-results")  # fmt: skip
+
+
+@blueprint.get("/admin/content")
+def content_page():
+    period = period_from_args()
+    found = insights()
+    return page(
+        "insights_content.html", insights=found, period=period,
+        health={name: found.figure(name, period) for name in HEALTH}, figures=FIGURES,
+        views=found.figure("article-views", period), feedback=found.figure("feedback", period),
+        update_drafts=update_drafts(list_drafts(services().settings.content_dir)),
+        stale_after_days=found.stale_after_days,
+    )  # fmt: skip
+
+
+@blueprint.get("/admin/support")
+def support_page():
+    period = period_from_args()
+    found = insights()
+    return page(
+        "insights_support.html", insights=found, period=period,
+        self_service=found.figure("self-service", period),
+        support=found.figure("support", period),
+        product=found.figure("product-feedback", period), weeks=weeks_of(period),
+        agents=found.figure("agents", period),
     )  # fmt: skip
 
 
 @blueprint.get("/admin/export/<name>.csv")
 def export(name: str):
     period = period_from_args()
-    rows = figure(name, period)
+    rows = insights().figure(name, period, step_from_args(period))
     rows = rows if isinstance(rows, list) else [rows]
     out = io.StringIO()
     if rows:
@@ -183,24 +275,52 @@ def _cell(value) -> str | int | float:
 
 @blueprint.post("/admin/gaps/draft")
 def draft_from_gap():
-    """One click from a failed search to a draft article a writer can fill in."""
-    query = " ".join((request.form.get("query") or "").split())
-    if not query or len(query) > MAX_QUERY_CHARS:
+    """A failed search's "Start a draft": the draft on its topic, or one filled in from its
+    searches."""
+    query = normalise_query(request.form.get("query") or "")
+    if not query or len(request.form.get("query", "")) > MAX_QUERY_CHARS:
         raise BadRequest(f"query is required (at most {MAX_QUERY_CHARS} characters)", field="query")
-    draft = start_draft(services().settings.content_dir, query)
+    period = period_from_args()
+    found = insights()
+    failed = [
+        q["query"] for name in ("no-results", "no-clicks") for q in found.figure(name, period)
+    ]
+    embed = services().engine.embedder.embed
+    draft, new = start_query_draft(
+        services().settings.content_dir, searches_behind(found.database, query, period),
+        found.articles, embed, related_queries=close_queries(query, failed, embed),
+    )  # fmt: skip
+    flash("Started a draft from the searches behind this gap." if new else
+          "A draft on the same topic was already started: carry on with it.")  # fmt: skip
+    return redirect(url_for("writer.draft_page", draft_id=draft.id))
+
+
+@blueprint.post("/admin/articles/draft")
+def draft_for_article():
+    """Content health's and the gap queue's "Fix it": the draft that updates the article, or
+    a new one listing what the insights found wrong with it."""
+    found = insights()
+    article = found.articles.get(request.form.get("slug", ""))
+    if article is None or not article.is_searchable:
+        raise NotFound("no published article by that slug")
+    period = period_from_args()
+    draft, new = start_update_draft(
+        services().settings.content_dir, article, what_to_fix(found, article, period)
+    )
+    flash("Started a draft with what to fix." if new else "This article already has a draft.")
     return redirect(url_for("writer.draft_page", draft_id=draft.id))
 
 
 @blueprint.post("/admin/blocked-queries")
 def block_query():
-    """The dashboard's "Block": autocomplete stops offering the query."""
+    """The searches page's "Block": autocomplete stops offering the query."""
     admin = signed_in("admin")
     if admin is None:  # the key was revoked since this request was let in
         return redirect(url_for("admin.login"))
     query = services().popular_queries.block(request.form.get("query", ""), admin.name)
     audit("setting_changed", admin, target="autocomplete suggestions", detail=f"blocked “{query}”")
     flash(f"“{query}” is no longer suggested.")
-    return redirect(url_for("admin.dashboard", _anchor="autocomplete"))
+    return redirect(url_for("admin.searches_page", _anchor="autocomplete"))
 
 
 @blueprint.post("/admin/blocked-queries/unblock")
@@ -213,23 +333,4 @@ def unblock_query():
         detail=f"unblocked “{query}”",
     )
     flash(f"“{query}” may be suggested again.")
-    return redirect(url_for("admin.dashboard", _anchor="autocomplete"))
-
-
-def bar_chart(days: list[dict], width: int = 720, height: int = 160) -> dict:
-    """Bars for searches per day, as numbers an SVG template draws (no script, no CDN)."""
-    top = max([d["searches"] for d in days] + [1])
-    step = width / max(1, len(days))
-    bars = [
-        {
-            "x": round(i * step + 1, 1),
-            "width": round(max(1.0, step - 2), 1),
-            "height": round((height - 20) * d["searches"] / top, 1),
-            "day": d["day"],
-            "searches": d["searches"],
-        }
-        for i, d in enumerate(days)
-    ]
-    for bar in bars:
-        bar["y"] = round(height - 20 - bar["height"], 1)
-    return {"width": width, "height": height, "bars": bars, "top": top}
+    return redirect(url_for("admin.searches_page", _anchor="autocomplete"))

@@ -334,6 +334,9 @@ class TicketsImported(Answer):
 class PeriodParams(BaseModel):
     start: datetime.date | None = Field(None, alias="from", description="First day, YYYY-MM-DD.")
     end: datetime.date | None = Field(None, alias="to", description="Last day, YYYY-MM-DD.")
+    by: Literal["day", "week"] | None = Field(
+        None, description="The trends' step: day (the default up to 62 days) or week."
+    )
 
 
 class FigureResponse(Answer):

@@ -1,25 +1,32 @@
-"""Writer pages (writer key): the gap queue, drafts beside their source tickets, editing with
-a preview, and approve (publish) or reject. Also the tickets webhook API."""
+"""The writer studio (writer key): the drafts, filtered, sorted and paged, with the groups of
+tickets that need an answer; new drafts generated in the background with their progress; each
+draft's page (web/writer_drafts.py). Also the tickets webhook API."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
-from indexer.background import request_build
-from kb.content.front_matter import InvalidArticle, parse_article
-from kb.content.render import render_article
+from indexer.background import start_draft_generation
 from kb.errors import KBError
-from kb.tickets.draft_files import get_draft, list_drafts, publish_draft, reject_draft, save_draft
-from kb.tickets.scrub import scrub_personal_data
+from kb.state.jobs import JobStore
+from kb.tickets.draft_files import list_drafts
+from kb.tickets.generation import GENERATION
+from kb.tickets.publishing import review_state
 from kb.tickets.store import TicketStore
+from kb.tickets.studio import KINDS, SIZES, SORTS, DraftRow, ListQuery, categories, select
+from kb.tickets.unanswered import UnansweredGroups
+from web import writer_drafts
 from web.api import API
-from web.auth import audit, pages_need_sign_in, sign_out, signed_in
+from web.auth import pages_need_sign_in, sign_out, signed_in
 from web.openapi import operation
 from web.schemas import TicketsBody, TicketsImported
-from web.services import agent_links, public_links, services
+from web.services import services
 from web.sign_in import login_page
+from web.writer_drafts import source_tickets
 
 blueprint = Blueprint("writer", __name__)
+SORT_LABELS = {"customers": "Most customers", "newest": "Newest", "oldest": "Oldest",
+               "title": "Title"}  # fmt: skip
 
 
 @operation(
@@ -48,107 +55,69 @@ def login():
 
 @blueprint.get("/writer")
 def queue():
-    content_dir = services().settings.content_dir
-    drafts = sorted(list_drafts(content_dir), key=lambda d: (-len(d.source_tickets), d.id))
-    drafts.sort(key=lambda d: str(d.meta.get("generated", "")), reverse=True)
-    return render_template("writer_queue.html", drafts=drafts)
-
-
-@blueprint.get("/writer/drafts/<draft_id>")
-def draft_page(draft_id: str):
-    return _draft_view(draft_id)
-
-
-def _draft_view(
-    draft_id: str, text: str | None = None, error: str | None = None, status: int = 200
-):
+    """The studio's list: drafts, most customers first by default, and what needs an answer."""
     settings = services().settings
-    draft = get_draft(settings.content_dir, draft_id)
-    shown = draft.text if text is None else text
-    preview, problem = None, error
-    try:
-        article = parse_article(shown, f"drafts/{draft_id}.md")
-        index = services().index.get()
-        # what its readers will see once published: customers, or agents for an internal one
-        readers = public_links if article.audience == "public" else agent_links
-        preview = render_article(article, index.links, readers(index)).html
-    except InvalidArticle as invalid:  # shown to the writer beside the text, with its line
-        problem = problem or f"Line {invalid.line}: {invalid.message}"
-    except KBError as unavailable:  # no index to preview against: the draft is still there
-        problem = problem or unavailable.message
-    store = TicketStore(services().database)
-    sources = [store.get(ticket_id) for ticket_id in draft.source_tickets]
-    tickets = [
-        {
-            "id": t.id,
-            "brand": t.brand,
-            "messages": [(m.author, scrub_personal_data(m.body)) for m in t.messages],
-        }
-        for t in sources
-        if t is not None
-    ]
+    query = ListQuery.of(request.args.to_dict())
+    rows = [DraftRow.of(d, _review(d.id)) for d in list_drafts(settings.content_dir)]
+    shown = select(rows, query)
+    jobs = JobStore(services().database)
     return render_template(
-        "writer_draft.html",
-        draft=draft,
-        text=shown,
-        preview=preview,
-        error=problem,
-        tickets=tickets,
-    ), status
+        "writer_queue.html", page=shown, query=query, kinds=KINDS, sizes=SIZES,
+        sorts=[(sort, SORT_LABELS[sort]) for sort in SORTS],
+        categories=sorted({*categories(settings.content_dir), *(r.category for r in rows)}),
+        unanswered=UnansweredGroups(services().database).all(), job=jobs.latest(GENERATION),
+        page_url=lambda page: url_for("writer.queue", **{**request.args.to_dict(), "page": page}),
+    )  # fmt: skip
 
 
-@blueprint.post("/writer/drafts/<draft_id>")
-def save(draft_id: str):
-    text = request.form.get("markdown", "")
-    if request.form.get("action") == "preview":
-        return _draft_view(draft_id, text=text)
+def _review(draft_id: str) -> str | None:
+    """In review on its branch (KB_PUBLISH=branch), or merged; only then is git asked."""
+    if services().settings.publish != "branch":
+        return None
+    return review_state(services().settings.content_dir, draft_id)
+
+
+@blueprint.post("/writer/generate")
+def generate():
+    """Start `kb drafts generate` in a process of its own; the list shows its progress."""
+    writer = signed_in("writer")
+    jobs = JobStore(services().database)
     try:
-        save_draft(services().settings.content_dir, draft_id, text, request.form.get("version", ""))
+        job = jobs.start(GENERATION, writer.name if writer else "writer")
     except KBError as error:
-        return _draft_view(draft_id, text=text, error=error.message, status=error.status)
-    audit("draft_updated", signed_in("writer"), target=draft_id)
-    flash("Draft saved.")
-    return redirect(url_for("writer.draft_page", draft_id=draft_id))
-
-
-@blueprint.post("/writer/drafts/<draft_id>/publish")
-def publish(draft_id: str):
-    settings = services().settings
+        flash(error.message)
+        return redirect(url_for("writer.queue"))
     try:
-        path = publish_draft(settings.content_dir, draft_id)
-    except KBError as error:
-        return _draft_view(draft_id, error=error.message, status=error.status)
-    audit(
-        "draft_published",
-        signed_in("writer"),
-        target=draft_id,
-        detail=str(path.relative_to(settings.content_dir)),
-    )
-    request_build(settings)  # off the request: `kb watch`, or `kb index` in the background
-    flash(
-        f"Published as {path.relative_to(settings.content_dir)}; "
-        "it will be searchable in a few seconds."
-    )
-    return redirect(url_for("writer.queue"))
+        start_draft_generation(services().settings, job.id)
+    except OSError as error:
+        jobs.finish(job.id, f"could not start: {error.strerror}", failed=True)
+        flash("Draft generation could not start; see the server log.")
+    return redirect(url_for("writer.queue", _anchor="generate"))
 
 
-@blueprint.post("/writer/drafts/<draft_id>/reject")
-def reject(draft_id: str):
-    try:
-        reject_draft(services().settings.content_dir, draft_id, request.form.get("reason", ""))
-    except KBError as error:
-        return _draft_view(draft_id, error=error.message, status=error.status)
-    audit(
-        "draft_rejected",
-        signed_in("writer"),
-        target=draft_id,
-        detail=request.form.get("reason", "")[:200],
+@blueprint.get("/writer/jobs/<job_id>")
+def job_status(job_id: str):
+    """What the list's script polls while drafts are generated."""
+    job = JobStore(services().database).get(job_id[:40])
+    fields = ("state", "stage", "done", "total", "percent", "message", "finished_at")
+    return jsonify({name: job.as_dict()[name] for name in fields})
+
+
+@blueprint.get("/writer/gaps/<group_id>")
+def gap_page(group_id: str):
+    """A group of tickets no agent answered: what customers asked, to answer first."""
+    group = UnansweredGroups(services().database).get(group_id[:40])
+    store = TicketStore(services().database)
+    return render_template(
+        "writer_gap.html", group=group, tickets=source_tickets(store, group.ticket_ids)
     )
-    flash("Draft rejected and archived.")
-    return redirect(url_for("writer.queue"))
 
 
 @blueprint.post("/writer/logout")
 def logout():
     sign_out()
     return redirect(url_for("writer.login"))
+
+
+for rule, view, methods in writer_drafts.ROUTES:
+    blueprint.add_url_rule(rule, view_func=view, methods=methods)

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-from kb.state.database import Database, today
-
-
-@dataclasses.dataclass(frozen=True)
-class DateRange:
-    start: str  # ISO days, both included
-    end: str
-
-    @classmethod
-    def last(cls, days: int) -> DateRange:
-        end = dt.date.fromisoformat(today())
-        return cls((end - dt.timedelta(days=days - 1)).isoformat(), end.isoformat())
-
-    def days(self) -> list[str]:
-        first, last = dt.date.fromisoformat(self.start), dt.date.fromisoformat(self.end)
-        return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+from kb.analytics.periods import DateRange as DateRange
+from kb.analytics.trends import CLICKED, COUNTED_SEARCH, daily_counts, ratio, totals
+from kb.state.database import Database
 
 
 class Analytics:
@@ -38,27 +23,24 @@ class Analytics:
             return connection.execute(sql, params).fetchall()
 
     def searches_per_day(self, period: DateRange) -> list[dict]:
-        counts = dict(
-            self._rows(
-                "SELECT day, COUNT(*) FROM search_log WHERE day BETWEEN ? AND ? GROUP BY day",
-                period.start,
-                period.end,
-            )
-        )
-        return [{"day": day, "searches": counts.get(day, 0)} for day in period.days()]
+        return [
+            {"day": row["day"], "searches": row["searches"]}
+            for row in daily_counts(self.database, period)
+        ]
 
-    def _queries(self, period: DateRange, having: str, limit: int) -> list[dict]:
+    def _queries(
+        self, period: DateRange, limit: int, where: str = "", having: str = ""
+    ) -> list[dict]:
+        """Per query: its searches (those `where` keeps), the visitors who sent them, and how
+        many had a result opened; the queries affecting the most visitors first."""
         # Searches without a visitor cookie count as searches, never as visitors: a script
         # sending no cookie is not one more person.
         visitors = "COUNT(DISTINCT CASE WHEN s.visitor != '' THEN s.visitor END)"
+        clicked = f"SUM(CASE WHEN {CLICKED} THEN 1 ELSE 0 END)"
         rows = self._rows(
-            f"SELECT s.query, COUNT(*), {visitors},"
-            " SUM(CASE WHEN c.clicks > 0 THEN 1 ELSE 0 END)"
-            " FROM search_log s LEFT JOIN (SELECT search_id, COUNT(*) AS clicks FROM click_log"
-            " GROUP BY search_id) c ON c.search_id = s.id"
-            " WHERE s.day BETWEEN ? AND ? AND s.query != ''"
-            f" GROUP BY s.query {having} ORDER BY {visitors} DESC, COUNT(*) DESC,"
-            " s.query LIMIT ?",
+            f"SELECT s.query, COUNT(*), {visitors}, {clicked} FROM search_log s"
+            f" WHERE s.day BETWEEN ? AND ? AND {COUNTED_SEARCH} {where}"
+            f" GROUP BY s.query {having} ORDER BY {visitors} DESC, COUNT(*) DESC, s.query LIMIT ?",
             period.start,
             period.end,
             limit,
@@ -74,33 +56,37 @@ class Analytics:
             for query, searches, visitors, clicked in rows
         ]
 
-    def top_queries(self, period: DateRange, limit: int = 20) -> list[dict]:
-        return self._queries(period, "", limit)
+    def top_queries(self, period: DateRange, limit: int = 25) -> list[dict]:
+        return self._queries(period, limit)
 
-    def no_result_queries(self, period: DateRange, limit: int = 20) -> list[dict]:
-        return self._queries(period, "HAVING MAX(s.results) = 0", limit)
+    def no_result_queries(self, period: DateRange, limit: int = 25) -> list[dict]:
+        """The searches that found nothing, per query (a query that found something another
+        time is listed too, with only the searches that found nothing)."""
+        return self._queries(period, limit, where="AND s.results = 0")
 
-    def no_click_queries(self, period: DateRange, limit: int = 20) -> list[dict]:
-        having = "HAVING MIN(s.results) > 0 AND SUM(CASE WHEN c.clicks > 0 THEN 1 ELSE 0 END) = 0"
-        return self._queries(period, having, limit)
+    def no_click_queries(self, period: DateRange, limit: int = 25) -> list[dict]:
+        """Queries whose searches found something and never had a result opened."""
+        return self._queries(
+            period,
+            limit,
+            where="AND s.results > 0",
+            having=f"HAVING SUM(CASE WHEN {CLICKED} THEN 1 ELSE 0 END) = 0",
+        )
 
     def clicks(self, period: DateRange) -> dict:
-        searches, with_click = self._rows(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM click_log c"
-            " WHERE c.search_id = s.id) THEN 1 ELSE 0 END), 0) FROM search_log s"
-            " WHERE s.day BETWEEN ? AND ?",
-            period.start,
-            period.end,
-        )[0]
+        """Searches, those with a result opened, click-through, clicks and their mean rank."""
+        return self._clicks(period, totals(daily_counts(self.database, period)))
+
+    def _clicks(self, period: DateRange, counted: dict) -> dict:
         clicks, mean_rank = self._rows(
             "SELECT COUNT(*), AVG(rank) FROM click_log WHERE day BETWEEN ? AND ?",
             period.start,
             period.end,
         )[0]
         return {
-            "searches": searches,
-            "searches_with_click": with_click,
-            "click_through_rate": round(with_click / searches, 3) if searches else 0.0,
+            "searches": counted["searches"],
+            "searches_with_click": counted["searches_with_click"],
+            "click_through_rate": counted["click_through_rate"],
             "clicks": clicks,
             "mean_click_rank": round(float(mean_rank), 2) if mean_rank is not None else None,
         }
@@ -154,7 +140,7 @@ class Analytics:
             "solved_by_article": solved,
             "left_after_reading": opened,
             "tickets_created": created,
-            "deflection_rate": round(deflected / attempts, 3) if attempts else 0.0,
+            "deflection_rate": ratio(deflected, attempts),
         }
 
     def agent_articles(self, period: DateRange, limit: int = 50) -> list[dict]:
@@ -185,19 +171,19 @@ class Analytics:
         ]
 
     def summary(self, period: DateRange) -> dict:
+        """The period's totals: its trend rows added up, with clicks, views and deflections."""
+        counted = totals(daily_counts(self.database, period))
         return {
             "from": period.start,
             "to": period.end,
-            **self.clicks(period),
-            "no_result_searches": self._rows(
-                "SELECT COUNT(*) FROM search_log WHERE results = 0 AND day BETWEEN ? AND ?",
-                period.start,
-                period.end,
-            )[0][0],
+            **self._clicks(period, counted),
+            "no_result_searches": counted["no_result_searches"],
+            "no_result_rate": counted["no_result_rate"],
             "article_views": self._rows(
                 "SELECT COALESCE(SUM(views), 0) FROM article_views WHERE day BETWEEN ? AND ?",
                 period.start,
                 period.end,
             )[0][0],
             **self.deflection(period),
+            "automated_resolution_rate": counted["automated_resolution_rate"],
         }

@@ -20,8 +20,10 @@ _QUOTE_HEADER = re.compile(
     r"^\s*(on .{3,120} wrote:|-{2,}\s*original message\s*-{2,}|from:\s.+|sent from my .+)\s*$",
     re.IGNORECASE,
 )
+# A line that only greets ("Hi Anna,", "Hello team!"), not "Hi, the app crashes" (content).
 _GREETING = re.compile(
-    r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings)\b[^.!?]{0,40}[,!.:]?\s*$",
+    r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings)\b"
+    r"(?:[ \t]+[\w'.-]+){0,6}[ \t]*[,!.:]?\s*$",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(

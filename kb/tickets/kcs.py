@@ -1,5 +1,6 @@
 """Draft articles in the KCS shape (Issue, Environment, Resolution, Cause), built from the
-tickets' own sentences: no language model, only choosing and merging what people wrote."""
+tickets' own sentences: no language model, only choosing and merging what people wrote, with
+embeddings to tell which sentences say the same thing and which one is most typical."""
 
 from __future__ import annotations
 
@@ -7,45 +8,29 @@ import dataclasses
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from kb.assist.ticket_text import clean_message, error_codes
+import numpy as np
+
 from kb.search.spelling import words
+from kb.tickets.environment import environment
+from kb.tickets.placeholders import unfilled
 from kb.tickets.records import StoredTicket
-from kb.tickets.scrub import scrub_personal_data
+from kb.tickets.scrub import PLACEHOLDERS, scrub_personal_data
+from kb.tickets.sentences import agent_role, as_step, is_pleasantry, is_pointer, split_sentences
+from kb.tickets.titles import clean_title, good_title
 
-CAUSE_TO_FILL = "_Not stated in the tickets: to be completed by the writer._"
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_MARKER = re.compile(r"\((?:handle|link|email|id|phone|number|card number|address|name)\)")
-_PLEASANTRY = re.compile(
-    r"\b(thanks for|thank you|happy to help|sorry (?:to hear|for)|we're here|let us know|"
-    r"reach(?:ing)? out|dm us|send us a dm|via dm|have a (?:great|good)|glad|appreciate|"
-    r"hope this helps|we understand|we hear you)\b",
-    re.IGNORECASE,
-)
-_CAUSE = re.compile(r"\b(because|due to|caused by|known issue|this happens|the reason)\b", re.I)
-_PLATFORMS = (
-    "iOS",
-    "iPhone",
-    "iPad",
-    "Android",
-    "Windows",
-    "Mac",
-    "macOS",
-    "Linux",
-    "PS4",
-    "PS5",
-    "Xbox",
-    "Chrome",
-    "Firefox",
-    "Safari",
-    "Edge",
-    "Smart TV",
-    "Roku",
-    "Fire TV",
-    "web",
-)
-_VERSION = re.compile(r"\b(?:v|version\s?)?\d+\.\d+(?:\.\d+){0,3}\b", re.IGNORECASE)
+Embed = Callable[[Sequence[str]], np.ndarray]
+# Cosine at which two sentences say the same thing and are merged. all-MiniLM-L6-v2 puts
+# rewordings of one step at 0.64 to 0.79 ("Submit a ticket here" / "Use this link to make a
+# ticket" 0.77) and different steps mostly below 0.65; 0.75 merges most rewordings.
+SAME_MEANING = 0.75
+OFTEN = 2  # in a group of BIG_GROUP tickets or more, steps given this often are the ones kept
+BIG_GROUP = 5
+MAX_ISSUE_LINES = 4
+MAX_STEPS = 6
+MAX_CAUSES = 2
+MAX_FACTS = 3
 _STOP = frozenset(
     " ".join(
         (
@@ -56,6 +41,16 @@ _STOP = frozenset(
         )
     ).split()
 )
+_PLACEHOLDER_WORDS = frozenset(w for p in PLACEHOLDERS for w in words(p))
+_FILLER_ONLY = re.compile(
+    r"^(?:can|could) (?:you|someone|anyone) (?:please )?(?:help|assist)(?: me)?\b|"
+    r"^(?:please )?(?:help|any help|any update|any news|anyone)\b[^a-z]*$|^what do i do\b",
+    re.IGNORECASE,
+)
+
+
+# Words a help center does not repeat: a sentence with one is no Issue line and no title.
+_PROFANITY = re.compile(r"\b(?:fuck\w*|shit\w*|bullshit|wtf|ffs|damn|crap|ass)\b", re.I)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,25 +63,18 @@ class DraftContent:
     tags: list[str]
 
 
-def sentences(text: str) -> list[str]:
-    """Scrubbed, cleaned sentences without personal-data markers or leading mentions."""
-    cleaned = scrub_personal_data(clean_message(text))
-    found = []
-    for sentence in _SENTENCE.split(cleaned):
-        sentence = " ".join(_MARKER.sub(" ", sentence).split()).strip(" -–:")
-        if len(sentence.split()) >= 3:
-            found.append(sentence[0].upper() + sentence[1:])
-    return found
-
-
 def ticket_words(ticket: StoredTicket) -> set[str]:
-    """Topic words of a ticket: no stop words, and no word only ever written capitalised in it
-    (names: an agent's "-Stephanie" must not become a tag)."""
+    """Topic words of a ticket: no stop words, no placeholder, and no word only ever written
+    capitalised in it (names: an agent's "-Stephanie" must not become a tag)."""
     text = scrub_personal_data(
         " ".join((ticket.subject, ticket.customer_text(), ticket.agent_text()))
     )
     lower = set(re.findall(r"\b[a-z][a-z']+\b", text))
-    return {w for w in words(text) if len(w) > 2 and w not in _STOP and w in lower}
+    return {
+        w
+        for w in words(text)
+        if len(w) > 2 and w not in _STOP and w in lower and w not in _PLACEHOLDER_WORDS
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,113 +99,141 @@ def topic_terms(
     counts: Counter[str] = Counter()
     for ticket in tickets:
         counts.update(ticket_words(ticket))
+    brands = {w for t in tickets for w in words(t.brand or "")}
     scored = {
         word: count * math.log((1 + background.tickets) / (1 + background.frequencies[word]))
         for word, count in counts.items()
-        if count > 1 or len(tickets) == 1
+        if (count > 1 or len(tickets) == 1) and word not in brands
     }
     return sorted(scored, key=lambda word: (-scored[word], word))[:limit]
 
 
-def _representative(candidates: list[str], terms: list[str], count: int) -> list[str]:
-    scored = []
-    for position, sentence in enumerate(candidates):
-        sentence_words = set(words(sentence))
-        overlap = sum(1 for t in terms if t in sentence_words)
-        length_penalty = 0 if 5 <= len(sentence.split()) <= 30 else 1
-        scored.append((-overlap, length_penalty, position, sentence))
-    chosen: list[str] = []
-    for *_, sentence in sorted(scored):
-        if not any(_similar(sentence, other) for other in chosen):
-            chosen.append(sentence)
+def _customer_sentences(ticket: StoredTicket) -> list[str]:
+    said = [s for m in ticket.messages if m.author == "customer" for s in split_sentences(m.body)]
+    return [
+        s
+        for s in said
+        if not is_pleasantry(s) and not _FILLER_ONLY.match(s) and not _PROFANITY.search(s)
+    ]
+
+
+def _distinct(
+    candidates: Sequence[str], vectors: np.ndarray, order: Iterable[int], count: int
+) -> list[int]:
+    """Up to `count` indexes, in `order`, none saying the same as one chosen before it."""
+    chosen: list[int] = []
+    for index in order:
+        if all(float(vectors[index] @ vectors[other]) < SAME_MEANING for other in chosen):
+            chosen.append(index)
         if len(chosen) == count:
             break
     return chosen
 
 
-def _similar(first: str, second: str) -> bool:
-    a, b = set(words(first)), set(words(second))
-    return bool(a and b) and len(a & b) / len(a | b) >= 0.6
-
-
-def merge_steps(answers: Sequence[list[str]]) -> list[str]:
-    """Agents' sentences, de-duplicated across tickets, in the order they were given, the most
-    often given first among equals."""
-    steps: list[tuple[str, int, int]] = []  # sentence, times given, first position
-    for reply in answers:
-        for position, sentence in enumerate(reply):
-            if _PLEASANTRY.search(sentence) and len(sentence.split()) < 14:
-                continue
-            for index, (known, times, first) in enumerate(steps):
-                if _similar(sentence, known):
-                    steps[index] = (known, times + 1, min(first, position))
-                    break
-            else:
-                steps.append((sentence, 1, position))
-    ordered = sorted(steps, key=lambda step: (step[2], -step[1]))
-    return [sentence for sentence, _, _ in ordered][:8]
-
-
-def build_draft_content(tickets: Sequence[StoredTicket], background: Background) -> DraftContent:
+def build_draft_content(
+    tickets: Sequence[StoredTicket], background: Background, embed: Embed
+) -> DraftContent:
+    """Title, Issue, Environment, Resolution, Cause and tags for one group of tickets."""
     terms = topic_terms(tickets, background)
-    questions = [s for t in tickets for s in sentences(t.customer_text())]
-    answers = [sentences(t.agent_text()) for t in tickets]
-    issue = _representative(questions, terms, 3)
-    resolution = merge_steps(answers)
-    cause = [s for reply in answers for s in reply if _CAUSE.search(s)][:2]
+    per_ticket = [_customer_sentences(t) for t in tickets]
+    requests = [
+        " ".join(s)[:600] or t.subject or "(empty)"
+        for s, t in zip(per_ticket, tickets, strict=True)
+    ]
+    request_vectors = embed(requests)
+    centre = request_vectors.mean(axis=0)
+    centre = centre / (np.linalg.norm(centre) or 1.0)
+    questions = [s for sentences in per_ticket for s in sentences if 4 <= len(s.split()) <= 40]
+    # "Mail me at [e-mail address]" is how to reach one customer, not how customers put it
+    questions = [q for q in questions if not unfilled(q)] or questions
+    issue: list[str] = []
+    if questions:
+        vectors = embed(questions)
+        closeness = vectors @ centre
+        order = sorted(range(len(questions)), key=lambda i: -closeness[i])
+        issue = [questions[i] for i in _distinct(questions, vectors, order, MAX_ISSUE_LINES)]
+    brands = sorted({t.brand for t in tickets if t.brand})
+    typical = max(range(len(tickets)), key=lambda i: float(request_vectors[i] @ centre))
+    steps, causes = resolution_and_cause(tickets, embed)
     return DraftContent(
-        title=make_title(tickets, questions, terms),
+        title=make_title(per_ticket[typical], issue, terms, brands, embed, centre),
         issue=issue,
         environment=environment(tickets),
-        resolution=resolution,
-        cause=cause,
+        resolution=steps,
+        cause=causes,
         tags=terms[:5],
     )
 
 
-_OPENING = re.compile(
-    r"^(?:(?:hi|hello|hey|so|ok|okay|um|well|please|help|guys|yo)\b[\s,!.]*)+", re.I
-)
+def make_title(
+    request: Sequence[str],
+    issue: Sequence[str],
+    terms: Sequence[str],
+    brands: Sequence[str],
+    embed: Embed,
+    centre: np.ndarray,
+) -> str:
+    """From the most typical request: its sentence closest to the group's centre that makes a
+    title; else the closest Issue line; else the group's topic words."""
+    for sentences in (request, issue):
+        titles = [clean_title(s, brands) for s in sentences]
+        usable = [t for t in titles if good_title(t)]
+        if usable:
+            closeness = embed(usable) @ centre
+            return usable[int(np.argmax(closeness))]
+    return clean_title(" ".join(terms[:4])) or "Untitled problem"
 
 
-def make_title(tickets: Sequence[StoredTicket], questions: list[str], terms: list[str]) -> str:
-    """The brand and the short customer sentence that best covers the group's topic words: a
-    title a writer keeps more often than a tweet's first line."""
-    brand = next((t.brand for t in tickets if t.brand), None)
-    brand_words = set(words(brand or ""))
-    topic = [t for t in terms if t not in brand_words]
-    best: tuple[int, int, str] | None = None
-    for sentence in questions:
-        phrase = _OPENING.sub("", sentence).strip(" ,.!?:;")
-        length = len(phrase.split())
-        if not 4 <= length <= 16:
-            continue
-        candidate = (-len(set(words(phrase)) & set(topic)), length, phrase)
-        best = min(best, candidate) if best else candidate
-    phrase = best[2] if best else " ".join(topic[:4])
-    phrase = phrase[:1].upper() + phrase[1:]
-    return f"{brand}: {phrase}" if brand else phrase
+def resolution_and_cause(
+    tickets: Sequence[StoredTicket], embed: Embed
+) -> tuple[list[str], list[str]]:
+    """The agents' steps, the same step given in several tickets merged, the most often given
+    kept, in the order agents gave them (or, when none gave a step, the facts they stated);
+    and up to two stated causes."""
+    given: list[tuple[str, int, float]] = []  # step, ticket, relative position in its reply
+    causes: list[str] = []
+    facts: list[tuple[str, int, float]] = []
+    for number, ticket in enumerate(tickets):
+        reply: list[str] = []
+        for message in ticket.messages:
+            if message.author != "agent":
+                continue
+            for sentence in split_sentences(message.body):
+                role = agent_role(sentence)
+                if is_pointer(sentence) and reply:
+                    reply[-1] = f"{reply[-1].rstrip('.')}: {sentence}"
+                elif role == "step":
+                    reply.append(as_step(sentence))
+                elif role == "cause":
+                    causes.append(sentence)
+                elif role == "statement" and len(sentence.split()) >= 5:
+                    facts.append((sentence, number, len(facts)))
+        given += [(step, number, i / len(reply)) for i, step in enumerate(reply)]
+    # no agent said what to do: what they stated is the answer ("Refunds take 5 days.")
+    steps = _merge_steps(given, embed) or _merge_steps(facts, embed)[:MAX_FACTS]
+    if causes:
+        vectors = embed(causes)
+        causes = [causes[i] for i in _distinct(causes, vectors, range(len(causes)), MAX_CAUSES)]
+    return steps, causes
 
 
-def environment(tickets: Sequence[StoredTicket]) -> list[str]:
-    text = "\n".join(t.customer_text() + "\n" + t.agent_text() for t in tickets)
-    scrubbed = scrub_personal_data(text)
-    lines = []
-    brands = sorted({t.brand for t in tickets if t.brand})
-    if brands:
-        lines.append("Product: " + ", ".join(brands))
-    channels = sorted({t.channel for t in tickets if t.channel})
-    if channels:
-        lines.append("Reported through: " + ", ".join(channels))
-    platforms = [
-        p for p in _PLATFORMS if re.search(rf"\b{re.escape(p)}\b", scrubbed, re.IGNORECASE)
-    ]
-    if platforms:
-        lines.append("Platforms: " + ", ".join(platforms))
-    versions = list(dict.fromkeys(_VERSION.findall(scrubbed)))[:6]
-    if versions:
-        lines.append("Versions: " + ", ".join(versions))
-    codes = error_codes(scrubbed)
-    if codes:
-        lines.append("Error codes: " + ", ".join(codes))
-    return lines
+def _merge_steps(given: Sequence[tuple[str, int, float]], embed: Embed) -> list[str]:
+    if not given:
+        return []
+    vectors = embed([step for step, _, _ in given])
+    groups: list[tuple[int, set[int], list[float]]] = []  # first index, tickets, positions
+    for index, (_, ticket, position) in enumerate(given):
+        for first, tickets, positions in groups:
+            if float(vectors[index] @ vectors[first]) >= SAME_MEANING:
+                tickets.add(ticket)
+                positions.append(position)
+                break
+        else:
+            groups.append((index, {ticket}, [position]))
+    tickets_in_group = len({ticket for _, ticket, _ in given})
+    often = [g for g in groups if len(g[1]) >= OFTEN]
+    if tickets_in_group >= BIG_GROUP and len(often) >= 2:
+        groups = often  # a step one agent gave once, among many tickets, is not the answer
+    kept = sorted(groups, key=lambda g: (-len(g[1]), g[0]))[:MAX_STEPS]
+    kept.sort(key=lambda g: (sum(g[2]) / len(g[2]), g[0]))
+    return [given[first][0] for first, _, _ in kept]

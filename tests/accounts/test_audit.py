@@ -69,17 +69,24 @@ def test_the_address_is_kept_hashed_as_analytics_keeps_it(app) -> None:
 
 
 def test_drafts_published_rejected_and_edited_are_recorded(app, content_dir, monkeypatch) -> None:
+    from kb.tickets.draft_files import get_draft  # noqa: PLC0415
     from kb.tickets.drafts import start_draft  # noqa: PLC0415
 
-    monkeypatch.setattr("web.writer.request_build", lambda settings: None)  # no index build
+    monkeypatch.setattr("web.writer_drafts.request_build", lambda settings: None)  # no build
     make_person(app, "wendy@example.com", ["writer"], name="Wendy")
     writer = app.test_client()
     sign_in(writer, "wendy@example.com", area="writer")
     first = start_draft(content_dir, "export to excel")
     second = start_draft(content_dir, "dark mode")
     page = f"/writer/drafts/{first.id}"
-    post(writer, page, {"markdown": first.text + "\nMore.\n", "version": first.version}, page)
-    post(writer, f"{page}/publish", page=page)
+    form = {
+        "version": first.version, "title": "Export to Excel", "slug": "", "category": "billing",
+        "audience": "public", "type": "how-to", "tags": "export",
+        "body": "## Steps\n\n1. Open the report and choose Export > Excel.\n",
+    }  # fmt: skip
+    post(writer, page, {**form, "action": "save"}, page)
+    version = get_draft(content_dir, first.id).version
+    post(writer, f"{page}/publish", {"version": version, "confirm": "yes"}, page)
     post(writer, f"/writer/drafts/{second.id}/reject", {"reason": "duplicate"}, "/writer")
     seen = [(e.action, e.actor, e.target) for e in entries(app)][1:]
     assert seen == [

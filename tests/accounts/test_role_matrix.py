@@ -19,6 +19,8 @@ SAMPLES = {
     "name": "summary",
     "user_id": 1,
     "key_id": 1,
+    "job_id": "no-such-job",  # the writer studio's
+    "group_id": "no-such-group",
 }
 PEOPLE = {
     "agent": ("agent",),

@@ -51,7 +51,7 @@ PAGES = [
         200,
         "Refund approval rules (internal)",
     ),
-    ("writer-queue", "writer", "/writer", 200, "Gap queue"),
+    ("writer-queue", "writer", "/writer", 200, "Drafts"),
     (
         "writer-draft",
         "writer",
@@ -59,7 +59,7 @@ PAGES = [
         200,
         "Camera upload waits for Wi-Fi on Android",
     ),
-    ("admin-dashboard", "admin", "/admin", 200, "Analytics"),
+    ("admin-dashboard", "admin", "/admin", 200, "Trends"),
 ]
 # The page types with the search box in their header (the others have their own, or none).
 # Customer pages; staff pages have the staff header instead (tests/test_staff.py).

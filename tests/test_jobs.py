@@ -1,0 +1,84 @@
+"""Background jobs: one of a kind at a time, progress any process can read, a job whose process
+died is failed, and draft generation run as `kb drafts generate --job` in a process of its own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from indexer.background import start_draft_generation
+from kb.errors import Conflict, NotFound
+from kb.settings import Settings
+from kb.state.database import Database
+from kb.state.jobs import JobStore
+from kb.tickets.generation import GENERATION
+from kb.tickets.store import TicketStore
+from kb.tickets.unanswered import UnansweredGroups
+from tests.helpers import CHROMA_URL
+from tests.test_drafts import PRINTER, VAULT, ticket
+
+
+def test_one_job_of_a_kind_runs_at_a_time(make_database) -> None:
+    jobs = JobStore(make_database())
+    job = jobs.start(GENERATION, "Dana")
+    assert (job.state, job.stage, job.started_by) == ("running", "starting", "Dana")
+    with pytest.raises(Conflict, match="already running"):
+        jobs.start(GENERATION, "Sam")
+    jobs.progress(job.id, "writing drafts", 3, 4)
+    assert (jobs.get(job.id).percent, jobs.latest(GENERATION).stage) == (75, "writing drafts")
+    jobs.finish(job.id, "2 drafts")
+    assert jobs.get(job.id).state == "done" and jobs.running(GENERATION) is None
+    assert jobs.start(GENERATION, "Sam").started_by == "Sam"  # the next one may start
+    with pytest.raises(NotFound):
+        jobs.get("no-such-job")
+
+
+def test_a_job_whose_process_ended_is_failed_when_read(make_database) -> None:
+    jobs = JobStore(make_database())
+    job = jobs.start(GENERATION, "Dana")
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    jobs.attach(job.id, int(ended.stdout))
+    read = jobs.get(job.id)
+    assert read.state == "failed" and "process ended" in read.message
+    assert jobs.running(GENERATION) is None
+
+
+def test_draft_generation_runs_in_a_process_of_its_own(
+    built, database_url, content_dir, data_dir
+) -> None:
+    unanswered = [
+        ticket(f"q{i}", "The photo vault shows a blank screen after the update",
+               "Can you DM us your email? We'll take a look.")
+        for i in range(2)
+    ]  # fmt: skip
+    settings = Settings(
+        content_dir=content_dir, data_dir=data_dir, embedder="hashing", chroma_url=CHROMA_URL,
+        database_url=database_url, min_confidence=0.0,
+    )  # fmt: skip
+    database = Database.for_settings(settings)
+    TicketStore(database).upsert([*VAULT, *PRINTER, *unanswered])
+    jobs = JobStore(database)
+    job = jobs.start(GENERATION, "Dana")
+    start_draft_generation(settings, job.id)
+    deadline = time.monotonic() + 120
+    stages = set()
+    log = data_dir / "index" / "draft-generation.log"
+    while (seen := jobs.get(job.id)).running:
+        stages.add(seen.stage)
+        assert time.monotonic() < deadline, f"never finished: {seen}\n{log.read_text()}"
+        time.sleep(0.05)
+    assert seen.state == "done", (seen.message, log.read_text())
+    assert (
+        seen.message.startswith("2 drafts (2 created)")
+        and "1 groups need an answer" in seen.message
+    )
+    assert seen.done == seen.total > 0 and stages - {"starting"}
+    [group] = UnansweredGroups(database).all()
+    assert group.ticket_ids == ["q0", "q1"]
+    titles = [json.dumps(p.read_text()) for p in (content_dir / "drafts").glob("*.md")]
+    assert sum("source_tickets" in t for t in titles) == 2
