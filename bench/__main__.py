@@ -82,6 +82,11 @@ def make_ticket(rng: random.Random, sentences: list[str], words: int) -> dict:
     return {"subject": " ".join(rng.choice(sentences).split()[:8]), "body": text}
 
 
+def paragraphs(text: str, words: int) -> str:
+    said = text.split()
+    return "\n\n".join(" ".join(said[n : n + words]) for n in range(0, len(said), words))
+
+
 def edit_to_search(content: Path, embedder, built: Path, keyword_engine: str) -> float:
     """Seconds from saving an edited article to a search that finds the edit, with `kb watch`."""
     import shutil  # noqa: PLC0415
@@ -193,6 +198,11 @@ def main() -> None:
             tickets = [Ticket(**make_ticket(rng, sentences, words)) for _ in range(20)]
             figures = timings(lambda t: assist.suggest(t), tickets, max(20, args.runs // 4))
             say(row(f"{words} words", figures))
+        # The same 2,000 words in paragraphs of 60: every paragraph reads as a request, so the
+        # ticket is searched as a whole and as its first three requests (kb.assist.requests).
+        split = [Ticket(t.subject, paragraphs(t.body, 60)) for t in tickets]
+        figures = timings(lambda t: assist.suggest(t), split, max(20, args.runs // 4))
+        say(row("2000 words in paragraphs (3 requests)", figures))
 
     header = [
         "# Benchmark results",

@@ -134,4 +134,10 @@ def suggest(ctx: click.Context, source, limit: int, as_json: bool) -> None:
         section = f" › {s.section.title}" if s.section.anchor else ""
         badge = " [internal]" if s.article.audience == "internal" else ""
         click.echo(f"{rank}. {s.article.title}{section}{badge}  confidence {s.confidence:.0%}")
+    for request in result.requests:  # a ticket that asks for several things: each on its own
+        asked = request.triage
+        click.echo(f"“{request.label}”: {asked.kind} · confidence {asked.confidence:.0%}")
+        for s in request.suggestions:
+            section = f" › {s.section.title}" if s.section.anchor else ""
+            click.echo(f"   - {s.article.title}{section}  confidence {s.confidence:.0%}")
     click.echo(f"request {result.request_id} in {result.took_ms:.0f} ms", err=sys.stderr.isatty())

@@ -9,16 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.delivery.queue_settings import QueueSettings
+from kb.area_settings import AreaSettings
 from kb.errors import ConfigurationError
 from kb.index.embeddings import EMBEDDERS
 from kb.index.keyword import ENGINES as KEYWORD_INDEXES
 from kb.index.vector_stores import STORES as VECTOR_STORES
-from kb.insights_settings import InsightsSettings
 from kb.search.answers import FLOOR
-from kb.staff_settings import StaffSettings
-from kb.studio_settings import StudioSettings
-from kb.widget_settings import WidgetSettings
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -36,8 +32,9 @@ def _setting(default: Any, help: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(WidgetSettings, QueueSettings, StaffSettings, InsightsSettings, StudioSettings):
-    """Every knob an operator can turn, each `KB_<NAME>`, with those of the classes it extends."""
+class Settings(AreaSettings):
+    """The knobs an operator can turn, each from `KB_<NAME>`; each area's own (staff sign-in,
+    queues, insights, studio, help desks) are in the modules kb/area_settings.py names."""
 
     content_dir: Path = _setting(Path("content"), "Folder of Markdown articles.")
     data_dir: Path = _setting(
@@ -221,10 +218,7 @@ class Settings(WidgetSettings, QueueSettings, StaffSettings, InsightsSettings, S
             raise ConfigurationError("KB_METRICS_TOKEN must be at least 16 characters (or empty)")
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigurationError("KB_PROXY_HOPS must be a whole number from 0 to 5")
-        self.validate_staff_settings()
-        self.validate_queue_settings(self.smtp_url)
-        self.validate_insights_settings()
-        self.validate_studio_settings()
+        self.validate_areas(self.smtp_url)
         if self.candidates < 1 or self.rrf_k < 1 or self.ef_search < 1:
             raise ConfigurationError("KB_CANDIDATES, KB_RRF_K and KB_EF_SEARCH must be positive")
         if self.ratelimit_url and self.ratelimit_url.partition("://")[0] not in REDIS_SCHEMES:

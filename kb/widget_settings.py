@@ -43,9 +43,6 @@ class WidgetSettings:
             if origin.strip()
         )
 
-    def __post_init__(self) -> None:
-        self.validate_widget_settings()
-
     def validate_widget_settings(self) -> None:
         """ConfigurationError naming the first widget setting that is wrong."""
         from limits import parse_many  # noqa: PLC0415 - only servers need it, not every command

@@ -59,7 +59,8 @@ def test_suggest_response_shape_and_internal_articles(client) -> None:
             "limit": 3,
         },
     ).get_json()
-    assert set(body) == {"request_id", "suggestions", "triage", "took_ms"}
+    assert set(body) == {"request_id", "suggestions", "triage", "requests", "took_ms"}
+    assert body["requests"] == []  # one request: no groups
     assert len(body["suggestions"]) <= 3
     top = body["suggestions"][0]
     assert set(top) == {
@@ -93,6 +94,19 @@ def test_triage_tells_service_from_support(client) -> None:
     assert any("DBX-201" in reason for reason in triage["reasons"])
     service = suggest(client, REFUND_TICKET).get_json()["triage"]
     assert (service["kind"], service["category"]) == ("service", "billing")
+
+
+def test_triage_reads_the_customer_s_words_not_the_quoted_reply_or_signature(client) -> None:
+    body = (
+        "Hi,\n\nI was charged twice for my plan this month, please refund one payment.\n\n"
+        "Thanks,\nPriya\nSent from the Driftbox desktop app\n\n"
+        "On Mon, 2 Nov 2026 at 10:14, Driftbox Support <help@driftbox.example> wrote:\n"
+        "> Thanks for getting in touch about your sync error. Reset the desktop app's cache\n"
+        "> and the error should go away.\n"
+    )
+    triage = suggest(client, {"subject": "Charged twice", "body": body}).get_json()["triage"]
+    assert triage["kind"] == "service"
+    assert not any(reason.startswith("support words") for reason in triage["reasons"])
 
 
 @pytest.mark.parametrize(
@@ -259,8 +273,9 @@ def test_console_sign_in_and_suggestions_through_the_api(client) -> None:
     response = sign_in(client, "agent")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and AGENT_KEY not in cookie
-    assert "agent.js" in client.get("/agent").get_data(as_text=True)
-    token = csrf_token(client, "/agent")
+    assert "<h1>Inbox</h1>" in client.get("/agent").get_data(as_text=True)
+    assert "agent.js" in client.get("/agent/paste").get_data(as_text=True)
+    token = csrf_token(client, "/agent/paste")
     # the page's script calls the API with the session cookie and the CSRF header
     without = client.post("/api/v1/suggest", json=REFUND_TICKET)
     assert without.status_code == 400

@@ -251,6 +251,7 @@ SAMPLE_ARGUMENTS = {
     "token": "no-such-token",
     "job_id": "no-such-job",
     "group_id": "no-such-group",
+    "ticket_id": "no-such-ticket",
     "conversation_id": "no-such-conversation",
 }
 

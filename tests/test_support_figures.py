@@ -59,9 +59,8 @@ def database(make_database):
 
 
 def add_queues(database) -> None:
-    """What the ticket inbox adds: a queue per ticket."""
+    """What the ticket inbox's triage gives each ticket: a queue."""
     with database.connect() as connection:
-        connection.execute("ALTER TABLE tickets ADD COLUMN queue TEXT")
         for ticket in TICKETS:
             connection.execute("UPDATE tickets SET queue = ? WHERE id = ?", (ticket[7], ticket[0]))
 

@@ -94,6 +94,7 @@ def test_handing_over_creates_a_triaged_ticket_with_the_whole_conversation(clien
     assert "Customer: how do I ask for a refund" in text and "Customer: talk to a person" in text
     assert "Bot answered: Request a refund" in text and "/articles/request-a-refund#" in text
     assert f"{SITE}/billing/refunds" in text
+    assert rows(client.application, "SELECT queue FROM tickets") == [("service",)]  # the inbox's
     shown = rows(client.application, "SELECT shown_articles, requester FROM tickets")
     assert "request-a-refund" in shown[0][0] and "jane@example.com" in shown[0][1]
     assert rows(client.application, "SELECT status, ticket_id, queue FROM conversations") == [

@@ -119,7 +119,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine.embedder.warm_up()
     # The index is opened lazily, in each worker: chroma's client does not survive a fork.
 
-    from web import (  # noqa: PLC0415, E501  # noqa: PLC0415, E501
+    from web import (  # noqa: PLC0415 - the blueprints use the services made above
         account,
         account_links,
         admin,
@@ -129,13 +129,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         console,
         contact,
         errors,
+        helpdesk_api,
         keys_admin,
         openapi,
         people,
         portal,
+        sidebar,
         sign_in,
         single_sign_on,
         staff,
+        tickets_api,
         widget_api,
         writer,
     )
@@ -149,6 +152,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(agent_api.blueprint)
+    app.register_blueprint(tickets_api.blueprint)
+    app.register_blueprint(helpdesk_api.blueprint)
+    app.register_blueprint(sidebar.blueprint)
     app.register_blueprint(console.blueprint)
     app.register_blueprint(writer.blueprint)
     app.register_blueprint(contact.blueprint)

@@ -18,7 +18,9 @@ from kb.delivery.queue_settings import QUEUES
 from kb.errors import RateLimited
 from kb.search.engine import MAX_QUERY_CHARS
 from kb.state.database import Connection
+from kb.tickets.inbox import Inbox
 from kb.tickets.store import TicketStore
+from kb.tickets.triage import triage_tickets
 from web.services import public_article, services, visitor_id
 
 log = logging.getLogger(__name__)
@@ -189,6 +191,7 @@ def _send():
         shown,
         then=router(values, shown),
     )
+    triage_tickets(services().assist, Inbox(services().database), [ticket_id])  # its queue
     cancel_deflections(services().database, visitor_id())
     return render_template("contact_sent.html", ticket_id=ticket_id)
 

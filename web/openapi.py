@@ -60,6 +60,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     description: str = ""
     path_schemas: tuple[tuple[str, dict[str, Any]], ...] = ()
+    # Checked before the body is read, e.g. a webhook's signature (raises a KBError).
+    guard: Callable[[], None] | None = None
 
     @property
     def path(self) -> str:
@@ -107,6 +109,8 @@ def operation(
         def run(**path_values: Any):
             if described.role:
                 g.principal = authorise(described.role)
+            if described.guard is not None:
+                described.guard()
             arguments = dict(path_values)
             if described.query is not None:
                 arguments["query"] = validate(described.query, request.args.to_dict())

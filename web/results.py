@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from kb.assist import suggestions as assist
 from kb.assist.suggestions import SuggestResult
 from kb.content.catalog import category_name
 from kb.search.engine import SearchResult, SearchResults
@@ -13,6 +14,7 @@ from web.schemas import (
     SectionRef,
     Suggestion,
     SuggestResponse,
+    TicketRequest,
     Triage,
 )
 from web.urls import agent_article_path, article_path
@@ -69,28 +71,45 @@ def search_response(
 
 
 def suggest_response(result: SuggestResult) -> SuggestResponse:
-    """Suggestions for a ticket, each linked where an agent can read it, and the triage."""
+    """Suggestions for a ticket, each linked where an agent can read it, and the triage; and
+    the same for each of its requests when it asks for more than one thing."""
     return SuggestResponse(
         request_id=result.request_id,
-        suggestions=[
-            Suggestion(
-                slug=s.article.slug,
-                title=s.article.title,
-                url=agent_article_path(s.article, s.section.anchor),
-                section=SectionRef(anchor=s.section.anchor, title=s.section.title),
-                snippet=s.snippet,
-                score=round(s.score, 6),
-                confidence=s.confidence,
-                audience=s.article.audience,
-                kind=s.article.kind,
+        suggestions=[suggestion(s) for s in result.suggestions],
+        triage=triage(result.triage),
+        requests=[
+            TicketRequest(
+                text=request.text,
+                label=request.label,
+                suggestions=[suggestion(s) for s in request.suggestions],
+                triage=triage(request.triage),
             )
-            for s in result.suggestions
+            for request in result.requests
         ],
-        triage=Triage(
-            kind=result.triage.kind,
-            category=result.triage.category,
-            confidence=result.triage.confidence,
-            reasons=list(result.triage.reasons),
-        ),
         took_ms=result.took_ms,
+    )
+
+
+def suggestion(found: assist.Suggestion) -> Suggestion:
+    """One suggested article, at the section that answers."""
+    article, section = found.article, found.section
+    return Suggestion(
+        slug=article.slug,
+        title=article.title,
+        url=agent_article_path(article, section.anchor),
+        section=SectionRef(anchor=section.anchor, title=section.title),
+        snippet=found.snippet,
+        score=round(found.score, 6),
+        confidence=found.confidence,
+        audience=article.audience,
+        kind=article.kind,
+    )
+
+
+def triage(found: assist.Triage) -> Triage:
+    return Triage(
+        kind=found.kind,
+        category=found.category,
+        confidence=found.confidence,
+        reasons=list(found.reasons),
     )

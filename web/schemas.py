@@ -254,10 +254,25 @@ class Triage(Answer):
     reasons: list[str]
 
 
-class SuggestResponse(Answer):
-    request_id: str
+class TicketRequest(Answer):
+    """One of the separate requests of a ticket that asks for more than one thing."""
+
+    text: str = Field(description="The customer's words for this request, cleaned.")
+    label: str = Field(description="Its first words, to name it in a list.")
     suggestions: list[Suggestion]
     triage: Triage
+
+
+class SuggestResponse(Answer):
+    request_id: str
+    suggestions: list[Suggestion] = Field(
+        description="For the whole ticket; with several requests, each request's best first."
+    )
+    triage: Triage
+    requests: list[TicketRequest] = Field(
+        description="The ticket's separate requests, each with its own suggestions and triage, "
+        "when it asks for more than one thing (their searches disagree); else empty."
+    )
     took_ms: float
 
 

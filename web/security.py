@@ -49,14 +49,29 @@ class SessionCookies(SecureCookieSessionInterface):
 
 def add_security_headers(response: Response) -> Response:
     """Every response, pages, API, static files and errors alike. A view that needs another
-    policy (a page made to be embedded) sets its own header first, and it is kept."""
+    policy (a page made to be embedded) sets its own header first, and it is kept; one whose
+    policy names the origins that may frame it is sent without X-Frame-Options, which could
+    only refuse them all (browsers that know frame-ancestors ignore it anyway)."""
     for name, value in HEADERS.items():
+        if name == "X-Frame-Options" and framed_by_some(response):
+            continue
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if is_staff_page(request):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def framed_by_some(response: Response) -> bool:
+    policy = response.headers.get("Content-Security-Policy", "")
+    return "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy
+
+
+def policy_framed_by(origins: tuple[str, ...]) -> str:
+    """The app's policy, except that these origins (none: nobody) may frame the page."""
+    ancestors = " ".join(origins) if origins else "'none'"
+    return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
 
 
 def is_staff_page(req: Request) -> bool:

@@ -11,9 +11,11 @@ from kb.errors import KBError
 from kb.state.jobs import JobStore
 from kb.tickets.draft_files import list_drafts
 from kb.tickets.generation import GENERATION
+from kb.tickets.inbox import Inbox
 from kb.tickets.publishing import review_state
-from kb.tickets.store import TicketStore
+from kb.tickets.store import RESOLVED, TicketStore
 from kb.tickets.studio import KINDS, SIZES, SORTS, DraftRow, ListQuery, categories, select
+from kb.tickets.triage import TRIAGED_ON_ARRIVAL, triage_tickets
 from kb.tickets.unanswered import UnansweredGroups
 from web import writer_drafts
 from web.api import API
@@ -40,6 +42,8 @@ SORT_LABELS = {"customers": "Most customers", "newest": "Newest", "oldest": "Old
 def import_tickets(body: TicketsBody) -> TicketsImported:
     tickets = [record.stored() for record in body.records()]
     inserted, updated = TicketStore(services().database).upsert(tickets)
+    waiting = [t.id for t in tickets if t.status not in RESOLVED]  # the inbox's queues
+    triage_tickets(services().assist, Inbox(services().database), waiting[:TRIAGED_ON_ARRIVAL])
     return TicketsImported(inserted=inserted, updated=updated)
 
 

@@ -32,13 +32,19 @@ class SuggestionLog:
         kind: str,
         category: str | None,
         slugs: list[str],
+        ticket_id: str | None = None,
     ) -> None:
+        """A suggestion request: the ticket's embedding (for learning), its triage and what was
+        suggested; `ticket_id` names the stored ticket it was made for, if any."""
         with self.database.connect() as connection:
             connection.execute(
                 "INSERT INTO suggest_requests (id, created_at, embedding, triage_kind,"
-                " triage_category) VALUES (?, ?, ?, ?, ?)",
-                (request_id, now(), np.asarray(embedding, np.float32).tobytes(), kind, category),
-            )
+                " triage_category, ticket_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    request_id, now(), np.asarray(embedding, np.float32).tobytes(), kind,
+                    category, ticket_id,
+                ),
+            )  # fmt: skip
             connection.executemany(
                 "INSERT INTO suggest_results (request_id, slug, rank) VALUES (?, ?, ?)",
                 [(request_id, slug, rank) for rank, slug in enumerate(slugs, start=1)],

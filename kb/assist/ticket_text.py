@@ -37,6 +37,7 @@ _LOG_LINE = re.compile(
     re.IGNORECASE,
 )
 _URL_OR_EMAIL = re.compile(r"https?:\s?//\S*|www\.\S+|\S+@\S+\.\w+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]\s+|\(?\d{1,2}[).]\s+)")  # "- x", "* x", "2) x", "(2) x"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,14 +69,16 @@ class TicketQuery:
     vector_text: str
     error_codes: tuple[str, ...]
     key_terms: tuple[str, ...]
+    # What the customer said, as searched (cleaned unless asked not to): triage's words.
+    said: str = ""
 
 
 def error_codes(text: str) -> list[str]:
     return list(dict.fromkeys(_ERROR_CODE.findall(text)))
 
 
-def clean_message(text: str) -> str:
-    """The part of one message a person wrote about the problem."""
+def _problem_lines(text: str) -> list[str]:
+    """The lines of one message a person wrote about the problem (blank lines kept)."""
     kept: list[str] = []
     for line in text.splitlines():
         if _QUOTE_HEADER.match(line) or line.strip() in ("--", "-- "):
@@ -92,14 +95,37 @@ def clean_message(text: str) -> str:
         if _SIGN_OFF.match(kept[index]):
             kept = kept[:index]
             break
-    text = _URL_OR_EMAIL.sub(" ", "\n".join(kept))
+    return kept
+
+
+def clean_message(text: str) -> str:
+    """The part of one message a person wrote about the problem."""
+    text = _URL_OR_EMAIL.sub(" ", "\n".join(_problem_lines(text)))
     return " ".join(text.split())
 
 
+def clean_blocks(text: str) -> list[str]:
+    """The cleaned message as its paragraphs and list items, each on one line: where a
+    customer who asks two things usually starts the second."""
+    blocks: list[list[str]] = [[]]
+    for line in _problem_lines(text):
+        if not line.strip() or _LIST_ITEM.match(line):
+            blocks.append([])
+        if line.strip():
+            blocks[-1].append(line)
+    joined = (" ".join(_URL_OR_EMAIL.sub(" ", "\n".join(lines)).split()) for lines in blocks)
+    return [block for block in joined if block]
+
+
 def build_ticket_query(
-    ticket: Ticket, vocabulary: Mapping[str, int], *, clean: bool = True
+    ticket: Ticket,
+    vocabulary: Mapping[str, int],
+    *,
+    clean: bool = True,
+    vector_words: int = VECTOR_WORDS,
 ) -> TicketQuery:
-    """Key terms for the keyword side, the subject and opening words for the vector side."""
+    """Key terms for the keyword side, the subject and opening `vector_words` words for the
+    vector side."""
     raw = ticket.raw_text()
     codes = error_codes(raw)
     texts = (
@@ -107,13 +133,21 @@ def build_ticket_query(
     )
     body = " ".join(t for t in texts if t)
     subject = " ".join(ticket.subject.split())
-    vector_words = " ".join([subject, body]).split()[:VECTOR_WORDS]
-    vector_text = " ".join(vector_words) or subject or raw[:1000]
+    opening = " ".join([subject, body]).split()[:vector_words]
+    vector_text = " ".join(opening) or subject or raw[:1000]
     if not clean:
-        return TicketQuery(" ".join(raw.split())[:20000], vector_text, tuple(codes), ())
+        return TicketQuery(
+            " ".join(raw.split())[:20000], vector_text, tuple(codes), (), said=f"{subject} {body}"
+        )
     terms = key_terms(f"{subject} {subject} {body}", vocabulary)
     keyword_text = " ".join([*codes, *terms])
-    return TicketQuery(keyword_text or vector_text, vector_text, tuple(codes), tuple(terms))
+    return TicketQuery(
+        keyword_text or vector_text,
+        vector_text,
+        tuple(codes),
+        tuple(terms),
+        said=f"{subject} {body}",
+    )
 
 
 def key_terms(text: str, vocabulary: Mapping[str, int], limit: int = MAX_KEY_TERMS) -> list[str]:

@@ -13,13 +13,15 @@ from typing import Any, Protocol
 
 from kb.assist.suggestions import AgentAssist
 from kb.assist.ticket_text import Ticket
+from kb.assist.triage import Triage
 from kb.bot.conversations import Conversation, ConversationStore
 from kb.errors import BadRequest
 from kb.state.database import Database
+from kb.tickets.inbox import Inbox
 from kb.tickets.store import TicketStore
 
 SUBJECT_CHARS = 120
-DEFAULT_QUEUE = "support"  # a conversation with no words to triage (it cannot happen: one turn)
+DEFAULT_QUEUE = "support"  # a conversation with no words to triage
 ArticleLink = Callable[[str, str], str]  # (slug, anchor) -> where a customer reads it
 
 
@@ -48,7 +50,12 @@ def hand_over(
         conversation.shown_slugs(),
         channel="widget",
     )
-    queue = triage_queue(services.assist, subject, conversation, message)
+    triage = triage_of(services.assist, subject, conversation, message)
+    queue = triage.kind if triage else DEFAULT_QUEUE
+    if triage is not None:  # the agent inbox lists it in its queue
+        Inbox(services.database).record_triage(
+            ticket_id, triage.kind, triage.category, triage.confidence
+        )
     ConversationStore(services.database).hand_over(conversation.id, ticket_id, queue)
     notify_queue(services, ticket_id, queue)
     return ticket_id, queue
@@ -59,18 +66,16 @@ def notify_queue(services: Any, ticket_id: str, queue: str) -> None:
     it from the ticket store; per-queue delivery (outbox, webhooks, e-mail) is wired here."""
 
 
-def triage_queue(
+def triage_of(
     assist: AgentAssist, subject: str, conversation: Conversation, message: str
-) -> str:
-    """The queue a person picks it up in: the triage of the customer's own words (as agent
-    assist triages any ticket: matched articles vote, with service and support words)."""
+) -> Triage | None:
+    """The queue a person picks it up in, and its category: the triage of the customer's own
+    words (as agent assist triages any ticket); None when there is nothing to triage."""
     said = [m["text"] for m in conversation.messages if m["author"] == "customer"]
-    ticket = Ticket(subject, "\n".join([*said, message]))
     try:
-        result = AgentAssist(assist.engine, None).suggest(ticket, limit=1, learn=False)
+        return assist.triage(Ticket(subject, "\n".join([*said, message])))
     except BadRequest:
-        return DEFAULT_QUEUE
-    return result.triage.kind
+        return None
 
 
 def transcript(conversation: Conversation, message: str, article_link: ArticleLink) -> str:

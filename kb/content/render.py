@@ -49,6 +49,15 @@ def render_section(
 ) -> str:
     """The HTML under one heading (without the heading), up to the next heading of the same or
     a higher level; `anchor` "" is the text before the first heading."""
+    md = markdown.parser()
+    return md.renderer.render(section_tokens(article, anchor, links, link_href), md.options, {})
+
+
+def section_tokens(
+    article: Article, anchor: str, links: Mapping[str, str], link_href: LinkPolicy
+) -> list[Token]:
+    """The parsed Markdown under one heading (as render_section shows it), links resolved by
+    the policy; empty when no heading has that anchor."""
     tokens, _ = _tokens(article, links, link_href)
     start, level = 0, 0
     if anchor:
@@ -58,7 +67,7 @@ def render_section(
             if token.type == "heading_open" and token.attrGet("id") == anchor
         ]
         if not found:
-            return ""
+            return []
         level = int(tokens[found[0]].tag[1])
         start = found[0] + 3  # heading_open, inline, heading_close
     end = start
@@ -67,8 +76,7 @@ def render_section(
         if token.type == "heading_open" and (not anchor or int(token.tag[1]) <= level):
             break
         end += 1
-    md = markdown.parser()
-    return md.renderer.render(tokens[start:end], md.options, {})
+    return tokens[start:end]
 
 
 def _tokens(

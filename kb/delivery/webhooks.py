@@ -3,10 +3,17 @@ of the timestamp and the body, with a shared secret), and what it receives is ch
 way, within a replay window.
 
     X-KB-Signature: t=1764547200,v1=<hex HMAC-SHA256 of "1764547200." + body>
+
+Zendesk signs its webhooks its own way, checked by `verify_zendesk`:
+
+    X-Zendesk-Webhook-Signature-Timestamp: 2026-12-01T10:00:00Z
+    X-Zendesk-Webhook-Signature: <base64 HMAC-SHA256 of "2026-12-01T10:00:00Z" + body>
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -19,6 +26,8 @@ from typing import Any
 from kb.errors import Unauthorized
 
 SIGNATURE_HEADER = "X-KB-Signature"
+ZENDESK_SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
+ZENDESK_TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 REPLAY_WINDOW_SECONDS = 300  # a signature older (or newer) than this is refused
 TIMEOUT_SECONDS = 10
 
@@ -48,6 +57,38 @@ def verify(
     if not hmac.compare_digest(expected, parts.get("v1", "")):
         raise Unauthorized("the signature does not match the body")
     if abs((time.time() if now is None else now) - stamp) > window:
+        raise Unauthorized("the signature is too old (or from the future): send it again")
+
+
+def zendesk_signature(secret: str, body: bytes, timestamp: str) -> str:
+    """Zendesk's signature of `body` sent at `timestamp` (the header's text, as sent)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def verify_zendesk(
+    secret: str,
+    body: bytes,
+    signature: str | None,
+    timestamp: str | None,
+    *,
+    now: float | None = None,
+    window: int = REPLAY_WINDOW_SECONDS,
+) -> None:
+    """Raise Unauthorized unless Zendesk's two headers sign `body` with the webhook's signing
+    secret, at a time within the window."""
+    if not signature or not timestamp:
+        raise Unauthorized(f"send {ZENDESK_SIGNATURE_HEADER} and {ZENDESK_TIMESTAMP_HEADER}")
+    expected = zendesk_signature(secret, body, timestamp)
+    if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
+        raise Unauthorized("the signature does not match the body")
+    try:
+        sent = dt.datetime.fromisoformat(timestamp.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise Unauthorized(f"{ZENDESK_TIMESTAMP_HEADER} is not an ISO 8601 time") from None
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=dt.UTC)
+    if abs((time.time() if now is None else now) - sent.timestamp()) > window:
         raise Unauthorized("the signature is too old (or from the future): send it again")
 
 

@@ -5,6 +5,7 @@ names the same field when one is wrong."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
@@ -44,6 +45,20 @@ class StoredTicket:
         data["messages"] = [{"author": m.author, "body": m.body} for m in self.messages]
         data["tags"], data["linked_articles"] = list(self.tags), list(self.linked_articles)
         return data
+
+
+def received_time(created_at: str | None) -> str | None:
+    """A ticket's `created_at` as a UTC time in one format (help desks write "…Z", "…+02:00",
+    "….000Z"), so tickets sort by when they arrived; None when it cannot be read."""
+    if not created_at:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(created_at.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # no zone: taken as UTC, as the help desks we know write it
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclasses.dataclass(frozen=True)

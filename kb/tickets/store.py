@@ -11,7 +11,7 @@ from typing import Any
 from kb.assist.ticket_text import Message
 from kb.state.database import Connection, Database, now
 from kb.tickets.records import STATUSES as STATUSES
-from kb.tickets.records import StoredTicket
+from kb.tickets.records import StoredTicket, received_time
 
 RESOLVED = ("solved", "closed")
 
@@ -33,6 +33,7 @@ class TicketStore:
                     "SELECT 1 FROM tickets WHERE id = ?", (ticket.id,)
                 ).fetchone()
                 data = ticket.to_json()
+                resolved = int(ticket.status in RESOLVED)
                 values = (
                     ticket.subject,
                     ticket.channel,
@@ -43,21 +44,25 @@ class TicketStore:
                     json.dumps(data["messages"]),
                     json.dumps(data["linked_articles"]),
                     stamp,
+                    received_time(ticket.created_at) or stamp,
                 )
                 if exists:
+                    # solved_at: when the inbox first saw it resolved; reopening clears it
                     connection.execute(
                         "UPDATE tickets SET subject = ?, channel = ?, brand = ?, status = ?,"
                         " created_at = ?, tags = ?, messages = ?, linked_articles = ?,"
-                        " updated_at = ? WHERE id = ?",
-                        (*values, ticket.id),
+                        " updated_at = ?, received_at = ?,"
+                        " solved_at = CASE WHEN ? = 1 THEN COALESCE(solved_at, ?) END"
+                        " WHERE id = ?",
+                        (*values, resolved, stamp, ticket.id),
                     )
                     updated += 1
                 else:
                     connection.execute(
                         "INSERT INTO tickets (subject, channel, brand, status, created_at, tags,"
-                        " messages, linked_articles, updated_at, imported_at, id)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (*values, stamp, ticket.id),
+                        " messages, linked_articles, updated_at, received_at, solved_at,"
+                        " imported_at, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*values, stamp if resolved else None, stamp, ticket.id),
                     )
                     inserted += 1
         return inserted, updated
@@ -83,11 +88,12 @@ class TicketStore:
         with self.database.connect() as connection:
             connection.execute(
                 "INSERT INTO tickets (id, subject, channel, brand, status, created_at, tags,"
-                " messages, linked_articles, imported_at, updated_at, requester, shown_articles)"
-                " VALUES (?, ?, ?, NULL, 'new', ?, '[]', ?, '[]', ?, ?, ?, ?)",
+                " messages, linked_articles, imported_at, updated_at, requester, shown_articles,"
+                " received_at) VALUES (?, ?, ?, NULL, 'new', ?, '[]', ?, '[]', ?, ?, ?,"
+                " ?, ?)",
                 (
                     ticket_id, subject, channel, stamp, json.dumps([message]), stamp, stamp,
-                    json.dumps({"name": name, "email": email}), json.dumps(list(shown)),
+                    json.dumps({"name": name, "email": email}), json.dumps(list(shown)), stamp,
                 ),
             )  # fmt: skip
             if then is not None:

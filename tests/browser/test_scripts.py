@@ -46,6 +46,7 @@ def test_contact_form_suggests_articles_while_typing(page: Page) -> None:  # con
 
 def test_agent_console_suggests_and_records_feedback(page: Page) -> None:  # agent.js
     sign_in(page, "agent")
+    page.goto("/agent/paste")
     page.get_by_label("Subject").fill("Sync stuck")
     page.get_by_label("Ticket text").fill(
         "The desktop app says indexing for two days, nothing syncs."

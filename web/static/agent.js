@@ -1,10 +1,13 @@
-// Agent console: ask the suggestion API, show triage and suggestions, record feedback.
+// Paste a ticket: ask the suggestion API, show the triage, the suggestions (each request's, for
+// a ticket that asks several things) and record feedback.
 (function () {
   "use strict";
   const form = document.getElementById("ticket-form");
   const list = document.getElementById("suggestions");
   const triageBox = document.getElementById("triage");
   const formError = document.getElementById("form-error");
+  const requestsBox = document.getElementById("requests");
+  const QUEUES = { service: "Service: orders, billing, account", support: "Support: technical problems" };
   const token = document.querySelector('meta[name="csrf-token"]').content;
   let requestId = null;
 
@@ -29,7 +32,7 @@
 
   function showTriage(triage) {
     triageBox.replaceChildren(
-      element("strong", "kind kind-" + triage.kind, triage.kind === "service" ? "Customer service" : "Customer support"),
+      element("strong", "kind kind-" + triage.kind, QUEUES[triage.kind] || "No queue"),
       element("span", "", " · " + (triage.category || "no category") + " · confidence " + Math.round(triage.confidence * 100) + "%"),
     );
     const reasons = element("ul", "reasons");
@@ -51,7 +54,23 @@
     return button;
   }
 
-  function showSuggestions(suggestions) {
+  function showRequests(requests) {
+    requestsBox.replaceChildren();
+    if (!requests.length) return;
+    requestsBox.append(element("h2", "", "This ticket asks " + requests.length + " things"));
+    requests.forEach(function (request) {
+      requestsBox.append(element("h3", "", "“" + request.label + "”"));
+      requestsBox.append(element("p", "meta", (QUEUES[request.triage.kind] || "") + " · confidence " + Math.round(request.triage.confidence * 100) + "%"));
+      const items = element("ol", "suggestions");
+      fill(items, request.suggestions);
+      requestsBox.append(items);
+    });
+    requestsBox.append(element("h2", "", "All suggestions"));
+  }
+
+  function showSuggestions(suggestions) { fill(list, suggestions); }
+
+  function fill(list, suggestions) {
     list.replaceChildren();
     if (!suggestions.length) { list.append(element("li", "", "No matching articles.")); return; }
     suggestions.forEach(function (s) {
@@ -84,6 +103,7 @@
       });
       requestId = data.request_id;
       showTriage(data.triage);
+      showRequests(data.requests);
       showSuggestions(data.suggestions);
     } catch (error) {
       formError.textContent = error.message;
