@@ -252,6 +252,7 @@ SAMPLE_ARGUMENTS = {
     "job_id": "no-such-job",
     "group_id": "no-such-group",
     "ticket_id": "no-such-ticket",
+    "conversation_id": "no-such-conversation",
 }
 
 

@@ -427,3 +427,25 @@ def test_tickets_with_two_requests_get_both_answers(demo) -> None:
     FIGURES["tickets with two requests"] = figures
     assert figures["both in top 5"] >= 0.8
     assert figures["hit@5"] >= 0.95
+
+
+def test_answer_bot_on_the_scripted_conversations(demo) -> None:
+    """`python -m bench.bot`'s figures on tests/data/conversations.jsonl, with floors under what
+    it measured on all conversations (README, "The help widget and its answer bot")."""
+    from kb.bot.answering import AnswerBot  # noqa: PLC0415 - this test's alone
+    from kb.bot.evaluation import figures, load_conversations, play  # noqa: PLC0415
+
+    bot = AnswerBot(demo)
+    turns = [t for c in load_conversations(DATA / "conversations.jsonl") for t in play(bot, c)]
+    shown = figures(turns)
+    FIGURES["answer bot, all conversations"] = {
+        name.strip(): value for name, value in shown.items() if name != "turns"
+    }
+    assert shown["answer accuracy"] >= 0.6 and shown["  right article"] >= 0.8
+    assert shown["follow-up accuracy"] >= 0.55
+    assert shown["  handover turns: a person offered"] >= 0.5
+    assert shown["wrong hand-over (a person instead of an answer)"] <= 0.05
+    index = demo.current_index()
+    for turn in turns:
+        for choice in [turn.reply.answer, *turn.reply.alternatives]:
+            assert choice is None or index.articles[choice.article.slug].is_public

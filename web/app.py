@@ -139,6 +139,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         single_sign_on,
         staff,
         tickets_api,
+        widget_api,
         writer,
     )
 
@@ -157,6 +158,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(console.blueprint)
     app.register_blueprint(writer.blueprint)
     app.register_blueprint(contact.blueprint)
+    app.register_blueprint(widget_api.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(staff.blueprint)
     for staff_pages in (sign_in, account, account_links, people, keys_admin, audit_pages):

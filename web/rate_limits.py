@@ -23,6 +23,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from kb.errors import RateLimited
 from kb.settings import RATE_LIMITED, Settings, parse_rate_limit
+from kb.widget_settings import WIDGET_RATE_LIMITED
 from web.services import services
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ COUNTED = {
     "wrong_key": "wrong keys",
     "contact": "messages",
     "lockout": "failed sign-ins",
+    "conversation": "messages to the answer bot",
 }
 # Families counted per account (a hash of the e-mail address typed), not per client address:
 # a password guesser moving between addresses still locks the account it tries.
@@ -57,7 +59,7 @@ class RateLimits:
     def __init__(self, settings: Settings) -> None:
         self.limits = {
             family: parse_rate_limit(getattr(settings, f"{family}_rate_limit"))
-            for family in RATE_LIMITED
+            for family in (*RATE_LIMITED, *WIDGET_RATE_LIMITED)
         }
         self.memory = MovingWindowRateLimiter(MemoryStorage())
         self.shared: MovingWindowRateLimiter | None = None

@@ -27,9 +27,12 @@ KNOWN_KEYS = {
     "updated",
     "summary",
     "related",
+    "context",
 }
 
 
+# A page path the widget is shown on, `*` for any characters: "/billing/*", "/checkout".
+PAGE_PATTERN = re.compile(r"/[^\s?#]{0,200}")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -91,6 +94,7 @@ def parse_article(text: str, relative_path: str) -> Article:
     kind = _choice(meta, "kind", KINDS, None, fail)
     tags = _string_list(meta, "tags", fail)
     related = _string_list(meta, "related", fail)
+    context = _page_patterns(meta, fail)
     updated = meta.get("updated")
     if isinstance(updated, (dt.date, dt.datetime)):
         updated = updated.isoformat()[:10]
@@ -119,6 +123,7 @@ def parse_article(text: str, relative_path: str) -> Article:
         updated=updated,
         summary=summary.strip(),
         related=related,
+        context=context,
         extra=_json_safe(extra),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
@@ -147,6 +152,20 @@ def _string_list(meta: dict, key: str, fail: Failure) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
         raise fail(key, f"{key} must be a list of text values")
     return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _page_patterns(meta: dict, fail: Failure) -> tuple[str, ...]:
+    """`context`: the pages of a site the article helps on, as URL paths that may hold `*`
+    ("/billing/*", "/checkout"); the help widget suggests the article on those pages."""
+    patterns = _string_list(meta, "context", fail)
+    for pattern in patterns:
+        if not PAGE_PATTERN.fullmatch(pattern):
+            raise fail(
+                "context",
+                f"context: '{pattern[:80]}' is not a page path: start it with '/', with no "
+                "spaces, '?' or '#' ('*' matches any characters, e.g. /billing/*)",
+            )
+    return patterns
 
 
 def _json_safe(value: Any) -> Any:

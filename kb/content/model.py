@@ -55,6 +55,7 @@ class Article:
     related: tuple[str, ...] = ()
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     content_hash: str = ""
+    context: tuple[str, ...] = ()  # the pages of a site it helps on ("/billing/*"), for the widget
 
     @property
     def is_public(self) -> bool:
@@ -77,8 +78,8 @@ class Article:
         fields["sections"] = tuple(
             Section(**{**s, "heading_path": tuple(s["heading_path"])}) for s in data["sections"]
         )
-        for name in ("tags", "related"):
-            fields[name] = tuple(data[name])
+        for name in ("tags", "related", "context"):
+            fields[name] = tuple(data.get(name, ()))
         return cls(**fields)
 
 

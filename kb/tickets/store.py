@@ -74,12 +74,14 @@ class TicketStore:
         subject: str,
         description: str,
         shown: Iterable[str],
+        channel: str = "web-form",
         *,
         then: Callable[[Connection, str], None] | None = None,
     ) -> str:
-        """A new ticket from the help center's contact form, with the articles the customer was
-        shown before sending it; returns its id. `then(transaction, ticket_id)` runs in the
-        transaction that writes it (to hand it to its queue: both are written, or neither)."""
+        """A new ticket from the help center's contact form (or the help widget: `channel`),
+        with the articles the customer was shown before sending it; returns its id.
+        `then(transaction, ticket_id)` runs in the transaction that writes it (to hand it to its
+        queue: both are written, or neither)."""
         ticket_id = f"web-{uuid.uuid4().hex[:12]}"
         stamp = now()
         message = {"author": "customer", "body": description, "created_at": stamp}
@@ -87,10 +89,10 @@ class TicketStore:
             connection.execute(
                 "INSERT INTO tickets (id, subject, channel, brand, status, created_at, tags,"
                 " messages, linked_articles, imported_at, updated_at, requester, shown_articles,"
-                " received_at) VALUES (?, ?, 'web-form', NULL, 'new', ?, '[]', ?, '[]', ?, ?, ?,"
+                " received_at) VALUES (?, ?, ?, NULL, 'new', ?, '[]', ?, '[]', ?, ?, ?,"
                 " ?, ?)",
                 (
-                    ticket_id, subject, stamp, json.dumps([message]), stamp, stamp,
+                    ticket_id, subject, channel, stamp, json.dumps([message]), stamp, stamp,
                     json.dumps({"name": name, "email": email}), json.dumps(list(shown)), stamp,
                 ),
             )  # fmt: skip

@@ -36,7 +36,15 @@ SERVER_ENVIRONMENT = {
     # the suite. Raise any new per-client limit here too.
     **{
         f"KB_{family}_RATE_LIMIT": "off"
-        for family in ("CONTACT", "SEARCH", "AUTOCOMPLETE", "VOTE", "SIGN_IN", "WRONG_KEY")
+        for family in (
+            "CONTACT",
+            "SEARCH",
+            "AUTOCOMPLETE",
+            "VOTE",
+            "SIGN_IN",
+            "WRONG_KEY",
+            "CONVERSATION",
+        )
     },
 }
 WORKERS = 2  # two, as in production: a page and its script's fetch are served side by side

@@ -1,0 +1,1 @@
+"""The answer bot: a conversation whose every answer is a section of a public article."""

@@ -1,0 +1,236 @@
+"""One turn of the answer bot: the customer's message in, the section that answers it (or an
+honest "nothing answers") out, with up to two alternatives and whether to offer a person.
+
+Every answer is a section of a public article, found by the help center's own hybrid search and
+judged by its own confidence floor (kb.search.answers: the search API's "no good match"). A
+follow-up ("and for yearly plans?") is searched together with the words that found the earlier
+answer, the earlier article nudged up (FOLLOW_UP_BOOST), and read so when search is surer of
+that reading than of the message alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from kb.bot.cues import (
+    asks_for_person,
+    has_words,
+    needs_person,
+    says_unhelpful,
+)
+from kb.content.model import Article, Section
+from kb.index.loaded import LoadedIndex
+from kb.limits import MAX_QUERY_CHARS
+from kb.search.answers import Judged, answer_confidence, judge
+from kb.search.engine import SearchEngine, roll_up
+from kb.search.hits import Filters, Hit
+from kb.search.section_choice import choose_section
+
+PUBLIC = Filters()  # customers' search: public articles only
+ALTERNATIVES = 2
+# Added to the fused score of the earlier answer's article when a follow-up leans on it
+# (chosen on the tuning part of tests/data/conversations.jsonl; see bench/bot.py).
+FOLLOW_UP_BOOST = 0.1
+# The customer said twice that an answer did not help: a person is offered.
+UNHELPFUL_BEFORE_HANDOFF = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """A section the bot showed, by article slug and section anchor."""
+
+    slug: str
+    anchor: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Topic:
+    """What the conversation is about: the words that found the last answer, and that answer."""
+
+    query: str
+    answer: Shown
+
+
+@dataclasses.dataclass(frozen=True)
+class State:
+    """What the bot remembers between turns."""
+
+    topic: Topic | None = None
+    unhelpful: int = 0  # answers the customer said did not help
+    shown: tuple[Shown, ...] = ()  # the last reply's answer and alternatives
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """A section offered as the answer or an alternative, and how sure the bot is of it."""
+
+    article: Article
+    section: Section
+    confidence: float
+
+    @property
+    def shown(self) -> Shown:
+        return Shown(self.article.slug, self.section.anchor)
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """The bot's reply, and its state after it."""
+
+    answer: Choice | None
+    alternatives: list[Choice]
+    no_good_match: bool
+    offer_handoff: bool
+    wants_person: bool
+    state: State
+    searched: str = ""  # what was searched ("" when nothing was)
+    follow_up: bool = False  # searched with the earlier topic
+
+
+class AnswerBot:
+    """Answers from public articles only, through the help center's search engine."""
+
+    def __init__(self, engine: SearchEngine, follow_up_boost: float = FOLLOW_UP_BOOST) -> None:
+        self.engine = engine
+        self.follow_up_boost = follow_up_boost
+
+    def reply(self, state: State, message: str) -> Reply:
+        """The reply to one message of a conversation in `state`."""
+        message = " ".join(message.split())
+        if asks_for_person(message):
+            return Reply(None, [], False, True, True, state)
+        unhelpful, rest = says_unhelpful(message) if state.shown else (False, message)
+        count = state.unhelpful + int(unhelpful)
+        if unhelpful and not has_words(rest):
+            return self._next_shown(state, count)
+        failed = state.shown[0] if unhelpful and state.shown else None
+        query, judged, follow_up = self._search(state, rest[:MAX_QUERY_CHARS], failed)
+        found = judged.found
+        if not found:
+            # Nothing answers: say so, and a person at once. The topic stays for a rephrasing.
+            after = dataclasses.replace(state, unhelpful=count, shown=())
+            return Reply(None, [], True, True, False, after, query, follow_up)
+        confidence = answer_confidence(judged.evidence) if judged.evidence else 0.0
+        answer = Choice(found[0][0], found[0][1], confidence)
+        alternatives = [Choice(a, s, c) for a, s, _, c in found[1 : 1 + ALTERNATIVES]]
+        topic_query = state.topic.query if follow_up and state.topic else rest[:MAX_QUERY_CHARS]
+        after = State(
+            Topic(topic_query, answer.shown),
+            count,
+            tuple(choice.shown for choice in [answer, *alternatives]),
+        )
+        offer = count >= UNHELPFUL_BEFORE_HANDOFF or needs_person(message)
+        return Reply(answer, alternatives, False, offer, False, after, query, follow_up)
+
+    def _search(self, state: State, text: str, failed: Shown | None) -> tuple[str, Judged, bool]:
+        """What was searched, what it found, and whether it was read as a follow-up. With a
+        topic, the message is searched alone and with the topic's words, and the reading whose
+        answer search is surer of wins (a new question stands alone; "and for yearly plans?"
+        finds little alone). Within the topic's article, the section is the one that answers
+        the message's own words."""
+        alone_hits = self.section_hits(text)
+        alone = self.judged(text, alone_hits, failed=failed)
+        topic = state.topic
+        if topic is None:
+            return text, alone, False
+        query = f"{topic.query} {text}"[:MAX_QUERY_CHARS]
+        within = (topic.answer.slug, text, alone_hits)
+        combined = self.judged(query, self.section_hits(query), failed, within)
+        if alone.found and _sureness(alone) > _sureness(combined):
+            return text, alone, False
+        return query, combined, True
+
+    def section_hits(self, query: str) -> list[Hit]:
+        """Public sections for `query`, hybrid search's fused scores, best first."""
+        engine = self.engine
+        keyword_hits, vector_hits = engine.retrieve(engine.current_index(), query, "hybrid", PUBLIC)
+        return engine.combine("hybrid", keyword_hits, vector_hits)
+
+    def judged(
+        self,
+        query: str,
+        fused: list[Hit],
+        failed: Shown | None = None,
+        within: tuple[str, str, list[Hit]] | None = None,
+    ) -> Judged:
+        """Public articles ranked from `fused` hits, with the search's confidences. `failed` is
+        a section the customer said did not help (left out); `within` (an article's slug, the
+        follow-up's own words and their hits) nudges that article up in the ranking (not in the
+        confidences) and picks its section by the follow-up's words."""
+        index = self.engine.current_index()
+        hits = fused
+        if within is not None:
+            hits = _boosted(fused, index, within[0], self.follow_up_boost)
+        if failed is not None:
+            gone = f"{failed.slug}#{failed.anchor}"
+            hits = [hit for hit in hits if hit.section_id != gone]
+        ranked = [item for item in roll_up(hits, index, query) if item[0].is_public]
+        if within is not None:
+            ranked = [_section_for(item, within, failed, index) for item in ranked]
+        scores = {hit.section_id: hit.score for hit in fused}
+        return judge(ranked, scores, self.engine.settings.min_confidence)
+
+    def _next_shown(self, state: State, unhelpful: int) -> Reply:
+        """ "That didn't help" alone: the next section the last reply offered, if any."""
+        index = self.engine.current_index()
+        remaining = [c for c in _choices(index, state.shown[1:]) if c is not None]
+        offer = unhelpful >= UNHELPFUL_BEFORE_HANDOFF or not remaining
+        if not remaining:
+            after = dataclasses.replace(state, unhelpful=unhelpful, shown=())
+            return Reply(None, [], False, True, False, after)
+        answer, *alternatives = remaining
+        topic = Topic(state.topic.query, answer.shown) if state.topic else None
+        after = State(topic, unhelpful, tuple(state.shown[1:]))
+        return Reply(answer, alternatives, False, offer, False, after)
+
+
+def _sureness(judged: Judged) -> float:
+    """How sure search is of its answer (0 when nothing is found)."""
+    if not judged.found or judged.evidence is None:
+        return 0.0
+    return answer_confidence(judged.evidence)
+
+
+def _section_for(
+    item: tuple[Article, Section, float],
+    within: tuple[str, str, list[Hit]],
+    failed: Shown | None,
+    index: LoadedIndex,
+) -> tuple[Article, Section, float]:
+    """The topic article's section that answers the follow-up's own words, when they hit one."""
+    article, section, score = item
+    slug, words, hits = within
+    if article.slug != slug:
+        return item
+    gone = f"{failed.slug}#{failed.anchor}" if failed else ""
+    scored = {
+        index.sections[hit.section_id][1]: hit.score
+        for hit in hits
+        if hit.section_id.partition("#")[0] == slug and hit.section_id != gone
+    }
+    if not scored:
+        return item
+    return article, choose_section(words, article, scored)[0], score
+
+
+def _boosted(hits: Sequence[Hit], index: LoadedIndex, slug: str, boost: float) -> list[Hit]:
+    nudged = [
+        Hit(hit.section_id, hit.score + boost)
+        if hit.section_id.partition("#")[0] == slug and hit.section_id in index.sections
+        else hit
+        for hit in hits
+    ]
+    return sorted(nudged, key=lambda hit: (-hit.score, hit.section_id))
+
+
+def _choices(index: LoadedIndex, shown: Sequence[Shown]) -> list[Choice | None]:
+    """The sections shown before, as they are now (None for one that is gone or not public)."""
+    choices: list[Choice | None] = []
+    for item in shown:
+        article = index.articles.get(item.slug)
+        section = next(
+            (s for s in article.sections if s.anchor == item.anchor), None
+        ) if article and article.is_public else None  # fmt: skip
+        choices.append(Choice(article, section, 0.0) if article and section else None)
+    return choices

@@ -1,0 +1,146 @@
+"""The answer bot's turns (kb/bot): answers are sections of public articles, "no good match" is
+the search's own, a person is offered when nothing answers, when asked for, or after a second
+unhelpful answer, and a follow-up is read with the earlier topic. The fake embedder and the
+fixture corpus; the demo content and the real model are in test_bot_model.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.bot.answering import AnswerBot, Reply, State
+from kb.bot.context import articles_for_page
+from kb.bot.conversations import ConversationStore, visitor_hash
+from kb.bot.cues import asks_for_person, needs_person, says_unhelpful
+from kb.content.front_matter import InvalidArticle, parse_article
+from tests.helpers import HIDDEN_SLUGS, make_engine
+
+
+@pytest.fixture
+def bot(shared_index, embedder) -> AnswerBot:
+    return AnswerBot(make_engine(shared_index, embedder))
+
+
+def talk(bot: AnswerBot, *messages: str) -> list[Reply]:
+    state, replies = State(), []
+    for message in messages:
+        replies.append(bot.reply(state, message))
+        state = replies[-1].state
+    return replies
+
+
+def shown(reply: Reply) -> list[str]:
+    return [c.article.slug for c in [reply.answer, *reply.alternatives] if c is not None]
+
+
+def test_the_answer_is_the_best_section_with_up_to_two_alternatives(bot) -> None:
+    (reply,) = talk(bot, "how do I ask for a refund")
+    assert reply.answer is not None
+    assert (reply.answer.article.slug, reply.answer.section.anchor) == (
+        "request-a-refund",
+        "how-to-ask-for-a-refund",
+    )
+    assert len(reply.alternatives) <= 2 and not reply.no_good_match and not reply.offer_handoff
+    assert 0.0 <= reply.answer.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "message", ["refund approval limits", "offline vault preview", "turn on the vault", "refund"]
+)
+def test_only_public_articles_are_ever_shown(bot, message: str) -> None:
+    for reply in talk(bot, message, "and the approval rules?", "no"):
+        assert not set(shown(reply)) & HIDDEN_SLUGS
+
+
+def test_nothing_answers_says_so_and_offers_a_person(bot) -> None:
+    (reply,) = talk(bot, "qwxzv plokmn")
+    assert reply.answer is None and reply.alternatives == []
+    assert reply.no_good_match and reply.offer_handoff and not reply.wants_person
+
+
+def test_asking_for_a_person_offers_one_without_searching(bot) -> None:
+    first, second = talk(bot, "how do I ask for a refund", "can I talk to a real person please")
+    assert second.wants_person and second.offer_handoff and second.answer is None
+    assert not second.no_good_match and second.searched == ""
+    assert second.state == first.state  # the topic is kept
+
+
+def test_a_follow_up_is_read_with_the_earlier_topic(bot) -> None:
+    first, follow_up = talk(bot, "how do I cancel my subscription", "and what about my files?")
+    assert first.answer is not None and first.answer.article.slug == "cancel-subscription"
+    assert follow_up.follow_up and "cancel my subscription" in follow_up.searched
+    assert follow_up.answer is not None
+    assert follow_up.answer.article.slug == "cancel-subscription"
+    assert follow_up.answer.section.anchor == "what-happens-to-your-files"
+
+
+def test_a_new_question_that_stands_alone_is_not_a_follow_up(bot) -> None:
+    _, other = talk(bot, "how do I cancel my subscription", "what does sync error DBX-201 mean")
+    assert not other.follow_up and other.answer is not None
+    assert other.answer.article.slug == "sync-error-codes"
+
+
+def test_a_second_unhelpful_answer_offers_a_person(bot) -> None:
+    first, second, third = talk(bot, "refund", "that didn't help", "no")
+    assert first.answer is not None and not first.offer_handoff
+    assert second.answer is not None and (
+        second.answer.article.slug,
+        second.answer.section.anchor,
+    ) != (first.answer.article.slug, first.answer.section.anchor)
+    assert not second.offer_handoff and second.state.unhelpful == 1
+    assert third.offer_handoff and third.state.unhelpful == 2
+
+
+def test_what_the_customer_says_besides_a_question() -> None:
+    assert asks_for_person("I want to talk to a human") and asks_for_person("agent please")
+    assert not asks_for_person("how do I share a folder with another person")
+    assert says_unhelpful("No, that's not it")[0] and says_unhelpful("still DBX-501")[0]
+    assert says_unhelpful("no, I mean on Android") == (True, "I mean on Android")
+    assert not says_unhelpful("how do I stop syncing a folder")[0]
+    assert needs_person("my account was hacked") and not needs_person("reset my password")
+
+
+def test_pages_suggest_the_articles_that_name_them(tmp_path) -> None:
+    def article(slug: str, context: str, audience: str = "public"):
+        text = f"---\ntitle: {slug}\naudience: {audience}\ncontext: {context}\n---\nBody.\n"
+        return parse_article(text, f"billing/{slug}.md")
+
+    articles = [
+        article("any-billing", '["/billing/*"]'),
+        article("exact", '["/billing/invoices", "/checkout"]'),
+        article("agents-only", '["/billing/*"]', "internal"),
+        article("elsewhere", '["/files"]'),
+    ]
+    page = "https://shop.example/billing/invoices?id=7#top"
+    assert [a.slug for a in articles_for_page(articles, page)] == ["exact", "any-billing"]
+    assert [a.slug for a in articles_for_page(articles, "https://x.example/checkout")] == ["exact"]
+    assert articles_for_page(articles, "https://x.example/") == []
+
+
+@pytest.mark.parametrize("context", ['["billing/*"]', '["/a b"]', '["/x?y=1"]', "{a: 1}"])
+def test_a_bad_context_names_its_line(context: str) -> None:
+    text = f"---\ntitle: T\nsummary: S\ncontext: {context}\n---\nBody.\n"
+    with pytest.raises(InvalidArticle) as error:
+        parse_article(text, "billing/t.md")
+    assert error.value.line == 4 and "context" in error.value.message
+
+
+def test_conversations_are_kept_scrubbed_and_only_for_their_visitor(make_database, bot) -> None:
+    database = make_database()
+    database.migrate()
+    store = ConversationStore(database)
+    first, second = store.start("visitor-a", "https://x.example/"), store.start("visitor-a", "")
+    assert first != second and len(first) >= 32
+    conversation = store.get(first, "visitor-a")
+    assert conversation is not None and store.get(first, "visitor-b") is None
+    message = "refund to jane.doe@example.com please, card 4111 1111 1111 1111"
+    store.add_turn(conversation, message, bot.reply(conversation.state, message))
+    with database.connect() as connection:
+        stored = " ".join(
+            str(v)
+            for v in connection.execute("SELECT * FROM conversations WHERE id = ?", (first,)).one()
+        )
+    assert "jane.doe" not in stored and "4111" not in stored and "visitor-a" not in stored
+    assert visitor_hash("visitor-a") in stored
+    again = store.get(first, "visitor-a")
+    assert again is not None and again.state.topic is not None
+    assert [m["author"] for m in again.messages] == ["customer", "bot"]
