@@ -11,8 +11,11 @@ import pytest
 
 from kb.analytics.figures import DateRange
 from kb.bot.figures import bot_figures
+from kb.delivery.outbox import Deliverer
 from kb.tickets.store import TicketStore
 from tests.helpers import FIXTURES, HIDDEN_SLUGS, app_config, rows, services
+from tests.receiver import SECRET as RECEIVER_SECRET
+from tests.receiver import Receiver
 from web import create_app
 
 SITE = "https://shop.example.com"
@@ -233,3 +236,37 @@ def test_an_unreadable_page_address_is_kept_as_nothing(client) -> None:
     assert response.status_code == 201
     context = client.get("/api/v1/widget", query_string={"page_url": "http://[oops"})
     assert context.status_code == 200 and context.get_json()["suggestions"] == []
+
+
+def test_a_handed_over_ticket_is_delivered_to_its_queue(
+    built, content_dir, data_dir, embedder, database_url
+) -> None:
+    """The hand-over's ticket goes out from the outbox to the service queue's webhook, with the
+    transcript, the page and the articles shown; written with the ticket, delivered once."""
+    receiver = Receiver()
+    app = create_app(
+        app_config(
+            content_dir, data_dir, embedder, database_url, WIDGET_ORIGINS=SITE,
+            QUEUE_SERVICE_WEBHOOK=receiver.url, QUEUE_WEBHOOK_SECRET=RECEIVER_SECRET,
+        )
+    )  # fmt: skip
+    client = app.test_client()
+    conversation_id = start(client).get_json()["conversation_id"]
+    handed = client.post(
+        f"{START}/{conversation_id}/handoff",
+        json={"email": "jane@example.com", "message": "I paid for a year by mistake"},
+    ).get_json()
+    assert handed["queue"] == "service"
+    assert rows(app, "SELECT ticket_id, destination FROM outbox") == [
+        (handed["ticket_id"], "service:webhook")
+    ]
+    run = Deliverer(services(app).database, services(app).settings).deliver_all_due()
+    receiver.stop()
+    assert run.delivered == 1
+    (sent,) = receiver.bodies.values()
+    ticket = sent["ticket"]
+    assert ticket["id"] == handed["ticket_id"] and ticket["channel"] == "widget"
+    assert ticket["page_url"] == f"{SITE}/billing/refunds"  # without its query and fragment
+    assert "request-a-refund" in ticket["shown_articles"]
+    assert ticket["requester"]["email"] == "jane@example.com"
+    assert "Customer: how do I ask for a refund" in ticket["messages"][0]["body"]

@@ -2,21 +2,24 @@
 bot showed and the page it came from, triaged for its queue (service: orders, billing, account;
 support: technical problems), then passed on for delivery to that queue.
 
-`notify_queue` is the one seam for onward delivery (a queue's webhook or e-mail, from an outbox):
-the ticket is already in the store, which the agent inbox lists, before it is called.
+Onward delivery (the queue's webhook or e-mail, kb.delivery.outbox) is written in the transaction
+that writes the ticket, so a ticket is never stored without its delivery nor delivered unstored;
+the agent inbox lists it from the ticket store either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from kb.assist.suggestions import AgentAssist
 from kb.assist.ticket_text import Ticket
 from kb.assist.triage import Triage
 from kb.bot.conversations import Conversation, ConversationStore
+from kb.delivery.outbox import notify_queue
 from kb.errors import BadRequest
-from kb.state.database import Database
+from kb.settings import Settings
+from kb.state.database import Connection, Database
 from kb.tickets.inbox import Inbox
 from kb.tickets.store import TicketStore
 
@@ -30,6 +33,7 @@ class HandoverServices(Protocol):
 
     database: Database
     assist: AgentAssist
+    settings: Settings
 
 
 def hand_over(
@@ -40,30 +44,36 @@ def hand_over(
     article_link: ArticleLink,
 ) -> tuple[str, str]:
     """Create the conversation's ticket, triage it and pass it on: (ticket id, queue)."""
-    store = TicketStore(services.database)
     subject = _subject(conversation, message)
-    ticket_id = store.create_from_contact(
-        "",
-        email,
-        subject,
-        transcript(conversation, message, article_link),
-        conversation.shown_slugs(),
-        channel="widget",
-    )
+    text = transcript(conversation, message, article_link)
+    shown = conversation.shown_slugs()
     triage = triage_of(services.assist, subject, conversation, message)
     queue = triage.kind if triage else DEFAULT_QUEUE
+    payload = {
+        "subject": subject,
+        "channel": "widget",
+        "page_url": conversation.page_url,
+        "requester": {"name": "", "email": email},
+        "messages": [{"author": "customer", "body": text}],
+        "shown_articles": shown,
+        "category": triage.category if triage else None,
+    }
+
+    def deliver(connection: Connection, ticket_id: str) -> None:
+        notify_queue(
+            services.database, services.settings, ticket_id, queue,
+            {"id": ticket_id, **payload}, within=connection,
+        )  # fmt: skip
+
+    ticket_id = TicketStore(services.database).create_from_contact(
+        "", email, subject, text, shown, channel="widget", then=deliver
+    )
     if triage is not None:  # the agent inbox lists it in its queue
         Inbox(services.database).record_triage(
             ticket_id, triage.kind, triage.category, triage.confidence
         )
     ConversationStore(services.database).hand_over(conversation.id, ticket_id, queue)
-    notify_queue(services, ticket_id, queue)
     return ticket_id, queue
-
-
-def notify_queue(services: Any, ticket_id: str, queue: str) -> None:
-    """Deliver a handed-over ticket onward to its queue. For now nothing: the agent inbox lists
-    it from the ticket store; per-queue delivery (outbox, webhooks, e-mail) is wired here."""
 
 
 def triage_of(
