@@ -4,12 +4,14 @@ rate limits, and conversations nobody else's browser can reach."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 
 from kb.analytics.figures import DateRange
+from kb.analytics.insights import Insights
 from kb.bot.figures import bot_figures
 from kb.delivery.outbox import Deliverer
 from kb.tickets.store import TicketStore
@@ -270,3 +272,15 @@ def test_a_handed_over_ticket_is_delivered_to_its_queue(
     assert "request-a-refund" in ticket["shown_articles"]
     assert ticket["requester"]["email"] == "jane@example.com"
     assert "Customer: how do I ask for a refund" in ticket["messages"][0]["body"]
+
+
+def test_what_the_bot_could_not_answer_is_a_bot_question_in_the_gap_queue(client) -> None:
+    """Listed under "Bot questions" (to start a draft from), not among failed searches."""
+    for _ in range(2):
+        start(client, "qwxzv plokmn")
+    client.application.extensions["kb"].events.flush()
+    found = services(client.application)
+    today = dt.date.today().isoformat()
+    gaps = Insights(found.database, found.settings.content_dir, {}).gaps(DateRange(today, today))
+    assert [(g.kind, g.title, g.affected) for g in gaps] == [("bot", "qwxzv plokmn", 1)]
+    assert gaps[0].detail == "asked the answer bot 2 times, nothing answered"

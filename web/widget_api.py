@@ -5,11 +5,12 @@ only with the widget cookie of the visitor who started it."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import urllib.parse
 from pathlib import Path
 
-from flask import Blueprint, Response, after_this_request, request
+from flask import Blueprint, Response, after_this_request, g, request
 
 from kb.analytics.events import SearchEvent, normalise_search
 from kb.bot.answering import AnswerBot, Choice, Reply
@@ -225,9 +226,13 @@ def _record(reply: Reply) -> None:
         return
     query, scrubbed = normalise_search(reply.searched)
     shown = [c.article.slug for c in [reply.answer, *reply.alternatives] if c is not None]
+    # The customer is the widget's browser (the help center's own visitor cookie is a third
+    # party's on the host site): counted by a hash of its token, never the token itself.
+    token = g.get("widget_token") or request.cookies.get(WIDGET_COOKIE, "")
+    visitor = hashlib.sha256(token.encode()).hexdigest()[:32] if token else returning_visitor()
     services().events.record(
         SearchEvent(
-            secrets.token_hex(16), returning_visitor(), query, "bot", len(shown), tuple(shown),
+            secrets.token_hex(16), visitor, query, "bot", len(shown), tuple(shown),
             0.0, address=services().addresses.hash(request.remote_addr), scrubbed=scrubbed,
         )
     )  # fmt: skip
@@ -254,7 +259,7 @@ def _visitor_token(*, create: bool) -> str:
     token = request.cookies.get(WIDGET_COOKIE, "")
     if token or not create:
         return token
-    token = secrets.token_urlsafe(32)
+    token = g.widget_token = secrets.token_urlsafe(32)
 
     @after_this_request
     def remember(response: Response) -> Response:

@@ -11,6 +11,8 @@ from kb.analytics.periods import DateRange as DateRange
 from kb.analytics.trends import CLICKED, COUNTED_SEARCH, daily_counts, ratio, totals
 from kb.state.database import Database
 
+NOT_BOT = "s.mode != 'bot'"  # searches the help widget's answer bot made (web/widget_api.py)
+
 
 class Analytics:
     """Figures for a date range, each from the recorded events."""
@@ -61,15 +63,21 @@ class Analytics:
 
     def no_result_queries(self, period: DateRange, limit: int = 25) -> list[dict]:
         """The searches that found nothing, per query (a query that found something another
-        time is listed too, with only the searches that found nothing)."""
-        return self._queries(period, limit, where="AND s.results = 0")
+        time is listed too, with only the searches that found nothing); the answer bot's are
+        its own list (`bot_questions`)."""
+        return self._queries(period, limit, where=f"AND s.results = 0 AND {NOT_BOT}")
+
+    def bot_questions(self, period: DateRange, limit: int = 25) -> list[dict]:
+        """What customers asked the help widget's answer bot that nothing answered, per query."""
+        return self._queries(period, limit, where="AND s.results = 0 AND s.mode = 'bot'")
 
     def no_click_queries(self, period: DateRange, limit: int = 25) -> list[dict]:
-        """Queries whose searches found something and never had a result opened."""
+        """Queries whose searches found something and never had a result opened (the answer
+        bot's are left out: it shows its answer in the conversation, not as a link to open)."""
         return self._queries(
             period,
             limit,
-            where="AND s.results > 0",
+            where=f"AND s.results > 0 AND {NOT_BOT}",
             having=f"HAVING SUM(CASE WHEN {CLICKED} THEN 1 ELSE 0 END) = 0",
         )
 

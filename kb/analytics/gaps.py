@@ -60,12 +60,10 @@ def gap_queue(
     analytics: Analytics,
     period: DateRange,
     drafts: Iterable[Any] = (),
-    bot_questions: Iterable[Gap] = (),
     unanswered: Iterable[Any] = (),
 ) -> list[Gap]:
     """Every gap of every kind, the ones affecting the most customers first. `unanswered`: groups
-    of resolved tickets no agent answered (kb.tickets.unanswered); `bot_questions`: what the
-    answer bot could not answer."""
+    of resolved tickets no agent answered (kb.tickets.unanswered)."""
     gaps = [
         Gap("no_results", q["query"], q["visitors"],
             f"{_count(q['searches'], 'search')}, nothing found", q["query"])
@@ -87,7 +85,11 @@ def gap_queue(
         Gap("needs_answer", g.title, len(g.ticket_ids),
             f"{_count(len(g.ticket_ids), 'resolved ticket')} no agent answered", g.id)
         for g in unanswered
-    ] + list(bot_questions)  # fmt: skip
+    ] + [
+        Gap("bot", q["query"], q["visitors"],
+            f"asked the answer bot {_count(q['searches'], 'time')}, nothing answered", q["query"])
+        for q in analytics.bot_questions(period, EVERY_QUERY)
+    ]  # fmt: skip
     return sorted(gaps, key=lambda g: (-g.affected, _ORDER[g.kind], g.title))
 
 

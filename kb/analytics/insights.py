@@ -88,11 +88,8 @@ class Insights:
         return [d for d in list_drafts(self.content_dir) if d.source_tickets]
 
     def gaps(self, period: DateRange) -> list[Gap]:
-        # The answer bot's unanswered questions join here when the bot exists (a later task).
         unanswered = UnansweredGroups(self.database).all()
-        return gap_queue(
-            self.analytics, period, self.drafts, bot_questions=(), unanswered=unanswered
-        )
+        return gap_queue(self.analytics, period, self.drafts, unanswered=unanswered)
 
     def tickets(self, period: DateRange) -> list[SupportTicket]:
         if period not in self._tickets:
