@@ -284,3 +284,18 @@ def test_what_the_bot_could_not_answer_is_a_bot_question_in_the_gap_queue(client
     gaps = Insights(found.database, found.settings.content_dir, {}).gaps(DateRange(today, today))
     assert [(g.kind, g.title, g.affected) for g in gaps] == [("bot", "qwxzv plokmn", 1)]
     assert gaps[0].detail == "asked the answer bot 2 times, nothing answered"
+
+
+def test_the_trends_show_the_share_of_conversations_the_bot_resolved(client) -> None:
+    """One conversation marked solved of two started: 50 % in the day's row and the tile."""
+    solved = start(client).get_json()["conversation_id"]
+    client.post(f"{START}/{solved}/resolved")
+    start(client, "talk to a person")
+    found = services(client.application)
+    today = dt.date.today().isoformat()
+    insights = Insights(found.database, found.settings.content_dir, {})
+    (row,) = insights.figure("trends", DateRange(today, today))
+    assert (row["conversations"], row["resolved_by_bot"]) == (2, 1)
+    assert row["automated_resolution_rate"] == 0.5
+    summary = insights.figure("summary", DateRange(today, today))
+    assert summary["automated_resolution_rate"] == 0.5

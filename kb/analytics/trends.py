@@ -12,8 +12,8 @@ Definitions (each a count of events, rates rounded to 3 places):
 - deflection rate: deflections / (deflections + tickets sent from the contact form), where a
   deflection is an article marked "this solved my problem" or opened from the form by someone
   who then sent nothing;
-- automated resolution rate: conversations the answer bot closed without an agent. The bot
-  comes with a later task; until then the column is there and empty (None).
+- automated resolution rate: conversations with the help widget's answer bot that the customer
+  marked solved ("That solved it") / conversations started, by the day each started.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ COUNTED_SEARCH = "s.query != ''"
 # Whether a search `s` had a result opened.
 CLICKED = "EXISTS (SELECT 1 FROM click_log c WHERE c.search_id = s.id)"
 
-COUNTS = ("searches", "searches_with_click", "no_result_searches", "deflected", "tickets_created")
+COUNTS = ("searches", "searches_with_click", "no_result_searches", "deflected", "tickets_created",
+          "conversations", "resolved_by_bot")  # fmt: skip
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -44,7 +45,7 @@ def with_rates(row: dict) -> dict:
         "click_through_rate": ratio(row["searches_with_click"], row["searches"]),
         "no_result_rate": ratio(row["no_result_searches"], row["searches"]),
         "deflection_rate": ratio(row["deflected"], row["deflected"] + row["tickets_created"]),
-        "automated_resolution_rate": None,  # the answer bot's figure (a later task)
+        "automated_resolution_rate": ratio(row["resolved_by_bot"], row["conversations"]),
     }
 
 
@@ -67,9 +68,15 @@ def daily_counts(database: Database, period: DateRange) -> list[dict]:
             " AND substr(created_at, 1, 10) BETWEEN ? AND ? GROUP BY substr(created_at, 1, 10)",
             (period.start, period.end),
         ).fetchall()
+        talked = connection.execute(
+            "SELECT day, COUNT(*), SUM(CASE WHEN status = 'resolved' THEN 1 ELSE 0 END)"
+            " FROM conversations WHERE day BETWEEN ? AND ? GROUP BY day",
+            (period.start, period.end),
+        ).fetchall()
     by_day = {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in searches}
     deflections = {day: int(count) for day, count in deflected}
     tickets = {day: int(count) for day, count in created}
+    conversations = {day: (int(count), int(solved or 0)) for day, count, solved in talked}
     rows = []
     for day in period.days():
         total, clicked, nothing = by_day.get(day, (0, 0, 0))
@@ -81,6 +88,8 @@ def daily_counts(database: Database, period: DateRange) -> list[dict]:
                 "no_result_searches": nothing,
                 "deflected": deflections.get(day, 0),
                 "tickets_created": tickets.get(day, 0),
+                "conversations": conversations.get(day, (0, 0))[0],
+                "resolved_by_bot": conversations.get(day, (0, 0))[1],
             }
         )
     return rows
