@@ -66,10 +66,8 @@ def test_draft_generation_runs_in_a_process_of_its_own(
     job = jobs.start(GENERATION, "Dana")
     start_draft_generation(settings, job.id)
     deadline = time.monotonic() + 120
-    stages = set()
     log = data_dir / "index" / "draft-generation.log"
     while (seen := jobs.get(job.id)).running:
-        stages.add(seen.stage)
         assert time.monotonic() < deadline, f"never finished: {seen}\n{log.read_text()}"
         time.sleep(0.05)
     assert seen.state == "done", (seen.message, log.read_text())
@@ -77,7 +75,8 @@ def test_draft_generation_runs_in_a_process_of_its_own(
         seen.message.startswith("2 drafts (2 created)")
         and "1 groups need an answer" in seen.message
     )
-    assert seen.done == seen.total > 0 and stages - {"starting"}
+    # The job's own record of its progress (polling could miss every stage of a fast run).
+    assert seen.done == seen.total > 0 and seen.stage == "writing drafts"
     [group] = UnansweredGroups(database).all()
     assert group.ticket_ids == ["q0", "q1"]
     titles = [json.dumps(p.read_text()) for p in (content_dir / "drafts").glob("*.md")]
