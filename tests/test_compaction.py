@@ -19,8 +19,8 @@ from indexer.compaction import COMPACT_LOCK, compact, compaction_running
 from indexer.watch import watch_content
 from kb.index.generations import IndexLayout
 from tests.helpers import CHROMA_URL, REPO, build
-from tests.test_indexer import live_manifest, slugs, store_contents
 from tests.test_indexer import engine_for as engine
+from tests.test_indexer import live_manifest, slugs, store_contents
 
 pytestmark = pytest.mark.skipif(
     bool(CHROMA_URL), reason="a chroma server has no layered edits: each build writes afresh"
