@@ -83,8 +83,9 @@ def test_the_trends_are_charted_for_a_date_range_with_values_on_hover(
     table = admin.locator("#trend-table tbody tr")
     expect(table).to_have_count(14)
     charts = admin.locator("figure.trend canvas")
-    expect(charts).to_have_count(5)  # searches, click-through, no results, deflection, the bot
-    for n in range(5):
+    # searches, click-through, no results, deflection; the bot's conversations, resolved, handed over
+    expect(charts).to_have_count(7)
+    for n in range(7):
         canvas = charts.nth(n)
         expect(canvas).to_be_visible()
         box = canvas.bounding_box()
