@@ -78,11 +78,13 @@ def weekly(ctx: click.Context, ending: str | None, show: bool, as_json: bool) ->
 @click.pass_context
 def demo_events(ctx: click.Context, days: int, seed: int, force: bool) -> None:
     """Record a made-up but realistic stretch of days (searches of the live index, clicks, votes,
-    deflections, tickets and agents' replies) up to today, for a demo or development database:
-    run `kb index` first, then open /admin."""
+    deflections, tickets and agents' replies, conversations with the answer bot) up to today, for
+    a demo or development database: run `kb index` first, then open /admin."""
     from kb.analytics.demo import has_events, seed_demo_events  # noqa: PLC0415
+    from kb.bot.demo import seed_demo_conversations  # noqa: PLC0415
     from kb.search.engine import open_engine  # noqa: PLC0415
     from kb.state.database import Database  # noqa: PLC0415
+    from web.urls import article_path  # noqa: PLC0415 - Flask-free
 
     settings = _settings(ctx)
     database = Database.for_settings(settings)
@@ -91,8 +93,17 @@ def demo_events(ctx: click.Context, days: int, seed: int, force: bool) -> None:
             "the database has recorded searches already: demo events would mix with them "
             "(--force adds them anyway)"
         )
-    seeded = seed_demo_events(database, open_engine(settings.with_tuned()), days, seed)
+    engine = open_engine(settings.with_tuned())
+    seeded = seed_demo_events(database, engine, days, seed)
+    site = settings.public_url.rstrip("/")
+    talked = seed_demo_conversations(
+        database, engine, settings, lambda slug, anchor: site + article_path(slug, anchor),
+        days, seed,
+    )  # fmt: skip
     click.echo(
         f"{seeded.days} days: {seeded.searches} searches, {seeded.clicks} results opened, "
-        f"{seeded.votes} votes, {seeded.deflections} deflections, {seeded.tickets} tickets"
+        f"{seeded.votes} votes, {seeded.deflections} deflections, {seeded.tickets} tickets; "
+        f"{talked.conversations} conversations with the answer bot ({talked.resolved} resolved, "
+        f"{talked.rated} rated, {talked.handed_over} handed over, {talked.unanswered} questions "
+        "it could not answer)"
     )

@@ -19,7 +19,7 @@ def _settings(ctx: click.Context) -> Settings:
 
 @click.group()
 def outbox() -> None:
-    """Deliver tickets handed to a queue onward, and list the ones that failed."""
+    """Deliver tickets handed to a queue onward, list the ones that failed, and retry them."""
 
 
 @outbox.command("deliver")
@@ -88,3 +88,32 @@ def status(ctx: click.Context, as_json: bool) -> None:
             )
     if figures.failed:
         sys.exit(1)
+
+
+@outbox.command("retry")
+@click.option("--id", "row_id", type=click.IntRange(1), help="The row (see `kb outbox status`).")
+@click.option("--all-failed", is_flag=True, help="Every failed row.")
+@click.pass_context
+def retry(ctx: click.Context, row_id: int | None, all_failed: bool) -> None:
+    """Put deliveries that gave up (failed) back to pending: the next `kb outbox deliver` sends
+    them at once, and retries them for 3 more days. The receiver dedupes by the delivery id."""
+    from kb.delivery.outbox import retry_failed  # noqa: PLC0415
+    from kb.state.database import Database  # noqa: PLC0415
+
+    if (row_id is None) == (not all_failed):
+        raise click.UsageError("name the rows: one of --id or --all-failed")
+    retried = retry_failed(Database.for_settings(_settings(ctx)), row_id)
+    if not retried:
+        click.echo("no failed deliveries")
+        return
+    for row in retried:
+        click.echo(
+            f"row {row['id']} (ticket {row['ticket_id']} to {row['destination']}, "
+            f"{row['attempts']} attempts since {row['created_at']}) is pending again"
+        )
+    count = len(retried)
+    click.echo(
+        f"{count} deliver{'y' if count == 1 else 'ies'} back to pending: "
+        "`kb outbox deliver` sends them",
+        err=True,
+    )

@@ -94,14 +94,16 @@ class Settings(AreaSettings):
     )
     search_rate_limit: str = _setting(
         "120 per minute",
-        "Searches per client address, the results page and the API together (limits syntax).",
+        "Searches per client address, the results page, the API and opened-result reports"
+        " together (limits syntax).",
     )
     autocomplete_rate_limit: str = _setting(
         "300 per minute", "Autocomplete requests per client address (limits syntax)."
     )
     vote_rate_limit: str = _setting(
         "10 per minute; 200 per day",
-        "Article votes and suggestion feedback per client address (limits syntax).",
+        "Article votes, contact-form 'this solved my problem' and suggestion feedback per"
+        " client address (limits syntax).",
     )
     sign_in_rate_limit: str = _setting(
         "20 per minute; 200 per hour",

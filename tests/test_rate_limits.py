@@ -194,3 +194,25 @@ def test_an_unreachable_store_falls_back_to_memory_with_a_warning(make_app, capl
     assert statuses == [200, 200, 429]  # still limited, per process
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "KB_RATELIMIT_URL" in warnings[0].getMessage()
+
+
+def test_opened_result_reports_count_with_the_searches(make_app) -> None:
+    """POST /search/click (a result's ping or beacon) is a customer POST like the others: it
+    counts against the searches' limit, so a script cannot flood the click log."""
+    client = make_app(search="3 per minute").test_client()
+    click = "/search/click?search=" + "a" * 32 + "&rank=1&slug=request-a-refund"
+    assert client.get("/search?q=refund").status_code == 200
+    assert [client.post(click).status_code for _ in range(2)] == [204, 204]
+    assert_page_429(client.post(click))
+    assert_page_429(client.get("/search?q=refund"))
+    assert client.post(click, environ_base=OTHER_CLIENT).status_code == 204
+
+
+def test_this_solved_my_problem_counts_as_a_vote(make_app) -> None:
+    """POST /contact/solved records a deflection: limited with the votes."""
+    client = make_app(vote="2 per minute").test_client()
+    form = {"slug": "request-a-refund", "csrf_token": csrf_token(client, "/contact")}
+    assert [client.post("/contact/solved", data=form).status_code for _ in range(2)] == [200, 200]
+    assert_page_429(client.post("/contact/solved", data=form))
+    form = {"helpful": "no", "csrf_token": csrf_token(client, "/articles/request-a-refund")}
+    assert_page_429(client.post("/articles/request-a-refund/feedback", data=form))

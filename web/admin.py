@@ -169,7 +169,7 @@ def dashboard():
     return page(
         "insights_trends.html", insights=found, period=period, step=step,
         summary=found.figure("summary", period), before=found.figure("summary", period.before()),
-        trends=found.figure("trends", period, step),
+        trends=found.figure("trends", period, step), bot=found.figure("answer-bot", period),
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from kb.state.database import Connection
 from kb.tickets.inbox import Inbox
 from kb.tickets.store import TicketStore
 from kb.tickets.triage import triage_tickets
+from web.rate_limits import rate_limited
 from web.services import public_article, services, visitor_id
 
 log = logging.getLogger(__name__)
@@ -226,6 +227,7 @@ def router(values: dict[str, str], shown: list[str]) -> Callable[[Connection, st
 
 
 @blueprint.post("/contact/solved")
+@rate_limited("vote")  # a customer's "this solved it" is feedback, limited with the votes
 def solved():
     """ "This answers my question" beside a suggested article: a ticket that was not needed."""
     article = public_article(services().index.get(), request.form.get("slug", ""))

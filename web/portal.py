@@ -91,6 +91,7 @@ def search_page():
 
 
 @blueprint.post("/search/click")
+@rate_limited("search")  # one report per result opened: counted with the searches
 def result_click():
     """A result was opened: the link's `ping` (or a beacon) reports the search and rank."""
     index = services().index.get()

@@ -11,6 +11,9 @@ from kb.analytics.periods import DateRange as DateRange
 from kb.analytics.trends import CLICKED, COUNTED_SEARCH, daily_counts, ratio, totals
 from kb.state.database import Database
 
+# The answer bot's figures in the summary (kb.analytics.trends defines them).
+BOT_SUMMARY = ("conversations", "resolved_by_bot", "automated_resolution_rate", "handed_over",
+               "handover_rate", "ratings", "satisfaction", "unanswered_questions")  # fmt: skip
 NOT_BOT = "s.mode != 'bot'"  # searches the help widget's answer bot made (web/widget_api.py)
 
 
@@ -193,5 +196,5 @@ class Analytics:
                 period.end,
             )[0][0],
             **self.deflection(period),
-            "automated_resolution_rate": counted["automated_resolution_rate"],
+            **{key: counted[key] for key in BOT_SUMMARY},
         }

@@ -17,6 +17,7 @@ from kb.analytics.periods import DateRange
 from kb.analytics.product import product_feedback
 from kb.analytics.support import ALL_QUEUES, SupportTicket, load_tickets, support_figures
 from kb.analytics.trends import trend
+from kb.bot.figures import bot_figures
 from kb.content.model import Article
 from kb.errors import BadRequest
 from kb.state.database import Database, today
@@ -133,6 +134,7 @@ FIGURES: dict[str, Figure] = {
     ),
     "support": Figure("Support", lambda i, p, s: support_figures(i.tickets(p))),
     "self-service": Figure("Self-service and agents", _self_service),
+    "answer-bot": Figure("The answer bot", lambda i, p, s: bot_figures(i.database, p)),
     "product-feedback": Figure(
         "Product feedback", lambda i, p, s: product_feedback(i.tickets(p), p)
     ),

@@ -12,8 +12,17 @@ Definitions (each a count of events, rates rounded to 3 places):
 - deflection rate: deflections / (deflections + tickets sent from the contact form), where a
   deflection is an article marked "this solved my problem" or opened from the form by someone
   who then sent nothing;
-- automated resolution rate: conversations with the help widget's answer bot that the customer
-  marked solved ("That solved it") / conversations started, by the day each started.
+- the answer bot (the help widget's conversations), each counted on the UTC day the
+  conversation STARTED, however late it ended: a conversation started on Sunday and resolved on
+  Monday is Sunday's (so a week's figures are final once its conversations have ended, and a rate
+  never divides what ended in one period by what started in another):
+  - automated resolution rate: conversations the customer marked solved ("That solved it") /
+    conversations started (Zendesk's and Intercom's "resolved by the bot");
+  - hand-over rate: conversations handed to a person (a ticket) / conversations started;
+  - satisfaction: the mean of the ratings (1 to 5) given, to 2 places, with how many rated
+    (None without a rating: no ratings is no score);
+  - unanswered questions: the customers' messages the bot had no answer for (the gap queue's
+    "Bot questions" lists them by query).
 """
 
 from __future__ import annotations
@@ -30,7 +39,10 @@ COUNTED_SEARCH = "s.query != ''"
 CLICKED = "EXISTS (SELECT 1 FROM click_log c WHERE c.search_id = s.id)"
 
 COUNTS = ("searches", "searches_with_click", "no_result_searches", "deflected", "tickets_created",
-          "conversations", "resolved_by_bot")  # fmt: skip
+          "conversations", "resolved_by_bot", "handed_over", "ratings", "rating_points",
+          "unanswered_questions")  # fmt: skip
+# The answer bot's counts, from its conversations table, in the order of COUNTS.
+BOT_COUNTS = COUNTS[5:]
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -46,6 +58,8 @@ def with_rates(row: dict) -> dict:
         "no_result_rate": ratio(row["no_result_searches"], row["searches"]),
         "deflection_rate": ratio(row["deflected"], row["deflected"] + row["tickets_created"]),
         "automated_resolution_rate": ratio(row["resolved_by_bot"], row["conversations"]),
+        "handover_rate": ratio(row["handed_over"], row["conversations"]),
+        "satisfaction": round(row["rating_points"] / row["ratings"], 2) if row["ratings"] else None,
     }
 
 
@@ -69,14 +83,17 @@ def daily_counts(database: Database, period: DateRange) -> list[dict]:
             (period.start, period.end),
         ).fetchall()
         talked = connection.execute(
-            "SELECT day, COUNT(*), SUM(CASE WHEN status = 'resolved' THEN 1 ELSE 0 END)"
-            " FROM conversations WHERE day BETWEEN ? AND ? GROUP BY day",
+            "SELECT day, COUNT(*), SUM(CASE WHEN status = 'resolved' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN status = 'handed_over' THEN 1 ELSE 0 END), COUNT(rating),"
+            " SUM(rating), SUM(unanswered) FROM conversations WHERE day BETWEEN ? AND ?"
+            " GROUP BY day",
             (period.start, period.end),
         ).fetchall()
     by_day = {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in searches}
     deflections = {day: int(count) for day, count in deflected}
     tickets = {day: int(count) for day, count in created}
-    conversations = {day: (int(count), int(solved or 0)) for day, count, solved in talked}
+    bot = {row[0]: [int(n or 0) for n in row[1:]] for row in talked}
+    nothing_said = [0] * len(BOT_COUNTS)
     rows = []
     for day in period.days():
         total, clicked, nothing = by_day.get(day, (0, 0, 0))
@@ -88,8 +105,7 @@ def daily_counts(database: Database, period: DateRange) -> list[dict]:
                 "no_result_searches": nothing,
                 "deflected": deflections.get(day, 0),
                 "tickets_created": tickets.get(day, 0),
-                "conversations": conversations.get(day, (0, 0))[0],
-                "resolved_by_bot": conversations.get(day, (0, 0))[1],
+                **dict(zip(BOT_COUNTS, bot.get(day, nothing_said), strict=True)),
             }
         )
     return rows

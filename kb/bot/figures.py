@@ -1,33 +1,35 @@
 """The answer bot's figures for the admin dashboard: conversations, how many the bot resolved
-(the automated resolution rate help desks report), how many were handed over, satisfaction, and
-the questions it could not answer (which also reach the gap queue, as no-result searches)."""
+(the automated resolution rate help desks report), how many were handed over, satisfaction (the
+mean rating, how many rated, and how many gave each score), and the questions it could not
+answer (which also reach the gap queue, as the "Bot questions"). Every conversation counts on the
+day it started (kb.analytics.trends says why), so these are the trend rows added up."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kb.analytics.figures import DateRange
+from kb.analytics.figures import BOT_SUMMARY, DateRange
+from kb.analytics.trends import daily_counts, totals
 from kb.state.database import Database
+
+SCORES = range(1, 6)
 
 
 def bot_figures(database: Database, period: DateRange) -> dict[str, Any]:
-    """Conversations started in `period` (UTC days, both included), by how they ended."""
+    """Conversations started in `period` (UTC days, both included), by how they ended, with the
+    ratings given to them (`rated_1` to `rated_5`: how many gave each score)."""
+    counted = totals(daily_counts(database, period))
     with database.connect() as connection:
-        row = connection.execute(
-            "SELECT COUNT(*),"
-            " SUM(CASE WHEN status = 'resolved' THEN 1 ELSE 0 END),"
-            " SUM(CASE WHEN status = 'handed_over' THEN 1 ELSE 0 END),"
-            " COUNT(rating), AVG(rating), SUM(unanswered)"
-            " FROM conversations WHERE day >= ? AND day <= ?",
-            (period.start, period.end),
-        ).one()
-    conversations, resolved, handed_over, ratings, mean_rating, unanswered = row
+        given = dict(
+            connection.execute(
+                "SELECT rating, COUNT(*) FROM conversations WHERE day BETWEEN ? AND ?"
+                " AND rating IS NOT NULL GROUP BY rating",
+                (period.start, period.end),
+            ).fetchall()
+        )
     return {
-        "conversations": conversations,
-        "resolved_by_bot": resolved or 0,
-        "handed_over": handed_over or 0,
-        "resolution_rate": round((resolved or 0) / conversations, 3) if conversations else None,
-        "ratings": ratings,
-        "satisfaction": round(float(mean_rating), 2) if mean_rating is not None else None,
-        "unanswered_questions": unanswered or 0,
+        "from": period.start,
+        "to": period.end,
+        **{key: counted[key] for key in BOT_SUMMARY},
+        **{f"rated_{score}": int(given.get(score, 0)) for score in SCORES},
     }

@@ -7,7 +7,8 @@ rows that are due (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: its transactions 
 lock first), moves them past a lease and commits, so a second deliverer skips them; sends each
 outside any transaction; then marks it delivered (after a 2xx or the SMTP server's accept) or
 due again after a backoff that doubles from 30 s to at most an hour, with jitter. A row still
-failing 3 days after it was written is marked failed: kept, counted, never deleted. A deliverer
+failing 3 days after it was written is marked failed: kept, counted, never deleted, until a
+person puts it back (`retry_failed`, `kb outbox retry`: due at once, with 3 more days). A deliverer
 that dies mid-send loses nothing: its lease runs out and the row is due again. Every delivery
 of a row carries the same id (`X-KB-Delivery-Id`, and `delivery_id` in the body), so a receiver
 that keeps the ids it has seen processes each ticket once.
@@ -25,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kb.delivery.sending import send_to
+from kb.errors import Conflict, NotFound
 from kb.settings import Settings
 from kb.state.database import Connection, Database
 
@@ -36,7 +38,11 @@ GIVE_UP_AFTER = dt.timedelta(days=3)  # a row still failing this long after it w
 LEASE = dt.timedelta(minutes=10)  # a claimed batch must be sent within it (BATCH x 2 timeouts)
 BATCH = 20
 STATUSES = ("pending", "delivered", "failed")
-_COLUMNS = "id, ticket_id, destination, queue, payload, attempts, created_at"
+_COLUMNS = "id, ticket_id, destination, queue, payload, attempts, created_at, retried_at"
+
+# What `kb outbox status` shows of a row.
+_SHOWN_KEYS = ("id", "ticket_id", "destination", "attempts", "created_at", "last_error")
+_SHOWN = ", ".join(_SHOWN_KEYS)
 
 Clock = Callable[[], dt.datetime]
 
@@ -145,7 +151,7 @@ class Deliverer:
         claim = uuid.uuid4().hex
         run = DeliveryRun()
         for row in self._claim(claim, limit):
-            row_id, ticket_id, destination, queue, payload, attempts, created_at = row
+            row_id, ticket_id, destination, queue, payload, attempts, created_at, retried = row
             envelope = {
                 "delivery_id": delivery_id(ticket_id, destination),
                 "ticket_id": ticket_id,
@@ -156,7 +162,8 @@ class Deliverer:
             try:
                 send_to(self.settings, destination, envelope, timeout=self.timeout)
             except Exception as error:  # noqa: BLE001 - any failure is "try again later"
-                gave_up = self._failed(row_id, claim, attempts + 1, created_at, error)
+                since = retried or created_at  # a retried row has 3 days from its retry
+                gave_up = self._failed(row_id, claim, attempts + 1, since, error)
                 run.failed += gave_up
                 run.retrying += not gave_up
             else:
@@ -200,12 +207,10 @@ class Deliverer:
                 (stamp(self.clock()), row_id, claim),
             )
 
-    def _failed(
-        self, row_id: int, claim: str, attempts: int, created_at: str, error: Exception
-    ) -> bool:
-        """Record a failed attempt; True when the row is now too old to retry."""
+    def _failed(self, row_id: int, claim: str, attempts: int, since: str, error: Exception) -> bool:
+        """Record a failed attempt; True when the row has been tried too long (`since`)."""
         moment = self.clock()
-        gave_up = moment - dt.datetime.fromisoformat(created_at) >= GIVE_UP_AFTER
+        gave_up = moment - dt.datetime.fromisoformat(since) >= GIVE_UP_AFTER
         reason = f"{type(error).__name__}: {error}"[:500]
         log.warning("outbox row %s: attempt %s failed: %s", row_id, attempts, reason)
         with self.database.connect() as connection:
@@ -253,9 +258,40 @@ def rows_with_status(database: Database, status: str, limit: int = 50) -> list[d
     """The newest rows in `status` (the failed ones, to see what went wrong)."""
     with database.connect() as connection:
         rows = connection.execute(
-            "SELECT id, ticket_id, destination, attempts, created_at, last_error FROM outbox"
-            " WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            f"SELECT {_SHOWN} FROM outbox WHERE status = ? ORDER BY created_at DESC, id DESC"
+            " LIMIT ?",
             (status, limit),
         ).fetchall()
-    keys = ("id", "ticket_id", "destination", "attempts", "created_at", "last_error")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return [dict(zip(_SHOWN_KEYS, row, strict=True)) for row in rows]
+
+
+def retry_failed(
+    database: Database, row_id: int | None = None, clock: Clock = utc_now
+) -> list[dict[str, Any]]:
+    """Put failed rows back to pending, due at once, with 3 more days before they fail again
+    (their attempts and last error kept): the one `row_id` names, or every failed one. Returns
+    them as `rows_with_status` shows them."""
+    moment = stamp(clock())
+    with database.connect() as connection:
+        if row_id is not None:
+            status = connection.execute(
+                "SELECT status FROM outbox WHERE id = ?", (row_id,)
+            ).scalar()
+            if status is None:
+                raise NotFound(f"no outbox row {row_id}", field="id")
+            if status != "failed":
+                raise Conflict(
+                    f"row {row_id} is {status}: only failed rows are retried", field="id"
+                )
+        rows = connection.execute(
+            f"SELECT {_SHOWN} FROM outbox WHERE status = 'failed'"
+            + (" AND id = ?" if row_id is not None else "")
+            + " ORDER BY id",
+            (row_id,) if row_id is not None else (),
+        ).fetchall()
+        connection.executemany(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, retried_at = ?,"
+            " claimed_by = NULL WHERE id = ? AND status = 'failed'",
+            [(moment, moment, row[0]) for row in rows],
+        )
+    return [dict(zip(_SHOWN_KEYS, row, strict=True)) for row in rows]

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.pages import PHONE, WIDTHS, eventually, look_at, sign_in
+from tests.browser.pages import PHONE, SCREENSHOTS, WIDTHS, eventually, look_at, sign_in
 from tests.browser.server import (
     KEYS,
     LiveServer,
@@ -83,8 +83,9 @@ def test_the_trends_are_charted_for_a_date_range_with_values_on_hover(
     table = admin.locator("#trend-table tbody tr")
     expect(table).to_have_count(14)
     charts = admin.locator("figure.trend canvas")
-    expect(charts).to_have_count(5)  # searches, click-through, no results, deflection, the bot
-    for n in range(5):
+    # searches, click-through, no results, deflection; the bot: conversations, resolved, handed over
+    expect(charts).to_have_count(7)
+    for n in range(7):
         canvas = charts.nth(n)
         expect(canvas).to_be_visible()
         box = canvas.bounding_box()
@@ -108,6 +109,29 @@ def test_the_trends_are_charted_for_a_date_range_with_values_on_hover(
     admin.get_by_role("button", name="Show").click()
     expect(admin).to_have_url(re.compile(r"by=week"))
     expect(admin.locator("#trend-table tbody th").first).to_contain_text("week of")
+
+
+def test_the_answer_bots_figures_show_and_lead_to_its_questions(
+    admin: Page, seeded: LiveServer
+) -> None:
+    """The demo events' conversations: the bot's tiles, its ratings, and its unanswered
+    questions one click away in the gap queue."""
+    admin.goto(f"{seeded.url}/admin?" + urllib.parse.urlencode(last(14)))
+    bot = admin.get_by_role("region", name="The answer bot")
+    expect(bot.locator("#tile-conversations strong")).to_have_text(re.compile(r"^[1-9]\d*$"))
+    expect(bot.locator("#tile-automated_resolution_rate strong")).to_have_text(
+        re.compile(r"^\d+ %$")
+    )
+    expect(bot.locator("#tile-handover_rate")).to_contain_text("handed over to a person")
+    expect(bot.locator("#tile-satisfaction")).to_contain_text(re.compile(r"/ 5.*\(\d+ rated\)"))
+    expect(bot.get_by_role("table", name=re.compile("^Ratings given"))).to_be_visible()
+    for width in WIDTHS:  # the section itself, to look at closely
+        admin.set_viewport_size({"width": width, "height": 900})
+        bot.screenshot(path=SCREENSHOTS / f"insights-answer-bot-{width}.png")
+    look_at(admin, "insights-trends-with-the-bot")
+    bot.get_by_role("link", name="See them in the gap queue").click()
+    expect(admin).to_have_url(re.compile(r"/admin/gaps\?.*kind=bot"))
+    expect(admin.locator("table.gaps tbody tr").first).to_contain_text("Bot question")
 
 
 def test_the_gap_queue_pages_through_its_kinds(admin: Page, seeded: LiveServer) -> None:
