@@ -2,7 +2,8 @@
 answers at all, the instant answer, and whether to propose a corrected query.
 
 Both confidences are logistic functions of the hybrid fused score (kb.search.fusion: cosine
-similarity and damped BM25 on fixed scales, so comparable across queries), fitted on the tuning
+similarity and damped BM25 on fixed scales, so comparable across queries) and of the share of the
+query's words the help center never uses (kb.search.vocabulary), fitted on the tuning
 part of tests/data/demo_sections.jsonl and unanswerable.jsonl (`kb eval ... --calibrate` refits
 them and prints these constants):
 - a result's confidence is the probability that its article answers the query; results below
@@ -23,17 +24,21 @@ from collections.abc import Mapping, Sequence
 from kb.content.model import Article, Section
 
 # Relevance: intercept and weight of the fused score.
-RELEVANCE = (-10.096, 16.901)
+RELEVANCE = (-10.105, 17.388)
+# Answerable: intercept and weights of the best fused score and the query's unknown share.
+ANSWERABLE = (-3.063, 9.449, -2.87)
 # Answer: intercept and weights of the top score, its lead over the next article (capped at
-# LEAD_CAP) and its section's lead over the article's other sections (capped likewise).
-ANSWER = (-4.953, 5.692, 11.146, 7.767)
+# LEAD_CAP), its section's lead over the article's other sections (capped likewise) and the
+# query's unknown share.
+ANSWER = (-4.114, 4.74, 13.209, 6.014, -1.871)
 LEAD_CAP = 0.2
-FLOOR = 0.013
+FLOOR = 0.389
 ANSWER_CONFIDENCE = 0.7
-# A corrected query is proposed when the original finds nothing this likely to answer, and the
-# correction's best result passes the floor and beats the original's by this much fused score
-# (about what separates an answer from a near miss).
-GOOD_RESULTS = 0.5
+# A corrected query is proposed when the original's best fused score is below GOOD_RESULTS (where
+# the relevance model gives about even odds), and the correction's best result passes the floor
+# and beats the original's by this much fused score (about what separates an answer from a near
+# miss).
+GOOD_RESULTS = 0.6
 CLEARLY_BETTER = 0.1
 WEAK_MATCHES = 3  # shown under "no good match" as things to try
 
@@ -45,37 +50,57 @@ class AnswerEvidence:
     score: float  # the top result's fused score
     lead: float  # over the next article's, capped
     section_lead: float  # of the chosen section over the article's other sections, capped
+    unknown: float = 0.0  # the weighted share of the query's words no public section uses
 
 
 def _logistic(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-value))
 
 
-def relevance_confidence(score: float) -> float:
-    """The probability that a result with this hybrid fused score answers the query."""
+def relevance_confidence(
+    score: float, answerable: float = 1.0, best_score: float | None = None
+) -> float:
+    """The probability that a result with this hybrid fused score answers the query. With the
+    query's best score, it is the probability that anything answers (`answerable`) scaled by the
+    result's relevance against the best result's: the best result's confidence is `answerable`."""
     intercept, weight = RELEVANCE
-    return round(_logistic(intercept + weight * score), 3)
+    relevance = _logistic(intercept + weight * score)
+    if best_score is not None:
+        relevance /= _logistic(intercept + weight * max(best_score, score))
+    return round(answerable * relevance, 3)
+
+
+def answerable_confidence(score: float, unknown: float) -> float:
+    """The probability that the help center answers a query whose top result has this fused
+    score and whose words are this share unknown (kb.search.vocabulary)."""
+    intercept, weight, unknown_weight = ANSWERABLE
+    return _logistic(intercept + weight * score + unknown_weight * unknown)
 
 
 def answer_evidence(
-    scores: Sequence[float], section_score: float, other_section_scores: Sequence[float]
+    scores: Sequence[float],
+    section_score: float,
+    other_section_scores: Sequence[float],
+    unknown: float = 0.0,
 ) -> AnswerEvidence:
     """Evidence for the top result as the answer: `scores` are the articles' fused scores,
-    best first; the others are those of the top article's sections that search found."""
+    best first; the others are those of the top article's sections that search found;
+    `unknown` is the query's unknown share."""
     top = scores[0]
     lead = top - (scores[1] if len(scores) > 1 else 0.0)
     section_lead = section_score - max(other_section_scores, default=0.0)
-    return AnswerEvidence(top, min(lead, LEAD_CAP), min(section_lead, LEAD_CAP))
+    return AnswerEvidence(top, min(lead, LEAD_CAP), min(section_lead, LEAD_CAP), unknown)
 
 
 def answer_confidence(evidence: AnswerEvidence) -> float:
     """The probability that the top result's section is the one that answers the query."""
-    intercept, score, lead, section_lead = ANSWER
+    intercept, score, lead, section_lead, unknown = ANSWER
     value = (
         intercept
         + score * evidence.score
         + lead * evidence.lead
         + section_lead * evidence.section_lead
+        + unknown * evidence.unknown
     )
     return round(_logistic(value), 3)
 
@@ -104,6 +129,11 @@ class Judged:
         return self.ranked[0][3] if self.ranked else 0.0
 
     @property
+    def best_score(self) -> float:
+        """The best fused score (0 when nothing matched)."""
+        return self.evidence.score if self.evidence else 0.0
+
+    @property
     def found(self) -> list[tuple[Article, Section, float, float]]:
         """The results above the floor."""
         return [item for item in self.ranked if is_found(item[3], self.floor)]
@@ -113,15 +143,24 @@ def judge(
     ranked: Sequence[tuple[Article, Section, float]],
     fused: Mapping[str, float],
     floor: float = FLOOR,
+    unknown: float = 0.0,
 ) -> Judged:
     """Confidences for ranked results (in any mode) from the hybrid fused score of each section
-    (`fused`, by section id; a section hybrid search did not find scores 0)."""
+    (`fused`, by section id; a section hybrid search did not find scores 0) and the query's
+    unknown share (kb.search.vocabulary)."""
     best: dict[str, float] = {}
     for section_id, score in fused.items():
         slug = section_id.partition("#")[0]
         best[slug] = max(score, best.get(slug, score))
+    best_score = max(best.values(), default=0.0)
+    answerable = answerable_confidence(best_score, unknown)
     judged = [
-        (article, section, score, relevance_confidence(best.get(article.slug, 0.0)))
+        (
+            article,
+            section,
+            score,
+            relevance_confidence(best.get(article.slug, 0.0), answerable, best_score),
+        )  # fmt: skip
         for article, section, score in ranked
     ]
     if not judged:
@@ -129,13 +168,14 @@ def judge(
     top, section = judged[0][0], judged[0][1]
     others = [fused[other.id] for other in top.sections if other.id in fused and other != section]
     scores = [best.get(article.slug, 0.0) for article, *_ in judged[:2]]
-    return Judged(judged, answer_evidence(scores, fused.get(section.id, 0.0), others), floor)
+    evidence = answer_evidence(scores, fused.get(section.id, 0.0), others, unknown)
+    return Judged(judged, evidence, floor)
 
 
 def worth_correcting(original: Judged, corrected: Judged) -> bool:
     """Propose the corrected query: the original has no good results, and the correction's are
     clearly better and pass the floor."""
-    if original.best >= GOOD_RESULTS or not corrected.found or corrected.evidence is None:
+    if original.best_score >= GOOD_RESULTS or not corrected.found or corrected.evidence is None:
         return False
     before = original.evidence.score if original.evidence else 0.0
     return corrected.evidence.score >= before + CLEARLY_BETTER
