@@ -131,6 +131,16 @@ def test_the_top_result_is_the_surest_and_the_others_weigh_less() -> None:
     confidences = [confidence for *_, confidence in judged.ranked]
     assert confidences == sorted(confidences, reverse=True) and confidences[0] > confidences[1]
     assert all(0.0 <= value <= 1.0 for value in confidences)
+    assert confidences[0] == judged.answerable
+
+
+def test_an_answerable_query_lists_every_result_relevant_enough_on_its_own() -> None:
+    """The second result is far less likely than the first, but likely enough to be listed:
+    "N articles found" and the results page are not cut to the top one."""
+    judged = judged_for(0.7, unknown=0.0)
+    assert judged.ranked[1][3] < FLOOR < judged.answerable
+    assert len(judged.found) == 2
+    assert len(judged_for(0.45, unknown=0.0).found) == 1  # 0.25 is too weak to list
 
 
 def test_a_fitted_choice_ranks_the_right_item_first() -> None:

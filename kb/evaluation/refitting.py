@@ -50,20 +50,20 @@ def calibrate(
         top = judged.ranked[0]
         evidence.append(dataclasses.astuple(judged.evidence))
         right.append(label is not None and is_gold(label, (top[0].slug, top[1].anchor)))
-        if label is None:
-            continue
-        # Relevance given that something answers: learnt from answerable queries only.
         for article, _, score, _ in judged.ranked[:10]:
             rows.append([score])
-            relevant.append(article.slug in label.relevant)
-        tops.append((top[2], answerable_rows[-1]))
+            relevant.append(label is not None and article.slug in label.relevant)
+        if label is not None:
+            tops.append((top[2], answerable_rows[-1]))
     relevance = fit_logistic(rows, relevant)
     answer = fit_logistic(evidence, right)
     answerable_model = fit_logistic(answerable_rows, answers)
     # The top result's confidence is the query's answerable confidence (kb.search.answers).
     kept = [logistic(answerable_model, row) for _, row in tops]
+    listed = [logistic(relevance, [score]) for score, _ in tops]
     # Answerable queries with no result at all are not kept at any floor.
     kept += [0.0] * (len(answerable) - len(kept))
+    listed += [0.0] * (len(answerable) - len(listed))
     confidences = [logistic(answer, row) for row in evidence]
     return {
         "relevance": relevance,
@@ -71,6 +71,7 @@ def calibrate(
         "answer": answer,
         # Rounded down, so that the rounded confidences of the queries it keeps still pass.
         "floor": math.floor(floor_keeping(kept, keep) * 1000) / 1000,
+        "list floor": math.floor(floor_keeping(listed, keep) * 1000) / 1000,
         "answer precision, coverage": {
             threshold: [round(v, 3) for v in precision_coverage(confidences, right, threshold)]
             for threshold in (0.5, 0.6, 0.7, 0.8, 0.9)

@@ -1,18 +1,23 @@
 """What a search page and the API show first: how sure search is of each result, whether anything
 answers at all, the instant answer, and whether to propose a corrected query.
 
-Both confidences are logistic functions of the hybrid fused score (kb.search.fusion: cosine
-similarity and damped BM25 on fixed scales, so comparable across queries) and of the share of the
-query's words the help center never uses (kb.search.vocabulary), fitted on the tuning
-part of tests/data/demo_sections.jsonl and unanswerable.jsonl (`kb eval ... --calibrate` refits
-them and prints these constants):
-- a result's confidence is the probability that its article answers the query; results below
-  FLOOR are not counted as found, and when none reaches it there is no good match;
-- the answer's confidence is the probability that the top result's section is the one that
-  answers: it also rises with the top result's lead over the next article, and the chosen
-  section's lead over the article's other sections. An instant answer needs ANSWER_CONFIDENCE.
-FLOOR keeps 97% of the answerable tuning queries; ANSWER_CONFIDENCE was set for the precision
-of the instant answer over its coverage (README, "Search quality").
+Three logistic models, of the hybrid fused score (kb.search.fusion: cosine similarity and damped
+BM25 on fixed scales, so comparable across queries) and of the share of the query's words the
+help center never uses (kb.search.vocabulary), fitted on the tuning part of
+tests/data/demo_sections.jsonl and unanswerable.jsonl (`kb eval ... --calibrate` refits them and
+prints these constants):
+- answerable: the probability that anything answers the query, from its best score and its
+  unknown share ("cancel amazon prime" scores like a real question, but the help center never
+  says "amazon"). It is the top result's confidence; when it is below FLOOR there is no good
+  match. FLOOR keeps 97% of the answerable tuning queries;
+- relevance: the probability that a result's article answers, from its score; the other results'
+  confidences are the top's scaled by their relevance against the top's, and they count as
+  found (in "N articles found") when their relevance reaches LIST_FLOOR (which, as the floor of
+  the relevance model alone, kept 97% of the answerable tuning queries' top results);
+- answer: the probability that the top result's section is the one that answers: it also rises
+  with the top result's lead over the next article, and the chosen section's lead over the
+  article's other sections. An instant answer needs ANSWER_CONFIDENCE, set for the precision of
+  the instant answer over its coverage (README, "Search quality").
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from collections.abc import Mapping, Sequence
 from kb.content.model import Article, Section
 
 # Relevance: intercept and weight of the fused score.
-RELEVANCE = (-10.105, 17.388)
+RELEVANCE = (-10.096, 16.901)
+LIST_FLOOR = 0.013
 # Answerable: intercept and weights of the best fused score and the query's unknown share.
 ANSWERABLE = (-3.063, 9.449, -2.87)
 # Answer: intercept and weights of the top score, its lead over the next article (capped at
@@ -105,11 +111,6 @@ def answer_confidence(evidence: AnswerEvidence) -> float:
     return round(_logistic(value), 3)
 
 
-def is_found(confidence: float, floor: float = FLOOR) -> bool:
-    """The result passes the floor (KB_MIN_CONFIDENCE): it counts as found."""
-    return confidence >= floor
-
-
 def shows_answer(confidence: float) -> bool:
     return confidence >= ANSWER_CONFIDENCE
 
@@ -122,6 +123,8 @@ class Judged:
     ranked: list[tuple[Article, Section, float, float]]
     evidence: AnswerEvidence | None
     floor: float = FLOOR
+    answerable: float = 0.0  # the probability that anything answers the query
+    relevance: tuple[float, ...] = ()  # each result's, on its own
 
     @property
     def best(self) -> float:
@@ -135,8 +138,17 @@ class Judged:
 
     @property
     def found(self) -> list[tuple[Article, Section, float, float]]:
-        """The results above the floor."""
-        return [item for item in self.ranked if is_found(item[3], self.floor)]
+        """The results that count as found: none when the query is less likely answerable than
+        the floor, else the top one and those whose relevance reaches LIST_FLOOR (every match
+        at a floor of 0)."""
+        if not self.ranked or self.answerable < self.floor:
+            return []
+        least = min(LIST_FLOOR, self.floor)
+        return [
+            item
+            for position, (item, relevance) in enumerate(zip(self.ranked, self.relevance))
+            if position == 0 or relevance >= least
+        ]
 
 
 def judge(
@@ -165,11 +177,12 @@ def judge(
     ]
     if not judged:
         return Judged([], None, floor)
+    relevance = tuple(relevance_confidence(best.get(a.slug, 0.0)) for a, *_ in judged)
     top, section = judged[0][0], judged[0][1]
     others = [fused[other.id] for other in top.sections if other.id in fused and other != section]
     scores = [best.get(article.slug, 0.0) for article, *_ in judged[:2]]
     evidence = answer_evidence(scores, fused.get(section.id, 0.0), others, unknown)
-    return Judged(judged, evidence, floor)
+    return Judged(judged, evidence, floor, round(answerable, 3), relevance)
 
 
 def worth_correcting(original: Judged, corrected: Judged) -> bool:
