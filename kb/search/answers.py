@@ -144,10 +144,11 @@ class Judged:
         if not self.ranked or self.answerable < self.floor:
             return []
         least = min(LIST_FLOOR, self.floor)
+        relevance = self.relevance or (1.0,) * len(self.ranked)  # not given: every match
         return [
             item
-            for position, (item, relevance) in enumerate(zip(self.ranked, self.relevance))
-            if position == 0 or relevance >= least
+            for position, (item, own) in enumerate(zip(self.ranked, relevance, strict=True))
+            if position == 0 or own >= least
         ]
 
 
