@@ -8,14 +8,18 @@ keeps the build cache as `kb watch` does, then edits one article at a time and t
 and a running server's index handle loading the new generation. Then it times the vector
 store's part of a search at this size (chroma's query, the edits' delta, and folding passages
 into sections; the model's query embedding is timed by `python -m bench`), what searching each
-store once at open costs, and last one build that compacts the edits into a new base store, as
-the indexer does once they pass its limit.
+store once at open costs, and last a compaction of the edits into a new base store, as `kb watch`
+runs it once they pass its limit: `kb index --compact` in a process of its own, while edits go on
+and are timed as above.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -62,10 +66,45 @@ def main() -> None:
         print(f"\nmedian {statistics.median(totals):.2f} s, worst {max(totals):.2f} s")
         vector_search(handle.get(), embedder, args.content)
         open_probe(handle.get())
-        article.write_text(article.read_text() + "\nQuokka compaction.\n")
-        build_module.COMPACT_FLOOR, build_module.COMPACT_SHARE = 0, 0.0  # compact at once
-        report = build_index(BuildOptions(content, data), embedder, cache=cache)
-        print(f"\ncompacting build (a new base store, nothing embedded): {report.seconds:.1f} s")
+        edits_during_compaction(content, data, embedder, cache, args.edits, handle)
+
+
+def edits_during_compaction(content, data, embedder, cache, edits: int, handle) -> None:
+    """`kb index --compact` in a process of its own, as `kb watch` starts it; meanwhile an edit
+    every two seconds, built and loaded as above, each timed until the compaction ends."""
+    environment = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_DATA_DIR": str(data),
+                   "KB_EMBEDDER": "hashing"}  # fmt: skip
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "index", "--compact"], env=environment, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    later = BuildOptions(content, data, compact_later=True)
+    build_module.COMPACT_FLOOR, build_module.COMPACT_SHARE = 0, 0.0  # past the limit at once
+    print("\n| edit during the compaction | at s | build s | server load s | total s |")
+    print("|---|---|---|---|---|")
+    totals = []
+    articles = sorted(content.rglob("*.md"))[edits:]
+    while process.poll() is None and len(totals) < len(articles):
+        time.sleep(2.0)
+        article = articles[len(totals)]
+        article.write_text(article.read_text() + "\n## Narwhal\nNarwhal text.\n")
+        at = time.perf_counter() - started
+        report = build_index(later, embedder, cache=cache)
+        built = time.perf_counter() - started - at
+        handle.get()
+        total = time.perf_counter() - started - at
+        totals.append(total)
+        print(f"| {len(totals)} | {at:.1f} | {built:.2f} | {total - built:.2f} | {total:.2f} |")
+        assert len(report.updated) == 1, report.summary()
+    output, _ = process.communicate()
+    seconds = time.perf_counter() - started
+    assert process.returncode == 0, output
+    print(f"\ncompaction apart (a new base store, nothing embedded): {seconds:.1f} s, "
+          f"{output.strip().splitlines()[-1][:60]}…")  # fmt: skip
+    if totals:
+        print(f"edits meanwhile: {len(totals)}, median {statistics.median(totals):.2f} s, "
+              f"worst {max(totals):.2f} s to searchable")  # fmt: skip
 
 
 def vector_search(index, embedder, content: Path, runs: int = 200) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -58,15 +59,32 @@ def _settings(ctx: click.Context) -> Settings:
 
 @main.command()
 @click.option("--full", is_flag=True, help="Rebuild everything, re-embedding every section.")
+@click.option(
+    "--compact", is_flag=True,
+    help="Rebuild the base vector store with the edits layered since (what `kb watch` starts "
+    "by itself when they outgrow it); edits go on meanwhile.",
+)  # fmt: skip
 @click.pass_context
-def index(ctx: click.Context, full: bool) -> None:
+def index(ctx: click.Context, full: bool, compact: bool) -> None:
     """Index the content folder (incremental by content hash). Exits 1 if any file was skipped."""
-    from indexer import build_from_settings  # noqa: PLC0415
+    from indexer import BuildOptions, build_from_settings  # noqa: PLC0415
+    from indexer.compaction import compact as compact_index  # noqa: PLC0415
     from kb.index.embeddings import make_embedder  # noqa: PLC0415
 
     settings = _settings(ctx)
     if not settings.content_dir.is_dir():
         raise click.UsageError(f"content folder {settings.content_dir} does not exist")
+    if compact:
+        if full:
+            raise click.UsageError("--compact and --full do not go together")
+        options = BuildOptions.from_settings(settings)
+        compacted = compact_index(options, make_embedder(settings.embedder))
+        if compacted is None:
+            click.echo("nothing to compact: another compaction runs, or the vectors are on a "
+                       "chroma server")  # fmt: skip
+        else:
+            click.echo(f"compacted into {compacted.generation}: {compacted.summary()}")
+        return
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -96,6 +114,7 @@ def index(ctx: click.Context, full: bool) -> None:
 def watch(ctx: click.Context) -> None:
     """Index, then re-index whenever an article or the synonyms file changes (Ctrl-C stops)."""
     from indexer import BuildOptions  # noqa: PLC0415
+    from indexer.compaction import start_compaction  # noqa: PLC0415
     from indexer.watch import watch_content  # noqa: PLC0415
     from kb.index.embeddings import make_embedder  # noqa: PLC0415
 
@@ -114,7 +133,14 @@ def watch(ctx: click.Context) -> None:
         make_embedder(settings.embedder),
         on_build=report,
         on_ready=lambda: click.echo(f"watching {settings.content_dir} (Ctrl-C stops)", err=True),
+        on_compaction_due=lambda: _compact_apart(settings, start_compaction),
     )
+
+
+def _compact_apart(settings: Settings, start: Callable[[Settings], int | None]) -> None:
+    process = start(settings)
+    if process is not None:
+        click.echo(f"compacting the vector store in process {process} (edits go on)", err=True)
 
 
 @main.command()

@@ -31,7 +31,8 @@ BUILD_SETTINGS = ("content_dir", "data_dir", "embedder", "chroma_url", "keyword_
                   "ef_search")  # fmt: skip
 
 
-def _lock_file(data_dir: Path, name: str):
+def lock_file(data_dir: Path, name: str):
+    """A file under <data>/index to lock (or append a log to); the caller closes it."""
     folder = Path(data_dir) / "index"
     folder.mkdir(parents=True, exist_ok=True)
     return open(folder / name, "a")  # noqa: SIM115 - closed by its caller
@@ -40,7 +41,7 @@ def _lock_file(data_dir: Path, name: str):
 @contextlib.contextmanager
 def build_lock(data_dir: Path) -> Iterator[None]:
     """Wait for any other build of this data folder, then hold the lock for this one."""
-    with _lock_file(data_dir, BUILD_LOCK) as handle:
+    with lock_file(data_dir, BUILD_LOCK) as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -51,7 +52,7 @@ def build_lock(data_dir: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def watching(data_dir: Path) -> Iterator[None]:
     """Mark this data folder as watched for as long as the block runs (one watcher at a time)."""
-    with _lock_file(data_dir, WATCH_LOCK) as handle:
+    with lock_file(data_dir, WATCH_LOCK) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -66,7 +67,7 @@ def watching(data_dir: Path) -> Iterator[None]:
 
 def watcher_running(data_dir: Path) -> bool:
     """Whether a `kb watch` holds this data folder (it then indexes every save by itself)."""
-    with _lock_file(data_dir, WATCH_LOCK) as handle:
+    with lock_file(data_dir, WATCH_LOCK) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -98,12 +99,18 @@ def start_draft_generation(settings: Settings, job_id: str) -> int:
     return _start(settings, ["drafts", "generate", "--job", job_id], names, GENERATION_LOG)
 
 
+def start_process(settings: Settings, arguments: list[str], log_name: str) -> int:
+    """A `kb` command that builds, in a process of its own with this server's build settings,
+    its output appended to <data>/index/<log_name>; returns its process id."""
+    return _start(settings, arguments, BUILD_SETTINGS, log_name)
+
+
 def _start(settings: Settings, arguments: list[str], names: Iterable[str], log_name: str) -> int:
     environment = {**os.environ}
     for name in names:
         value = getattr(settings, name)
         environment[f"KB_{name.upper()}"] = str(value)
-    with _lock_file(settings.data_dir, log_name) as log:
+    with lock_file(settings.data_dir, log_name) as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "cli", *arguments],
             env=environment,

@@ -40,9 +40,13 @@ from kb.index.vectors import Delta
 from kb.settings import Settings
 
 # An edit's vectors are kept beside the base store until they outnumber this many, or this share
-# of the base store; then the next build compacts them into a new base store.
+# of the base store; then the next build compacts them into a new base store, or, when compaction
+# runs apart (`compact_later`), the build still layers them and reports the compaction due. A
+# change past BULK_SHARE of the base (a big pull, a bulk edit) is built afresh even then: so
+# large a layer would slow every search until the compaction ends.
 COMPACT_FLOOR = 2_000
 COMPACT_SHARE = 0.02
+BULK_SHARE = 0.25
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +59,9 @@ class BuildOptions:
     chroma_url: str = ""
     keyword_engine: str = "tantivy"
     vector_store: str = "chroma"
+    # Compaction is left to indexer.compaction (`kb watch` starts it in a process of its own),
+    # so an edit is never held up behind it.
+    compact_later: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BuildOptions:
@@ -75,6 +82,7 @@ class BuildReport:
     embedded: int = 0
     seconds: float = 0.0
     generation: str | None = None
+    compaction_due: bool = False  # the edits layered outgrow the limit: compact the base
 
     @property
     def skipped(self) -> list[ContentProblem]:
@@ -120,18 +128,32 @@ def build_index(
         return _build(options, embedder, full, progress, cache or BuildCache())
 
 
+def rebase(
+    options: BuildOptions, embedder: Embedder, base: str, cache: BuildCache | None = None
+) -> BuildReport:
+    """Publish a finished generation that is not live yet (a compacted base store), with the
+    content's changes since it was built layered over it, however many (another compaction can
+    follow). The caller holds the build lock."""
+    options = dataclasses.replace(options, compact_later=True)
+    return _build(options, embedder, False, None, cache or BuildCache(), base)
+
+
 def _build(
     options: BuildOptions,
     embedder: Embedder,
     full: bool,
     progress: Progress | None,
     cache: BuildCache,
+    base: str | None = None,
 ) -> BuildReport:
     started = time.perf_counter()
     layout = IndexLayout(options.data_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
-    plan, report = _plan(options, embedder, layout, cache)
+    plan, report = _plan(options, embedder, layout, cache, base)
     if plan.current and plan.previous and not full and not plan.stale and _same_synonyms(plan):
+        if base:
+            layout.publish(base)
+            layout.prune(chroma_url=options.chroma_url)
         report.generation = plan.current
         report.sections = plan.previous.get("sections", 0)
         report.seconds = time.perf_counter() - started
@@ -157,7 +179,11 @@ def build_from_settings(
 
 
 def _plan(
-    options: BuildOptions, embedder: Embedder, layout: IndexLayout, cache: BuildCache
+    options: BuildOptions,
+    embedder: Embedder,
+    layout: IndexLayout,
+    cache: BuildCache,
+    base: str | None = None,
 ) -> tuple[_Plan, BuildReport]:
     loaded = load_content(options.content_dir, cache)
     cache.keep(loaded.articles)
@@ -165,7 +191,7 @@ def _plan(
     report = BuildReport(problems=loaded.problems + synonym_problems)
     synonyms_path = options.content_dir / SYNONYMS_FILE
     synonyms = synonyms_path.read_text(encoding="utf-8") if synonyms_path.exists() else ""
-    current = layout.current_name()
+    current = base or layout.current_name()
     # A live generation whose manifest cannot be read is no base to build on: build afresh.
     previous = readable_manifest(layout.root / current) if current else {}
     # Another model or index format means every article is indexed afresh.
@@ -221,7 +247,10 @@ def _write_stores(
         vectors, report.embedded = embed_sections(
             delta, embedder, options.data_dir, refresh=False, progress=progress
         )
-        if len(vectors) <= max(COMPACT_FLOOR, COMPACT_SHARE * live_vectors["base_vectors"]):
+        limit = max(COMPACT_FLOOR, COMPACT_SHARE * live_vectors["base_vectors"])
+        report.compaction_due = len(vectors) > limit
+        bulk = len(vectors) > BULK_SHARE * live_vectors["base_vectors"]
+        if not report.compaction_due or (options.compact_later and not bulk):
             generation.mkdir()
             fresh = [article for article in searchable if article.slug in plan.stale]
             copy_keyword_index(root / plan.current / "keyword", generation / "keyword")
@@ -233,17 +262,34 @@ def _write_stores(
             changes = [article for article in plan.loaded.articles if article.slug in changed]
             write_articles(generation / CHANGES_FILE, cache, changes)
             return {**live_vectors, "changed": sorted(changed)}
+    report.compaction_due = False
     generation.mkdir()
+    stored, embedded = write_base(options, embedder, plan.loaded, generation, full, progress, cache)
+    report.embedded += embedded
+    return stored
+
+
+def write_base(
+    options: BuildOptions,
+    embedder: Embedder,
+    loaded: LoadedContent,
+    generation: Path,
+    full: bool,
+    progress: Progress | None,
+    cache: BuildCache,
+) -> tuple[dict[str, Any], int]:
+    """Write every store of the content afresh into `generation` (a new base store); returns
+    what its manifest says of its vectors, and how many texts were embedded."""
+    searchable = [article for article in loaded.articles if article.is_searchable]
     vectors, embedded = embed_sections(
         searchable, embedder, options.data_dir, refresh=full, progress=progress
     )
-    report.embedded += embedded
     key = create_stores(
         generation, searchable, vectors, embedder, options.ef_search, options.chroma_url,
         options.keyword_engine, options.vector_store,
     )  # fmt: skip
-    write_articles(generation / ARTICLES_FILE, cache, plan.loaded.articles)
-    return {
+    write_articles(generation / ARTICLES_FILE, cache, loaded.articles)
+    stored = {
         "backend": options.vector_store,
         "store": _store_kind(options),
         "key": key,
@@ -251,6 +297,25 @@ def _write_stores(
         "base_vectors": len(vectors),
         "changed": [],
     }
+    return stored, embedded
+
+
+def finish_base(
+    generation: Path,
+    options: BuildOptions,
+    embedder: Embedder,
+    loaded: LoadedContent,
+    synonyms: str,
+    stored: dict[str, Any],
+    cache: BuildCache,
+    seconds: float,
+) -> None:
+    """The manifest of a base store that write_base wrote from `loaded` (and these synonyms),
+    named as the folder is now: it can then be rebased and published."""
+    stored = {**stored, "base": generation.name}
+    plan = _Plan(loaded, synonyms, None, {}, set())
+    report = BuildReport(sections=sum(len(a.sections) for a in plan.searchable), seconds=seconds)
+    _write_manifest(generation, options, embedder, plan, report, cache, stored)
 
 
 def _write_manifest(

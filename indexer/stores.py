@@ -20,7 +20,9 @@ from kb.index.passages import section_vectors
 from kb.index.vector_stores import create_vector_store
 from kb.index.vectors import AUDIENCES, Delta, collection_of, slug_of
 
-EMBED_CHUNK = 256
+# Texts per call of the model: the more, the better batches of like length fit (less padding);
+# the embedding cache is written after each, so a killed build keeps most of its work.
+EMBED_CHUNK = 4096
 Progress = Callable[[int, int], None]
 
 

@@ -5,6 +5,7 @@ Running servers follow the index's CURRENT pointer, so they see each build witho
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -34,13 +35,25 @@ def watch_content(
     on_build: Callable[[BuildReport], None] = lambda report: None,
     on_ready: Callable[[], None] = lambda: None,
     stop: threading.Event | None = None,
+    on_compaction_due: Callable[[], None] | None = None,
 ) -> None:
     """Build once, then after every burst of changes to articles or synonyms, until stopped.
     `on_ready` is called once the watcher is in place and caught up: any save from then on is
     indexed within DEBOUNCE_MS plus a build. While it runs, the data folder is marked as watched,
-    so a writer's publish leaves the build to it (indexer.background)."""
+    so a writer's publish leaves the build to it (indexer.background).
+
+    With `on_compaction_due`, builds keep layering edits past the compaction limit and call it
+    instead (it starts indexer.compaction apart), so no save waits for a compaction."""
+    if on_compaction_due is not None:
+        options = dataclasses.replace(options, compact_later=True)
+
+    def built(report: BuildReport) -> None:
+        on_build(report)
+        if report.compaction_due and on_compaction_due is not None:
+            on_compaction_due()
+
     with watching(options.data_dir):
-        _watch(options, embedder, on_build, on_ready, stop)
+        _watch(options, embedder, built, on_ready, stop)
 
 
 def _watch(

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer import BuildOptions, build_index
@@ -396,6 +397,28 @@ def test_reduced_precision_embeds_what_full_precision_does(demo) -> None:
     for text, vector in zip(texts, fast_vectors[: len(texts)], strict=True):
         assert abs(float(fast.embed_query(text) @ vector) - 1.0) < 1e-4
         assert abs(float(vector @ vector) - 1.0) < 1e-5
+
+
+def test_batches_of_like_length_embed_what_encode_does_in_the_callers_order(demo) -> None:
+    """embed() batches texts by their length in word pieces: each row must still be its own
+    text's vector, as sentence-transformers' encode() computes it."""
+    embedder = demo.embedder
+    index = demo.current_index()
+    texts = [
+        text
+        for article in index.articles.values()
+        for section in article.sections
+        for _, text in section_vectors(article, section)
+    ][:150]
+    texts = texts[::2] + ["refund", "sync stuck at 99% after the desktop update " * 40]
+    embedder.batch_size = 8  # several batches, each of a different length
+    try:
+        ours = embedder.embed(texts)
+    finally:
+        embedder.batch_size = MiniLMEmbedder().batch_size
+    theirs = embedder._load().encode(texts, batch_size=8, convert_to_numpy=True)
+    theirs = theirs.astype("float32") / np.linalg.norm(theirs, axis=1, keepdims=True)
+    assert (ours * theirs).sum(axis=1).min() > 0.9999
 
 
 def test_tickets_with_two_requests_get_both_answers(demo) -> None:

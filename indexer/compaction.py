@@ -1,0 +1,94 @@
+"""Compaction apart from the edits: a new base vector store built while `kb watch` goes on.
+
+Edits layer over the base store (kb.index.vectors.LayeredVectors) until their vectors outgrow
+indexer.build's limit; then the base must be rebuilt from every section (at 10,000 articles,
+minutes of HNSW building, nothing embedded). Under `kb watch` that runs here, in a process of
+its own (`kb index --compact`), and edits stay searchable within a second meanwhile:
+
+1. without the build lock: read the content as it is now, and write every store afresh into a
+   staging folder (`compact-…`, which no build prunes);
+2. with the build lock (edits wait only for this): rename it into a generation, write its
+   manifest as of the content it was built from, and publish it with whatever changed since
+   layered over it (indexer.build.rebase), so no edit made during the compaction is lost.
+
+One compaction at a time (a file lock); a staging folder left by a killed one is deleted by the
+next. A chroma server has no layered edits (each build writes its collections), so nothing to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+import time
+
+from indexer.background import build_lock, lock_file, start_process
+from indexer.build import BuildOptions, BuildReport, finish_base, rebase, write_base
+from indexer.cache import BuildCache
+from kb.content.loading import load_content
+from kb.content.synonyms import FILE_NAME as SYNONYMS_FILE
+from kb.index.embeddings import Embedder
+from kb.index.generations import IndexLayout
+from kb.settings import Settings
+
+COMPACT_LOCK = ".compact.lock"  # held by a running compaction
+COMPACT_LOG = "compaction.log"
+STAGING_PREFIX = "compact-"
+
+
+def compaction_running(options: BuildOptions) -> bool:
+    """Whether a compaction of this data folder is under way."""
+    with lock_file(options.data_dir, COMPACT_LOCK) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def start_compaction(settings: Settings) -> int | None:
+    """`kb index --compact` in a process of its own, unless one runs; returns its process id."""
+    if compaction_running(_options(settings)):
+        return None
+    return start_process(settings, ["index", "--compact"], COMPACT_LOG)
+
+
+def compact(options: BuildOptions, embedder: Embedder) -> BuildReport | None:
+    """Build a new base store from the content and publish it with later changes layered over
+    it; None when another compaction holds the lock or the vectors live on a chroma server."""
+    if options.chroma_url:
+        return None
+    started = time.perf_counter()
+    layout = IndexLayout(options.data_dir)
+    with lock_file(options.data_dir, COMPACT_LOCK) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        try:
+            for stale in layout.root.glob(f"{STAGING_PREFIX}*"):  # left by a killed compaction
+                shutil.rmtree(stale, ignore_errors=True)
+            name = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+            staging = layout.root / f"{STAGING_PREFIX}{name}"
+            staging.mkdir()
+            cache = BuildCache()
+            loaded = load_content(options.content_dir, cache)
+            synonyms_path = options.content_dir / SYNONYMS_FILE
+            synonyms = synonyms_path.read_text(encoding="utf-8") if synonyms_path.exists() else ""
+            stored, _ = write_base(options, embedder, loaded, staging, False, None, cache)
+            with build_lock(options.data_dir):
+                generation = layout.root / f"gen-{name}"
+                staging.rename(generation)
+                seconds = time.perf_counter() - started
+                finish_base(generation, options, embedder, loaded, synonyms, stored, cache, seconds)
+                report = rebase(options, embedder, generation.name)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _options(settings: Settings) -> BuildOptions:
+    return BuildOptions.from_settings(settings)
