@@ -99,7 +99,7 @@ def answer_report(
     engine, path: Path, unanswerable: Path | None, every: int, explain: int, calibrate: bool
 ) -> dict:
     """Answer figures on the tuning and held-out parts, and the tuning part's failures."""
-    from kb.evaluation import answers  # noqa: PLC0415
+    from kb.evaluation import answers, refitting  # noqa: PLC0415
 
     labelled = answers.load_answer_file(path, every) if is_answer_file(path) else []
     unanswered = answers.load_unanswerable_file(unanswerable, every) if unanswerable else []
@@ -114,7 +114,7 @@ def answer_report(
     }
     if calibrate:
         tuning = [label for label in labelled if not label.held_out]
-        report["calibration"] = answers.calibrate(
+        report["calibration"] = refitting.calibrate(
             engine, tuning, [query for query in unanswered if not query.held_out]
         )
     if explain:
@@ -177,7 +177,10 @@ def _print_answers(report: dict) -> None:
         values = " ".join(f"{figures[name]:8.3f}" for name, _ in ANSWER_COLUMNS)
         click.echo(f"{part:9} {figures['answerable']:4} {figures['unanswerable']:5} {values}")
     if "calibration" in report:
-        click.echo("\ncalibration on the tuning part (constants of kb/search/answers.py):")
+        click.echo(
+            "\ncalibration on the tuning part (constants of kb/search/answers.py; the section "
+            "choice's are CHOICE in kb/search/section_choice.py):"
+        )
         for key, value in report["calibration"].items():
             click.echo(f"  {key}: {value}")
     for failure in report.get("failures", []):

@@ -76,9 +76,10 @@ class Settings(AreaSettings):
     )
     min_confidence: float = _setting(
         FLOOR,
-        'A search result counts as found (and in "N articles found") only at this confidence '
-        "(0 to 1); when none reaches it, search says nothing answers. 0 counts every match. The "
-        'default is fitted for all-MiniLM-L6-v2 (README, "Search quality").',
+        "Search says nothing answers when its top result's confidence (the probability that "
+        "anything answers the query) is below this (0 to 1); otherwise the top result and those "
+        'relevant enough on their own count as found (and in "N articles found"). 0 counts every '
+        'match. The default is fitted for all-MiniLM-L6-v2 (README, "Search quality").',
     )
     ef_search: int = _setting(200, "HNSW ef_search of the vector index (higher: better recall).")
     analytics: str = _setting(

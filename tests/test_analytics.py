@@ -248,7 +248,7 @@ def test_bad_click_reports_are_refused(client, query, status) -> None:
 
 
 def test_instant_answer_shows_the_section_when_confident(client, monkeypatch) -> None:
-    sure, unsure = "Refunds take 5-10 business days to reach your bank", "refund"
+    sure, unsure = "Refunds take 5-10 business days to reach your bank", "refund policy"
     html = client.get("/search", query_string={"q": sure}).get_data(as_text=True)
     answer = re.search(r'<section class="instant-answer".*?</section>', html, re.S).group(0)
     assert "Was this helpful?" in answer and "<p>Refunds take 5-10 business days" in answer

@@ -110,7 +110,7 @@ def test_ties_are_broken_the_same_way_every_time() -> None:
     item = article()
     sections = by_anchor(item)
     scored = {sections["family-plans"]: 0.5, sections["changed-your-mind"]: 0.5}
-    assert choose_section("what about family", item, scored)[0].anchor == "changed-your-mind"
+    assert choose_section("what about it", item, scored)[0].anchor == "changed-your-mind"
 
 
 # --- confidence, no good match, the instant answer, did-you-mean -----------------------------
@@ -139,7 +139,7 @@ def judged_for(scores: dict[str, float], floor: float = FLOOR) -> Judged:
 
 
 def test_no_good_match_when_nothing_passes_the_floor() -> None:
-    weak = judged_for({"changed-your-mind": 0.3})
+    weak = judged_for({"changed-your-mind": 0.2})
     assert weak.ranked and not weak.found  # a match, but not one that answers
     strong = judged_for({"turn-off-auto-renewal": 0.8, "changed-your-mind": 0.6})
     assert strong.found and strong.best > 0.9

@@ -99,6 +99,45 @@ def test_what_the_customer_says_besides_a_question() -> None:
     assert needs_person("my account was hacked") and not needs_person("reset my password")
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I want to speak to your manager",
+        "get me a supervisor now",
+        "can you call me back",
+        "is there a real person here?",
+        "this bot is useless",
+        "put me through to support",
+        "I want to file a complaint",
+    ],
+)
+def test_asking_for_a_person_in_other_words(message: str) -> None:
+    assert asks_for_person(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "add a manager to my team",
+        "my manager wants copies of the invoices",
+        "change my phone number",
+        "can I pay by phone",
+        "what does the slack bot do",
+        "transfer ownership to someone else",
+        "how do I get my money back",
+    ],
+)
+def test_questions_that_mention_people_are_still_questions(message: str) -> None:
+    assert not asks_for_person(message)
+
+
+def test_what_only_a_person_can_settle_and_fixes_that_changed_nothing() -> None:
+    for message in ("they charged me again", "I want the full refund", "this is unacceptable"):
+        assert needs_person(message)
+    assert not needs_person("how do I ask for a refund")
+    assert says_unhelpful("no luck, same thing")[0] and says_unhelpful("that made no difference")[0]
+
+
 def test_pages_suggest_the_articles_that_name_them(tmp_path) -> None:
     def article(slug: str, context: str, audience: str = "public"):
         text = f"---\ntitle: {slug}\naudience: {audience}\ncontext: {context}\n---\nBody.\n"

@@ -92,7 +92,7 @@ def test_labelled_queries_hybrid_at_least_as_good_as_either_half(demo) -> None:
 def test_paraphrases_find_articles_without_sharing_their_words(demo) -> None:
     """Queries none of whose words (beyond stop words) occur in the right article."""
     index = demo.current_index()
-    checked = found = 0
+    checked = found = refused = 0
     for item in load_jsonl(DATA / "demo_queries.jsonl"):
         slug = item["relevant"][0]
         article = index.articles[slug]
@@ -114,11 +114,15 @@ def test_paraphrases_find_articles_without_sharing_their_words(demo) -> None:
         if content_words & article_words:
             continue
         checked += 1
-        top = [r.article.slug for r in demo.search(item["query"], limit=5).results]
+        # Retrieval, before the floor: whether search also says it has a good match is the
+        # no-good-match decision's (test_answers_sections_and_knowing_when_nothing_answers).
+        top = [article.slug for article, _, _ in demo.rank(item["query"])[:5]]
         found += any(s in top for s in item["relevant"])
+        refused += demo.search(item["query"]).no_good_match
     FIGURES["paraphrases"] = {
         "queries sharing no word with their article": checked,
         "found in top 5": found,
+        "told no good match": refused,
     }
     assert checked >= 3
     assert found / checked >= 0.6
@@ -138,10 +142,10 @@ def test_answers_sections_and_knowing_when_nothing_answers(demo) -> None:
         for part, figures in parts.items()
     }
     everything = parts["all"]
-    assert everything["section hit@1"] >= 0.64
-    assert everything["answer precision"] >= 0.75 and everything["answer coverage"] >= 0.35
-    assert everything["false-answer rate"] <= 0.68
-    assert everything["answerable kept"] >= 0.95
+    assert everything["section hit@1"] >= 0.68
+    assert everything["answer precision"] >= 0.8 and everything["answer coverage"] >= 0.45
+    assert everything["false-answer rate"] <= 0.55
+    assert everything["answerable kept"] >= 0.96
     # keyboard mash and small talk are never answered
     for query, shown in told:
         if query.kind in ("mash", "general"):

@@ -113,7 +113,10 @@ class AnswerBot:
             return Reply(None, [], True, True, False, after, query, follow_up)
         confidence = answer_confidence(judged.evidence) if judged.evidence else 0.0
         answer = Choice(found[0][0], found[0][1], confidence)
-        alternatives = [Choice(a, s, c) for a, s, _, c in found[1 : 1 + ALTERNATIVES]]
+        # Alternatives are the next matches, whether or not search would count them as found:
+        # the floor judges whether anything answers, and the answer passed it.
+        ranked = judged.ranked
+        alternatives = [Choice(a, s, c) for a, s, _, c in ranked[1 : 1 + ALTERNATIVES]]
         topic_query = state.topic.query if follow_up and state.topic else rest[:MAX_QUERY_CHARS]
         after = State(
             Topic(topic_query, answer.shown),
@@ -169,7 +172,8 @@ class AnswerBot:
         if within is not None:
             ranked = [_section_for(item, within, failed, index) for item in ranked]
         scores = {hit.section_id: hit.score for hit in fused}
-        return judge(ranked, scores, self.engine.settings.min_confidence)
+        unknown = index.vocabulary.unknown_share(index.vocabulary.terms(query))
+        return judge(ranked, scores, self.engine.settings.min_confidence, unknown)
 
     def _next_shown(self, state: State, unhelpful: int) -> Reply:
         """ "That didn't help" alone: the next section the last reply offered, if any."""
@@ -186,10 +190,13 @@ class AnswerBot:
 
 
 def _sureness(judged: Judged) -> float:
-    """How sure search is of its answer (0 when nothing is found)."""
-    if not judged.found or judged.evidence is None:
+    """How sure search is that something answers this reading (its top result's confidence, 0
+    when nothing is found). Measured on the tuning part of tests/data/conversations.jsonl
+    against the instant answer's confidence (which judges the section more than the topic):
+    follow-up accuracy 0.696 against 0.565."""
+    if not judged.found:
         return 0.0
-    return answer_confidence(judged.evidence)
+    return judged.best
 
 
 def _section_for(
@@ -211,7 +218,7 @@ def _section_for(
     }
     if not scored:
         return item
-    return article, choose_section(words, article, scored)[0], score
+    return article, choose_section(words, article, scored, index.vocabulary)[0], score
 
 
 def _boosted(hits: Sequence[Hit], index: LoadedIndex, slug: str, boost: float) -> list[Hit]:

@@ -13,7 +13,19 @@ _PERSON = re.compile(
     r"|\b(?:contact|call|reach)\s+(?:support|an agent|a person|someone|customer service)\b"
     r"|\b(?:customer service|support team|representative|operator)\b"
     r"|^\s*(?:(?:please|pls),?\s+)?(?:an?\s+)?(?:human|person|agent|someone|somebody)"
-    r"(?:,?\s+(?:please|pls|now))?\s*[.!?]*\s*$",
+    r"(?:,?\s+(?:please|pls|now))?\s*[.!?]*\s*$"
+    # Someone in charge, a call, being put through, or giving up on the bot.
+    r"|\b(?:speak|talk|chat|get|want|need|see|give me)\b(?:\s+\w+){0,3}?\s+(?:your|a|the)\s+"
+    r"(?:manager|supervisor|boss)\b|\bsomeone in charge\b"
+    r"|^\s*(?:manager|supervisor)\b"
+    r"|\b(?:connect|transfer|put|pass|escalate)\s+(?:me|this|my \w+)\s+(?:through\s+)?"
+    r"(?:to|with)\b|\bescalat(?:e|ion)\b"
+    r"|\b(?:call|phone|ring)\s+me\b|\b(?:call ?back|phone call|live (?:chat|support|help))\b"
+    r"|\b(?:is|are) (?:there|you) (?:a |an )?(?:real|human|anyone|anybody|someone|somebody)\b"
+    r"|\b(?:not|no|stop|hate|useless|stupid|dumb) (?:a |an |the |this |talking to (?:a |the )?)?"
+    r"(?:bot|robot)s?\b|\b(?:bot|robot)\s+(?:is|isn't|is not)\s+"
+    r"(?:useless|stupid|dumb|not help\w*|no help)\b"
+    r"|\b(?:file|make|lodge|raise) an? (?:complaint|formal complaint)\b",
     re.IGNORECASE,
 )
 _UNHELPFUL_OPENING = re.compile(
@@ -29,7 +41,10 @@ _DID_NOT_WORK = re.compile(
     r"|\bstill (?:an? )?(?:error )?[A-Za-z]{2,5}-?\d{2,4}\b|\bcame back\b"
     r"|\bsame (?:error|problem|issue|message)\b"
     r"|\b(?:already|i've|i have) (?:tried|done) (?:that|this|it|those|everything)\b"
-    r"|\b(?:tried|did) (?:that|this|those|all (?:that|of that|of those))\b",
+    r"|\b(?:tried|did) (?:that|this|those|all (?:that|of that|of those))\b"
+    r"|\b(?:no|not any) (?:luck|change|difference|better)\b"
+    r"|\b(?:did(?:n't| not|nt)|does(?:n't| not|nt)) (?:do|change|make) (?:anything|any difference|"
+    r"a difference)\b|\bgave (?:me )?(?:an? )?(?:error|the same)\b",
     re.IGNORECASE,
 )
 # Matters an article cannot settle: a person must look at the account or decide.
@@ -40,7 +55,16 @@ _NEEDS_PERSON = re.compile(
     r"law enforcement|sue)\b|\b(?:chargeback|dispute)\b"
     r"|\btake (?:it|this|that|them) down\b|\btakedown\b|\bwithout (?:my )?(?:permission|consent)\b"
     r"|\b(?:can|could) (?:someone|somebody|you|a person) (?:please )?(?:check|look into|look at|"
-    r"fix|process|escalate)\b|\bplease (?:process|check|escalate|look into)\b",
+    r"fix|process|escalate)\b|\bplease (?:process|check|escalate|look into)\b"
+    # Money taken after the customer stopped it (a double charge has its article), or a demand
+    # beyond what an article can grant.
+    r"|\b(?:charged|billed) (?:me )?(?:again|anyway|after (?:i )?cancel\w*)\b"
+    r"|\b(?:unauthori[sz]ed|fraudulent) (?:charge|payment|transaction|access|login)s?\b"
+    r"|\b(?:fraud|scam(?:med)?|stole)\b|\bi (?:want|demand|expect) (?:all |the (?:whole|full|"
+    r"entire) )?(?:my |the |a )?(?:money|amount|payment|full refund)\b"
+    # Anger: the customer wants someone to answer for it.
+    r"|\b(?:unacceptable|ridiculous|outrageous|disgrace\w*|furious|worst (?:service|company|"
+    r"support))\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")

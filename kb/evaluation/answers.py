@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.errors import BadRequest
-from kb.evaluation.calibration import fit_logistic, floor_keeping, logistic, precision_coverage
 from kb.evaluation.metrics import ndcg_at_k
-from kb.search.hits import Filters
 
 if TYPE_CHECKING:
     from kb.search.engine import SearchEngine
@@ -229,42 +227,3 @@ def failures(
 
 def _place(place: tuple[str, str] | None) -> str:
     return f"{place[0]}#{place[1]}" if place else "-"
-
-
-def calibrate(
-    engine: SearchEngine,
-    answerable: Sequence[LabelledAnswer],
-    unanswerable: Sequence[Unanswerable],
-    keep: float = 0.97,
-) -> dict:
-    """Refit the confidences of kb.search.answers on these queries (the tuning part): the
-    relevance of each of the ten best results, the answer on the top one; the floor keeping
-    `keep` of the answerable queries; and the answer's precision and coverage by threshold."""
-    index = engine.current_index()
-    scores, relevant, evidence, right, tops = [], [], [], [], []
-    queries = [(q.text, q) for q in answerable] + [(q.text, None) for q in unanswerable]
-    for text, label in queries:
-        judged = engine.judge(text, "hybrid", Filters(), index)
-        for article, _, score, _ in judged.ranked[:10]:
-            scores.append([score])
-            relevant.append(label is not None and article.slug in label.relevant)
-        if judged.evidence is not None:
-            top = judged.ranked[0]
-            if label is not None:
-                tops.append(top[2])
-            evidence.append(dataclasses.astuple(judged.evidence))
-            right.append(label is not None and is_gold(label, (top[0].slug, top[1].anchor)))
-    relevance = fit_logistic(scores, relevant)
-    answer = fit_logistic(evidence, right)
-    # Answerable queries with no result at all are not kept at any floor.
-    tops += [0.0] * (len(answerable) - len(tops))
-    confidences = [logistic(answer, row) for row in evidence]
-    return {
-        "relevance": relevance,
-        "answer": answer,
-        "floor": round(floor_keeping([logistic(relevance, [top]) for top in tops], keep), 3),
-        "answer precision, coverage": {
-            threshold: [round(v, 3) for v in precision_coverage(confidences, right, threshold)]
-            for threshold in (0.5, 0.6, 0.7, 0.8, 0.9)
-        },
-    }

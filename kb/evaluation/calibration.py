@@ -59,3 +59,27 @@ def precision_coverage(
     ]
     precision = sum(chosen) / len(chosen) if chosen else 1.0
     return precision, len(chosen) / len(right) if right else 0.0
+
+
+def fit_choice(groups: Sequence[tuple[Sequence[Sequence[float]], Sequence[bool]]]) -> list[float]:
+    """Weights of a linear score that ranks the right item of each group first (a pairwise
+    logistic model: every right item against every wrong one of its group, both ways round),
+    divided by the first weight so they are in the first feature's units."""
+    differences: list[list[float]] = []
+    labels: list[bool] = []
+    for rows, right in groups:
+        for good, good_row in zip(right, rows, strict=True):
+            if not good:
+                continue
+            for bad, bad_row in zip(right, rows, strict=True):
+                if bad:
+                    continue
+                difference = [a - b for a, b in zip(good_row, bad_row, strict=True)]
+                differences += [difference, [-value for value in difference]]
+                labels += [True, False]
+    if not differences:
+        raise ValueError("needs a group with a right and a wrong item")
+    weights = fit_logistic(differences, labels)[1:]  # the intercept is 0 by symmetry
+    if weights[0] <= 0:
+        raise ValueError("the first feature does not rank the right items first")
+    return [round(weight / weights[0], 3) for weight in weights]

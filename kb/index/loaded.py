@@ -22,6 +22,7 @@ from kb.index.vectors import Delta, Hidden, LayeredVectors
 from kb.search.autocomplete import Autocompleter
 from kb.search.hits import Filters
 from kb.search.spelling import Speller
+from kb.search.vocabulary import Vocabulary
 
 
 class LoadedIndex:
@@ -102,6 +103,11 @@ class LoadedIndex:
     def autocomplete(self) -> Autocompleter:
         """Built on first use, so a new generation is searchable without waiting for it."""
         return Autocompleter(a for a in self.articles.values() if a.is_public)
+
+    @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The help center's words and their rarity (kb.search.vocabulary), built on first use."""
+        return Vocabulary(self.articles.values(), self.speller)
 
     @property
     def embedder_name(self) -> str:

@@ -1,17 +1,23 @@
 """What a search page and the API show first: how sure search is of each result, whether anything
 answers at all, the instant answer, and whether to propose a corrected query.
 
-Both confidences are logistic functions of the hybrid fused score (kb.search.fusion: cosine
-similarity and damped BM25 on fixed scales, so comparable across queries), fitted on the tuning
-part of tests/data/demo_sections.jsonl and unanswerable.jsonl (`kb eval ... --calibrate` refits
-them and prints these constants):
-- a result's confidence is the probability that its article answers the query; results below
-  FLOOR are not counted as found, and when none reaches it there is no good match;
-- the answer's confidence is the probability that the top result's section is the one that
-  answers: it also rises with the top result's lead over the next article, and the chosen
-  section's lead over the article's other sections. An instant answer needs ANSWER_CONFIDENCE.
-FLOOR keeps 97% of the answerable tuning queries; ANSWER_CONFIDENCE was set for the precision
-of the instant answer over its coverage (README, "Search quality").
+Three logistic models, of the hybrid fused score (kb.search.fusion: cosine similarity and damped
+BM25 on fixed scales, so comparable across queries) and of the share of the query's words the
+help center never uses (kb.search.vocabulary), fitted on the tuning part of
+tests/data/demo_sections.jsonl and unanswerable.jsonl (`kb eval ... --calibrate` refits them and
+prints these constants):
+- answerable: the probability that anything answers the query, from its best score and its
+  unknown share ("cancel amazon prime" scores like a real question, but the help center never
+  says "amazon"). It is the top result's confidence; when it is below FLOOR there is no good
+  match. FLOOR keeps 97% of the answerable tuning queries;
+- relevance: the probability that a result's article answers, from its score; the other results'
+  confidences are the top's scaled by their relevance against the top's, and they count as
+  found (in "N articles found") when their relevance reaches LIST_FLOOR (which, as the floor of
+  the relevance model alone, kept 97% of the answerable tuning queries' top results);
+- answer: the probability that the top result's section is the one that answers: it also rises
+  with the top result's lead over the next article, and the chosen section's lead over the
+  article's other sections. An instant answer needs ANSWER_CONFIDENCE, set for the precision of
+  the instant answer over its coverage (README, "Search quality").
 """
 
 from __future__ import annotations
@@ -24,16 +30,21 @@ from kb.content.model import Article, Section
 
 # Relevance: intercept and weight of the fused score.
 RELEVANCE = (-10.096, 16.901)
+LIST_FLOOR = 0.013
+# Answerable: intercept and weights of the best fused score and the query's unknown share.
+ANSWERABLE = (-3.063, 9.449, -2.87)
 # Answer: intercept and weights of the top score, its lead over the next article (capped at
-# LEAD_CAP) and its section's lead over the article's other sections (capped likewise).
-ANSWER = (-4.953, 5.692, 11.146, 7.767)
+# LEAD_CAP), its section's lead over the article's other sections (capped likewise) and the
+# query's unknown share.
+ANSWER = (-4.114, 4.74, 13.209, 6.014, -1.871)
 LEAD_CAP = 0.2
-FLOOR = 0.013
+FLOOR = 0.389
 ANSWER_CONFIDENCE = 0.7
-# A corrected query is proposed when the original finds nothing this likely to answer, and the
-# correction's best result passes the floor and beats the original's by this much fused score
-# (about what separates an answer from a near miss).
-GOOD_RESULTS = 0.5
+# A corrected query is proposed when the original's best fused score is below GOOD_RESULTS (where
+# the relevance model gives about even odds), and the correction's best result passes the floor
+# and beats the original's by this much fused score (about what separates an answer from a near
+# miss).
+GOOD_RESULTS = 0.6
 CLEARLY_BETTER = 0.1
 WEAK_MATCHES = 3  # shown under "no good match" as things to try
 
@@ -45,44 +56,59 @@ class AnswerEvidence:
     score: float  # the top result's fused score
     lead: float  # over the next article's, capped
     section_lead: float  # of the chosen section over the article's other sections, capped
+    unknown: float = 0.0  # the weighted share of the query's words no public section uses
 
 
 def _logistic(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-value))
 
 
-def relevance_confidence(score: float) -> float:
-    """The probability that a result with this hybrid fused score answers the query."""
+def relevance_confidence(
+    score: float, answerable: float = 1.0, best_score: float | None = None
+) -> float:
+    """The probability that a result with this hybrid fused score answers the query. With the
+    query's best score, it is the probability that anything answers (`answerable`) scaled by the
+    result's relevance against the best result's: the best result's confidence is `answerable`."""
     intercept, weight = RELEVANCE
-    return round(_logistic(intercept + weight * score), 3)
+    relevance = _logistic(intercept + weight * score)
+    if best_score is not None:
+        relevance /= _logistic(intercept + weight * max(best_score, score))
+    return round(answerable * relevance, 3)
+
+
+def answerable_confidence(score: float, unknown: float) -> float:
+    """The probability that the help center answers a query whose top result has this fused
+    score and whose words are this share unknown (kb.search.vocabulary)."""
+    intercept, weight, unknown_weight = ANSWERABLE
+    return _logistic(intercept + weight * score + unknown_weight * unknown)
 
 
 def answer_evidence(
-    scores: Sequence[float], section_score: float, other_section_scores: Sequence[float]
+    scores: Sequence[float],
+    section_score: float,
+    other_section_scores: Sequence[float],
+    unknown: float = 0.0,
 ) -> AnswerEvidence:
     """Evidence for the top result as the answer: `scores` are the articles' fused scores,
-    best first; the others are those of the top article's sections that search found."""
+    best first; the others are those of the top article's sections that search found;
+    `unknown` is the query's unknown share."""
     top = scores[0]
     lead = top - (scores[1] if len(scores) > 1 else 0.0)
     section_lead = section_score - max(other_section_scores, default=0.0)
-    return AnswerEvidence(top, min(lead, LEAD_CAP), min(section_lead, LEAD_CAP))
+    return AnswerEvidence(top, min(lead, LEAD_CAP), min(section_lead, LEAD_CAP), unknown)
 
 
 def answer_confidence(evidence: AnswerEvidence) -> float:
     """The probability that the top result's section is the one that answers the query."""
-    intercept, score, lead, section_lead = ANSWER
+    intercept, score, lead, section_lead, unknown = ANSWER
     value = (
         intercept
         + score * evidence.score
         + lead * evidence.lead
         + section_lead * evidence.section_lead
+        + unknown * evidence.unknown
     )
     return round(_logistic(value), 3)
-
-
-def is_found(confidence: float, floor: float = FLOOR) -> bool:
-    """The result passes the floor (KB_MIN_CONFIDENCE): it counts as found."""
-    return confidence >= floor
 
 
 def shows_answer(confidence: float) -> bool:
@@ -97,6 +123,8 @@ class Judged:
     ranked: list[tuple[Article, Section, float, float]]
     evidence: AnswerEvidence | None
     floor: float = FLOOR
+    answerable: float = 0.0  # the probability that anything answers the query
+    relevance: tuple[float, ...] = ()  # each result's, on its own
 
     @property
     def best(self) -> float:
@@ -104,38 +132,64 @@ class Judged:
         return self.ranked[0][3] if self.ranked else 0.0
 
     @property
+    def best_score(self) -> float:
+        """The best fused score (0 when nothing matched)."""
+        return self.evidence.score if self.evidence else 0.0
+
+    @property
     def found(self) -> list[tuple[Article, Section, float, float]]:
-        """The results above the floor."""
-        return [item for item in self.ranked if is_found(item[3], self.floor)]
+        """The results that count as found: none when the query is less likely answerable than
+        the floor, else the top one and those whose relevance reaches LIST_FLOOR (every match
+        at a floor of 0)."""
+        if not self.ranked or self.answerable < self.floor:
+            return []
+        least = min(LIST_FLOOR, self.floor)
+        relevance = self.relevance or (1.0,) * len(self.ranked)  # not given: every match
+        return [
+            item
+            for position, (item, own) in enumerate(zip(self.ranked, relevance, strict=True))
+            if position == 0 or own >= least
+        ]
 
 
 def judge(
     ranked: Sequence[tuple[Article, Section, float]],
     fused: Mapping[str, float],
     floor: float = FLOOR,
+    unknown: float = 0.0,
 ) -> Judged:
     """Confidences for ranked results (in any mode) from the hybrid fused score of each section
-    (`fused`, by section id; a section hybrid search did not find scores 0)."""
+    (`fused`, by section id; a section hybrid search did not find scores 0) and the query's
+    unknown share (kb.search.vocabulary)."""
     best: dict[str, float] = {}
     for section_id, score in fused.items():
         slug = section_id.partition("#")[0]
         best[slug] = max(score, best.get(slug, score))
+    best_score = max(best.values(), default=0.0)
+    answerable = answerable_confidence(best_score, unknown)
     judged = [
-        (article, section, score, relevance_confidence(best.get(article.slug, 0.0)))
+        (
+            article,
+            section,
+            score,
+            relevance_confidence(best.get(article.slug, 0.0), answerable, best_score),
+        )  # fmt: skip
         for article, section, score in ranked
     ]
     if not judged:
         return Judged([], None, floor)
+    relevance = tuple(relevance_confidence(best.get(a.slug, 0.0)) for a, *_ in judged)
     top, section = judged[0][0], judged[0][1]
     others = [fused[other.id] for other in top.sections if other.id in fused and other != section]
     scores = [best.get(article.slug, 0.0) for article, *_ in judged[:2]]
-    return Judged(judged, answer_evidence(scores, fused.get(section.id, 0.0), others), floor)
+    evidence = answer_evidence(scores, fused.get(section.id, 0.0), others, unknown)
+    return Judged(judged, evidence, floor, round(answerable, 3), relevance)
 
 
 def worth_correcting(original: Judged, corrected: Judged) -> bool:
     """Propose the corrected query: the original has no good results, and the correction's are
     clearly better and pass the floor."""
-    if original.best >= GOOD_RESULTS or not corrected.found or corrected.evidence is None:
+    if original.best_score >= GOOD_RESULTS or not corrected.found or corrected.evidence is None:
         return False
     before = original.evidence.score if original.evidence else 0.0
     return corrected.evidence.score >= before + CLEARLY_BETTER

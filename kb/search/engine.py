@@ -134,7 +134,8 @@ class SearchEngine:
         # Belt and braces, as in rank: whatever the stores return, a filter is never crossed.
         ranked = [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
         fused_scores = {hit.section_id: hit.score for hit in fused}
-        return judge(ranked, fused_scores, self.settings.min_confidence)
+        unknown = index.vocabulary.unknown_share(index.vocabulary.terms(query))
+        return judge(ranked, fused_scores, self.settings.min_confidence, unknown)
 
     def correction(
         self, query: str, judged: Judged, mode: str, filters: Filters, index: LoadedIndex
@@ -143,7 +144,7 @@ class SearchEngine:
         vocabulary, offered when none is left unknown, the query has no good results of its own
         and the corrected query's are clearly better (kb.search.answers.worth_correcting)."""
         corrected = index.speller.corrected_query(query)
-        if not corrected or judged.best >= GOOD_RESULTS:
+        if not corrected or judged.best_score >= GOOD_RESULTS:
             return None
         if not all(index.speller.known(word) for word in words(corrected) if len(word) >= MIN_WORD):
             return None
@@ -248,7 +249,7 @@ def roll_up(
         if query is None:
             section = next(iter(scored))
         else:
-            section, _ = choose_section(query, article, scored)
+            section, _ = choose_section(query, article, scored, index.vocabulary)
         ranked.append((article, section, best[slug]))
     return ranked
 

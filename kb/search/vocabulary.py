@@ -1,0 +1,102 @@
+"""The help center's own words, for judging how much of a query a section or the whole help
+center speaks to: a query's content words (misspellings corrected, stop words left out,
+stemmed), each weighted by its rarity among the public sections (inverse document frequency).
+
+- coverage: the weighted share of the query's words found in a section's heading, and in its
+  heading and text (kb.search.section_choice prefers the section that names what was asked);
+- unknown share: the weighted share no public section uses at all ("cancel amazon prime",
+  "does driftbox support webdav"), which lowers every result's confidence
+  (kb.search.answers): a bi-encoder finds something near any query, but the help center
+  cannot answer what it never mentions.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from whoosh.lang.porter import stem
+
+from kb.content.model import Article, Section
+from kb.search.snippets import STOP_WORDS
+from kb.search.spelling import MIN_WORD, Speller
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+class Vocabulary:
+    """Stemmed words of every section of these articles, and their rarity among the public
+    ones (the articles a customer's search can answer with)."""
+
+    def __init__(self, articles: Iterable[Article], speller: Speller | None = None) -> None:
+        self.speller = speller
+        self._stems: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        counts: Counter[str] = Counter()
+        public = 0
+        for article in articles:
+            for section in article.sections:
+                heading = _stems(section.title)
+                every = heading | _stems(section.text)
+                self._stems[section.id] = (heading, every)
+                if article.is_public and article.is_searchable:
+                    counts.update(every)
+                    public += 1
+        self._counts = counts
+        self._sections = public
+
+    def terms(self, query: str) -> tuple[str, ...]:
+        """The query's content words and numbers: unknown words corrected when the speller can,
+        stop words left out, stemmed, each once."""
+        found: dict[str, None] = {}
+        speller = self.speller
+        for word in tokens(query):
+            if word in STOP_WORDS:
+                continue
+            if speller and word.isalpha() and len(word) >= MIN_WORD and not speller.known(word):
+                word = speller.correct_word(word) or word
+            found.setdefault(stemmed(word), None)
+        return tuple(found)
+
+    def weight(self, term: str) -> float:
+        """Inverse document frequency among the public sections (a word none uses: the most)."""
+        return math.log((self._sections + 1) / (self._counts.get(term, 0) + 0.5))
+
+    def coverage(self, terms: Sequence[str], section: Section) -> tuple[float, float]:
+        """The weighted shares of `terms` in the section's heading, and in its heading and text."""
+        heading, every = self._stems.get(section.id) or _section_stems(section)
+        total = sum(self.weight(term) for term in terms)
+        if not total:
+            return 0.0, 0.0
+        in_heading = sum(self.weight(term) for term in terms if term in heading)
+        return in_heading / total, sum(self.weight(term) for term in terms if term in every) / total
+
+    def unknown_share(self, terms: Sequence[str]) -> float:
+        """The weighted share of `terms` that no public section uses (0 for no terms: a query
+        of stop words alone is judged on its scores)."""
+        total = sum(self.weight(term) for term in terms)
+        if not total:
+            return 0.0
+        unknown = sum(self.weight(term) for term in terms if not self._counts.get(term))
+        return unknown / total
+
+
+@functools.lru_cache(maxsize=65536)
+def stemmed(word: str) -> str:
+    return str(stem(word))
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words and numbers: "DBX-201" is "dbx" and "201", so codes match too."""
+    return _TOKEN.findall(text.lower())
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stemmed(word) for word in tokens(text) if word not in STOP_WORDS)
+
+
+def _section_stems(section: Section) -> tuple[frozenset[str], frozenset[str]]:
+    heading = _stems(section.title)
+    return heading, heading | _stems(section.text)

@@ -1,0 +1,160 @@
+"""The evidence search's answers rest on beyond the fused score: how much of the query a section
+names, the share of the query the help center never mentions (kb.search.vocabulary), the
+section choice's model and the no-good-match decision built on them, and the fitting that
+`kb eval --calibrate` prints."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.content.model import Article
+from kb.content.sections import split_sections
+from kb.evaluation.calibration import fit_choice
+from kb.search.answers import FLOOR, judge
+from kb.search.section_choice import choose_section
+from kb.search.spelling import Speller, count_words
+from kb.search.vocabulary import Vocabulary
+
+BODY = """Forgot your password? Ask for a reset link.
+
+## Request a reset link
+
+1. Open the sign-in page and click **Forgot password**.
+2. Enter your email address and click **Send link**.
+
+## Not receiving the reset email
+
+If the email never arrives within ten minutes, look in your spam folder, then ask again.
+
+## Error DBX-201
+
+The name is not allowed on another platform: rename the file.
+"""
+
+
+def make_article(slug: str = "reset-your-password", body: str = BODY) -> Article:
+    sections = split_sections(slug, "Reset your password", body)
+    return Article(slug, "Reset your password", f"account/{slug}.md", "account", body, sections)
+
+
+def vocabulary_of(*articles: Article) -> Vocabulary:
+    speller = Speller(dict(count_words(a.title + " " + a.body for a in articles)))
+    return Vocabulary(articles, speller)
+
+
+def anchors(article: Article) -> dict[str, object]:
+    return {section.anchor: section for section in article.sections}
+
+
+def test_a_querys_words_are_corrected_stemmed_and_without_stop_words() -> None:
+    vocabulary = vocabulary_of(make_article())
+    assert vocabulary.terms("How do I reset my pasword?") == ("reset", "password")
+    # codes keep their number, so "DBX-201" can name the section about it
+    assert vocabulary.terms("error DBX-201") == ("error", "dbx", "201")
+
+
+def test_words_the_help_center_never_uses_are_the_unknown_share() -> None:
+    vocabulary = vocabulary_of(make_article())
+    assert vocabulary.unknown_share(vocabulary.terms("reset email")) == 0.0
+    assert vocabulary.unknown_share(vocabulary.terms("netflix kubernetes")) == 1.0
+    half = vocabulary.unknown_share(vocabulary.terms("reset my netflix password"))
+    assert 0.0 < half < 1.0
+    assert vocabulary.unknown_share(()) == 0.0  # nothing to judge: the scores decide
+
+
+def test_coverage_is_the_weighted_share_in_the_heading_and_the_text() -> None:
+    article = make_article()
+    vocabulary = vocabulary_of(article)
+    sections = anchors(article)
+    terms = vocabulary.terms("reset email never arrives")
+    heading, text = vocabulary.coverage(terms, sections["not-receiving-the-reset-email"])
+    assert 0.0 < heading < text == 1.0
+    other_heading, other_text = vocabulary.coverage(terms, sections["request-a-reset-link"])
+    assert other_heading < heading and other_text < text
+
+
+def test_the_section_that_names_what_was_asked_wins_a_near_tie() -> None:
+    """A question about the e-mail that never comes showed *Request a reset link*, which scored
+    a little higher; the section whose heading and text name it answers."""
+    article = make_article()
+    sections = anchors(article)
+    scored = {
+        sections["request-a-reset-link"]: 0.60,
+        sections["not-receiving-the-reset-email"]: 0.58,
+    }
+    vocabulary = vocabulary_of(article)
+    chosen, score = choose_section(
+        "why does the reset email never arrive", article, scored, vocabulary
+    )
+    assert chosen.anchor == "not-receiving-the-reset-email" and score == 0.58
+    # a question that names neither gets the section that scored best
+    chosen, _ = choose_section("why is that", article, scored, vocabulary)
+    assert chosen.anchor == "request-a-reset-link"
+
+
+def test_an_error_code_picks_its_own_section() -> None:
+    article = make_article()
+    sections = anchors(article)
+    scored = {sections["error-dbx-201"]: 0.50, sections["request-a-reset-link"]: 0.53}
+    chosen, _ = choose_section("DBX-201", article, scored, vocabulary_of(article))
+    assert chosen.anchor == "error-dbx-201"
+
+
+def judged_for(score: float, unknown: float):
+    article = make_article()
+    sections = anchors(article)
+    fused = {
+        sections["request-a-reset-link"].id: score,
+        sections["not-receiving-the-reset-email"].id: score - 0.1,
+    }
+    other = make_article("change-email")
+    fused[other.sections[0].id] = score - 0.2
+    ranked = [
+        (article, sections["request-a-reset-link"], score),
+        (other, other.sections[0], score - 0.2),
+    ]
+    return judge(ranked, fused, FLOOR, unknown)
+
+
+def test_a_query_the_help_center_never_speaks_of_has_no_good_match() -> None:
+    """ "how to cancel amazon prime" found the cancellation steps about as confidently as a real
+    question: words the help center never uses now say that nothing answers."""
+    known = judged_for(0.45, unknown=0.0)
+    assert known.found and known.evidence is not None and known.evidence.unknown == 0.0
+    unknown = judged_for(0.45, unknown=1.0)
+    assert unknown.ranked and not unknown.found
+    assert unknown.best < known.best
+
+
+def test_the_top_result_is_the_surest_and_the_others_weigh_less() -> None:
+    judged = judged_for(0.7, unknown=0.0)
+    confidences = [confidence for *_, confidence in judged.ranked]
+    assert confidences == sorted(confidences, reverse=True) and confidences[0] > confidences[1]
+    assert all(0.0 <= value <= 1.0 for value in confidences)
+    assert confidences[0] == judged.answerable
+
+
+def test_an_answerable_query_lists_every_result_relevant_enough_on_its_own() -> None:
+    """The second result is far less likely than the first, but likely enough to be listed:
+    "N articles found" and the results page are not cut to the top one."""
+    judged = judged_for(0.7, unknown=0.0)
+    assert judged.ranked[1][3] < FLOOR < judged.answerable
+    assert len(judged.found) == 2
+    assert len(judged_for(0.45, unknown=0.0).found) == 1  # 0.25 is too weak to list
+
+
+def test_a_fitted_choice_ranks_the_right_item_first() -> None:
+    # the right item has the lower first feature but clearly more of the second
+    groups = [
+        ([(0.50, 1.0), (0.52, 0.0)], [True, False]),
+        ([(0.60, 0.8), (0.61, 0.1)], [True, False]),
+        ([(0.70, 0.0), (0.40, 0.9)], [True, False]),
+        ([(0.45, 0.0), (0.55, 0.0)], [False, True]),
+    ]
+    weights = fit_choice(groups)
+    assert weights[0] == 1.0 and weights[1] > 0.02
+    for rows, right in groups:
+        scores = [sum(w * x for w, x in zip(weights, row, strict=True)) for row in rows]
+        assert right[scores.index(max(scores))]
+    with pytest.raises(ValueError):
+        fit_choice([([(0.5, 1.0)], [True])])
