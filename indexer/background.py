@@ -67,7 +67,12 @@ def watching(data_dir: Path) -> Iterator[None]:
 
 def watcher_running(data_dir: Path) -> bool:
     """Whether a `kb watch` holds this data folder (it then indexes every save by itself)."""
-    with lock_file(data_dir, WATCH_LOCK) as handle:
+    return lock_held(data_dir, WATCH_LOCK)
+
+
+def lock_held(data_dir: Path, name: str) -> bool:
+    """Whether another process holds this lock file under <data>/index."""
+    with lock_file(data_dir, name) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -23,7 +23,7 @@ import os
 import shutil
 import time
 
-from indexer.background import build_lock, lock_file, start_process
+from indexer.background import build_lock, lock_file, lock_held, start_process
 from indexer.build import BuildOptions, BuildReport, finish_base, rebase, write_base
 from indexer.cache import BuildCache
 from kb.content.loading import load_content
@@ -39,13 +39,7 @@ STAGING_PREFIX = "compact-"
 
 def compaction_running(options: BuildOptions) -> bool:
     """Whether a compaction of this data folder is under way."""
-    with lock_file(options.data_dir, COMPACT_LOCK) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    return lock_held(options.data_dir, COMPACT_LOCK)
 
 
 def start_compaction(settings: Settings) -> int | None:
