@@ -158,7 +158,7 @@ def _build(
         report.sections = plan.previous.get("sections", 0)
         report.seconds = time.perf_counter() - started
         return report
-    name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+    name = f"gen-{build_stamp()}"
     generation = layout.root / name
     stored = _write_stores(options, embedder, plan, report, generation, full, progress, cache)
     report.sections = sum(len(article.sections) for article in plan.searchable)
@@ -189,8 +189,7 @@ def _plan(
     cache.keep(loaded.articles)
     _, synonym_problems = load_synonyms(options.content_dir)
     report = BuildReport(problems=loaded.problems + synonym_problems)
-    synonyms_path = options.content_dir / SYNONYMS_FILE
-    synonyms = synonyms_path.read_text(encoding="utf-8") if synonyms_path.exists() else ""
+    synonyms = read_synonyms(options.content_dir)
     current = base or layout.current_name()
     # A live generation whose manifest cannot be read is no base to build on: build afresh.
     previous = readable_manifest(layout.root / current) if current else {}
@@ -208,6 +207,18 @@ def _plan(
     _diff(loaded.articles, previous.get("articles", {}) if compatible else {}, report)
     stale = set(report.added) | set(report.updated) | set(report.removed)
     return _Plan(loaded, synonyms, current, previous if compatible else {}, stale), report
+
+
+def build_stamp() -> str:
+    """What names a build's folder after `gen-` (or a compaction's staging folder): the time to
+    the microsecond and the process, so two builds never share one."""
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+
+
+def read_synonyms(content_dir: Path) -> str:
+    """The content folder's synonyms file as written ("" when there is none)."""
+    path = content_dir / SYNONYMS_FILE
+    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def _store_kind(options: BuildOptions) -> str:

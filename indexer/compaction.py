@@ -17,17 +17,22 @@ next. A chroma server has no layered edits (each build writes its collections), 
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
-import os
 import shutil
 import time
 
 from indexer.background import build_lock, lock_file, lock_held, start_process
-from indexer.build import BuildOptions, BuildReport, finish_base, rebase, write_base
+from indexer.build import (
+    BuildOptions,
+    BuildReport,
+    build_stamp,
+    finish_base,
+    read_synonyms,
+    rebase,
+    write_base,
+)
 from indexer.cache import BuildCache
 from kb.content.loading import load_content
-from kb.content.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.index.embeddings import Embedder
 from kb.index.generations import IndexLayout
 from kb.settings import Settings
@@ -44,7 +49,7 @@ def compaction_running(options: BuildOptions) -> bool:
 
 def start_compaction(settings: Settings) -> int | None:
     """`kb index --compact` in a process of its own, unless one runs; returns its process id."""
-    if compaction_running(_options(settings)):
+    if compaction_running(BuildOptions.from_settings(settings)):
         return None
     return start_process(settings, ["index", "--compact"], COMPACT_LOG)
 
@@ -64,25 +69,21 @@ def compact(options: BuildOptions, embedder: Embedder) -> BuildReport | None:
         try:
             for stale in layout.root.glob(f"{STAGING_PREFIX}*"):  # left by a killed compaction
                 shutil.rmtree(stale, ignore_errors=True)
-            name = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+            name = build_stamp()
             staging = layout.root / f"{STAGING_PREFIX}{name}"
             staging.mkdir()
             cache = BuildCache()
             loaded = load_content(options.content_dir, cache)
-            synonyms_path = options.content_dir / SYNONYMS_FILE
-            synonyms = synonyms_path.read_text(encoding="utf-8") if synonyms_path.exists() else ""
+            synonyms = read_synonyms(options.content_dir)
             stored, _ = write_base(options, embedder, loaded, staging, False, None, cache)
             with build_lock(options.data_dir):
                 generation = layout.root / f"gen-{name}"
                 staging.rename(generation)
                 seconds = time.perf_counter() - started
                 finish_base(generation, options, embedder, loaded, synonyms, stored, cache, seconds)
-                report = rebase(options, embedder, generation.name)
+                # the same cache: under the lock, only files changed since are read again
+                report = rebase(options, embedder, generation.name, cache)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _options(settings: Settings) -> BuildOptions:
-    return BuildOptions.from_settings(settings)

@@ -374,17 +374,21 @@ def test_did_you_mean_and_autocomplete_on_the_demo_content(demo) -> None:
     assert all(index.articles[s.slug].is_public for s in completions)  # never an internal one
 
 
+def demo_passages(engine) -> list[str]:
+    """Every text the demo index embeds (headings and passages), in the index's order."""
+    return [
+        text
+        for article in engine.current_index().articles.values()
+        for section in article.sections
+        for _, text in section_vectors(article, section)
+    ]
+
+
 def test_reduced_precision_embeds_what_full_precision_does(demo) -> None:
     """bfloat16 (where the CPU has it) may only round the float32 vectors, and a query embedded
     on its own path equals the same text embedded in a batch."""
     fast, full = demo.embedder, MiniLMEmbedder(full_precision=True)
-    index = demo.current_index()
-    passages = [
-        text
-        for article in index.articles.values()
-        for section in article.sections
-        for _, text in section_vectors(article, section)
-    ][:200]
+    passages = demo_passages(demo)[:200]
     texts = ["How do I get a refund?", "sync stuck at 99% after the desktop update " * 40]
     fast_vectors, full_vectors = fast.embed(texts + passages), full.embed(texts + passages)
     assert fast_vectors.dtype == full_vectors.dtype == "float32"
@@ -403,14 +407,8 @@ def test_batches_of_like_length_embed_what_encode_does_in_the_callers_order(demo
     """embed() batches texts by their length in word pieces: each row must still be its own
     text's vector, as sentence-transformers' encode() computes it."""
     embedder = demo.embedder
-    index = demo.current_index()
-    texts = [
-        text
-        for article in index.articles.values()
-        for section in article.sections
-        for _, text in section_vectors(article, section)
-    ][:150]
-    texts = texts[::2] + ["refund", "sync stuck at 99% after the desktop update " * 40]
+    long = "sync stuck at 99% after the desktop update " * 40
+    texts = demo_passages(demo)[:150:2] + ["refund", long]
     embedder.batch_size = 8  # several batches, each of a different length
     try:
         ours = embedder.embed(texts)
