@@ -1,6 +1,7 @@
 """Index the demo content with the real model and time indexing, search and suggestions.
 
-    python -m bench [--content content | --articles N] [--runs 200] [--keyword-engine tantivy]
+    python -m bench [--content content | --articles N | --reuse DIR] [--runs 200]
+                    [--keyword-engine tantivy]
 
 Prints tables and writes them to bench/RESULTS.md with the machine, date and command.
 """
@@ -120,6 +121,25 @@ def edit_to_search(content: Path, embedder, built: Path, keyword_engine: str) ->
         return elapsed
 
 
+def report_build(options: BuildOptions, embedder, say) -> None:
+    """A full build and an unchanged re-run, timed, as table rows."""
+    report = build_index(options, embedder, full=True)
+    loaded = load_content(options.content_dir).articles
+    say(
+        f"## Index: {options.content_dir} ({len(loaded)} articles, {report.sections} sections; "
+        f"keyword engine {options.keyword_engine})\n"
+    )
+    words = sum(len(s.text.split()) for a in loaded if a.is_searchable for s in a.sections)
+    say(f"{words:,} words in sections ({words / max(1, report.sections):.0f} per section)\n")
+    say("| step | seconds | sections/s | words/s |\n|---|---|---|---|")
+    say(
+        f"| full build (embeds every section) | {report.seconds:.2f} | "
+        f"{report.sections / report.seconds:.0f} | {words / report.seconds:,.0f} |"
+    )
+    again = build_index(options, embedder)
+    say(f"| unchanged re-run | {again.seconds:.2f} | - | - |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--content", type=Path, default=Path("content"))
@@ -128,6 +148,12 @@ def main() -> None:
         type=int,
         default=0,
         help="Generate a knowledge base of this many articles instead (seeded).",
+    )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="Search the content/ and data/ that `python -m bench.profile --keep DIR` kept, "
+        "instead of building (no build or edit figures).",
     )
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--keyword-engine", choices=KEYWORD_ENGINES, default="tantivy")
@@ -144,7 +170,9 @@ def main() -> None:
     embedder.warm_up()
     with tempfile.TemporaryDirectory() as temporary:
         data = Path(temporary) / "data"
-        if args.articles:
+        if args.reuse:
+            args.content, data = args.reuse / "content", args.reuse / "data"
+        elif args.articles:
             from bench.corpus import generate_corpus  # noqa: PLC0415
 
             generated = Path(temporary) / "content"
@@ -152,22 +180,10 @@ def main() -> None:
             args.content = generated
         engine_name = args.keyword_engine
         options = BuildOptions(args.content, data, keyword_engine=engine_name)
-        report = build_index(options, embedder, full=True)
-        loaded = load_content(args.content).articles
-        articles = len(loaded)
-        say(
-            f"## Index: {args.content} ({articles} articles, {report.sections} sections; "
-            f"keyword engine {engine_name})\n"
-        )
-        words = sum(len(s.text.split()) for a in loaded if a.is_searchable for s in a.sections)
-        say(f"{words:,} words in sections ({words / max(1, report.sections):.0f} per section)\n")
-        say("| step | seconds | sections/s | words/s |\n|---|---|---|---|")
-        say(
-            f"| full build (embeds every section) | {report.seconds:.2f} | "
-            f"{report.sections / report.seconds:.0f} | {words / report.seconds:,.0f} |"
-        )
-        again = build_index(options, embedder)
-        say(f"| unchanged re-run | {again.seconds:.2f} | - | - |")
+        if args.reuse:
+            say(f"## Index kept in {args.reuse} (keyword engine {engine_name})\n")
+        else:
+            report_build(options, embedder, say)
 
         settings = Settings(content_dir=args.content, data_dir=data)
         engine = open_engine(settings, embedder)
@@ -177,8 +193,9 @@ def main() -> None:
         ]
         rng = random.Random(7)
 
-        latency = edit_to_search(args.content, embedder, data, engine_name)
-        say(f"| one-article edit → searchable under `kb watch` | {latency:.2f} | - | - |")
+        if not args.reuse:
+            latency = edit_to_search(args.content, embedder, data, engine_name)
+            say(f"| one-article edit → searchable under `kb watch` | {latency:.2f} | - | - |")
 
         say("\n## Search, in process (ms)\n")
         say("| mode | p50 | p95 | p99 |\n|---|---|---|---|")
