@@ -53,6 +53,16 @@ def test_every_failed_delivery_goes_back_and_is_delivered_once(gave_up, receiver
     assert retry_failed(database, clock=clock) == []  # nothing failed now
 
 
+def test_a_retried_delivery_waits_from_its_retry_not_its_first_write(gave_up) -> None:
+    database, _, clock = gave_up
+    clock.advance(days=10)
+    retry_failed(database, clock=clock)
+    clock.advance(minutes=5)
+    # /metrics' kb_outbox_oldest_pending_age_seconds: five minutes, not thirteen days, so an
+    # alert on a stuck outbox does not fire for rows a person has just sent again.
+    assert backlog(database, clock).oldest_pending_seconds == 300
+
+
 def test_a_retried_delivery_gets_three_more_days(gave_up, receiver) -> None:
     database, deliverer, clock = gave_up
     clock.advance(days=10)

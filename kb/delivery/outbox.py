@@ -245,8 +245,9 @@ def backlog(database: Database, clock: Clock = utc_now) -> Backlog:
         counts = dict(
             connection.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
         )
+        # A row a person sent again (`kb outbox retry`) waits from then, not from its first write.
         oldest = connection.execute(
-            "SELECT MIN(created_at) FROM outbox WHERE status = 'pending'"
+            "SELECT MIN(COALESCE(retried_at, created_at)) FROM outbox WHERE status = 'pending'"
         ).scalar()
     waited = (clock() - dt.datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0
     return Backlog(
