@@ -9,6 +9,7 @@ import re
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from kb.assist.suggestions import AgentAssist
 from kb.delivery.outbox import Deliverer, notify_queue
 from kb.errors import ConfigurationError
 from kb.settings import Settings
@@ -97,6 +98,22 @@ def test_a_contact_ticket_goes_to_the_queue_its_triage_names(routed) -> None:
         (billing, "service:webhook", "pending"),
         (technical, "support:webhook", "pending"),
     ]
+
+
+def test_a_contact_ticket_is_triaged_once_and_listed_in_the_queue_it_was_sent_to(
+    routed, monkeypatch
+) -> None:
+    searches = []
+    ranked = AgentAssist.ranked
+    monkeypatch.setattr(
+        AgentAssist, "ranked", lambda self, *a: searches.append(1) or ranked(self, *a)
+    )
+    billing = send_contact(routed, BILLING)
+    assert len(searches) == 1  # one search decides the queue it is sent to and the inbox's
+    listed = rows(routed, "SELECT queue, queue_set_by, category FROM tickets WHERE id = ?", billing)
+    (destination,) = rows(routed, "SELECT destination FROM outbox WHERE ticket_id = ?", billing)
+    assert listed[0][:2] == ("service", "triage") and listed[0][2]
+    assert destination == ("service:webhook",)
 
 
 def test_the_routed_ticket_reaches_the_receiver_whole(

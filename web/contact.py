@@ -13,14 +13,14 @@ from wtforms.validators import Regexp, StopValidation
 
 from kb.analytics.events import cancel_deflections, record_deflection
 from kb.assist.ticket_text import Ticket
+from kb.assist.triage import Triage
 from kb.delivery.outbox import notify_queue
 from kb.delivery.queue_settings import QUEUES
-from kb.errors import RateLimited
+from kb.errors import BadRequest, PayloadTooLarge, RateLimited
 from kb.search.engine import MAX_QUERY_CHARS
 from kb.state.database import Connection
 from kb.tickets.inbox import Inbox
 from kb.tickets.store import TicketStore
-from kb.tickets.triage import triage_tickets
 from web.rate_limits import rate_limited
 from web.services import public_article, services, visitor_id
 
@@ -184,32 +184,45 @@ def _send():
             shown=shown_now or request.form.get("shown", ""),
             confirm=not errors,
         ), 400 if errors else 200
+    triage = triage_of(values)
     ticket_id = TicketStore(services().database).create_from_contact(
         values["name"],
         values["email"],
         values["subject"],
         values["description"],
         shown,
-        then=router(values, shown),
+        then=router(values, shown, triage),
     )
-    triage_tickets(services().assist, Inbox(services().database), [ticket_id])  # its queue
+    if triage is not None:  # the agent inbox lists it in the queue it was sent to
+        Inbox(services().database).record_triage(
+            ticket_id, triage.kind, triage.category, triage.confidence
+        )
     cancel_deflections(services().database, visitor_id())
     return render_template("contact_sent.html", ticket_id=ticket_id)
 
 
-def router(values: dict[str, str], shown: list[str]) -> Callable[[Connection, str], None] | None:
-    """What hands a new ticket to its queue (the triage's: service or support) in the
-    transaction that writes it; None when no queue is delivered anywhere (the inbox only)."""
+def triage_of(values: dict[str, str]) -> Triage | None:
+    """The new ticket's queue and category, from one search; None when it cannot be triaged
+    (no index, or no words to triage with), which must not lose the ticket."""
+    ticket = Ticket(subject=values["subject"], body=values["description"])
+    try:
+        return services().assist.triage(ticket)
+    except (BadRequest, PayloadTooLarge):
+        return None
+    except Exception:  # noqa: BLE001 - no index to triage with must not lose the ticket
+        log.warning("a contact ticket could not be triaged: sent to support", exc_info=True)
+        return None
+
+
+def router(
+    values: dict[str, str], shown: list[str], triage: Triage | None
+) -> Callable[[Connection, str], None] | None:
+    """What hands a new ticket to its queue (the triage's: service or support; support when
+    untriaged) in the transaction that writes it; None when no queue is delivered anywhere."""
     settings = services().settings
     if not any(settings.destinations(queue) for queue in QUEUES):
         return None
-    ticket = Ticket(subject=values["subject"], body=values["description"])
-    try:
-        triage = services().assist.triage(ticket)
-        queue, category = triage.kind, triage.category
-    except Exception:  # noqa: BLE001 - no index to triage with must not lose the ticket
-        log.warning("a contact ticket could not be triaged: sent to support", exc_info=True)
-        queue, category = "support", None
+    queue, category = (triage.kind, triage.category) if triage else ("support", None)
     payload = {
         "subject": values["subject"],
         "channel": "web-form",
