@@ -1,19 +1,23 @@
 """The evidence search's answers rest on beyond the fused score: how much of the query a section
-names, the share of the query the help center never mentions (kb.search.vocabulary), the
-section choice's model and the no-good-match decision built on them, and the fitting that
-`kb eval --calibrate` prints."""
+names, the share of the query the help center never mentions and whether the top articles name
+its most specific word (kb.search.vocabulary), the section choice's model and the no-good-match
+decision built on them, and the fitting that `kb eval --calibrate` prints."""
 
 from __future__ import annotations
 
 import pytest
 
+from kb.bot.answering import AnswerBot
 from kb.content.model import Article
 from kb.content.sections import split_sections
-from kb.evaluation.calibration import fit_choice
+from kb.evaluation.calibration import fit_choice, fit_multiplier
 from kb.search.answers import FLOOR, judge
+from kb.search.engine import judge_query
+from kb.search.hits import Hit
 from kb.search.section_choice import choose_section
 from kb.search.spelling import Speller, count_words
 from kb.search.vocabulary import Vocabulary
+from tests.helpers import make_engine
 
 BODY = """Forgot your password? Ask for a reset link.
 
@@ -29,6 +33,14 @@ If the email never arrives within ten minutes, look in your spam folder, then as
 ## Error DBX-201
 
 The name is not allowed on another platform: rename the file.
+"""
+
+
+ROUTER_BODY = """Driftbox syncs over any home network.
+
+## Behind a router
+
+If sync stalls, restart the router and check that it lets port 443 through.
 """
 
 
@@ -158,3 +170,60 @@ def test_a_fitted_choice_ranks_the_right_item_first() -> None:
         assert right[scores.index(max(scores))]
     with pytest.raises(ValueError):
         fit_choice([([(0.5, 1.0)], [True])])
+
+
+def test_the_most_specific_word_is_the_known_one_fewest_sections_use() -> None:
+    router = make_article("home-network", ROUTER_BODY)
+    vocabulary = vocabulary_of(make_article(), router)
+    # "reset" is in three sections, "router" in one; "netflix" is in none, "the" a stop word
+    assert vocabulary.most_specific(vocabulary.terms("reset the router on netflix")) == "router"
+    assert vocabulary.most_specific(vocabulary.terms("the netflix")) is None
+    password = make_article()
+    assert vocabulary.mentions("router", router) and not vocabulary.mentions("router", password)
+    assert vocabulary.names_most_specific(vocabulary.terms("netflix"), [])  # nothing to name
+
+
+def test_results_that_never_name_the_querys_most_specific_word_are_no_good_match() -> None:
+    """ "reset my wifi router" found the password reset as surely as a real question about it;
+    the most specific word it uses, "router", is in no article found first."""
+    password, router = make_article(), make_article("home-network", ROUTER_BODY)
+    vocabulary = vocabulary_of(password, router)
+    section = anchors(password)["request-a-reset-link"]
+    ranked = [(password, section, 0.35)]
+    fused = {section.id: 0.35}
+    named = judge_query("reset my password", ranked, fused, vocabulary, FLOOR)
+    unnamed = judge_query("reset my router", ranked, fused, vocabulary, FLOOR)
+    assert named.named and named.found
+    assert not unnamed.named and unnamed.ranked and not unnamed.found
+    assert unnamed.best < named.best
+    # the second article found names it: the query may be answered
+    other = router.sections[-1]
+    both = [*ranked, (router, other, 0.2)]
+    second = judge_query("reset my router", both, {**fused, other.id: 0.2}, vocabulary, FLOOR)
+    assert second.named and second.found and second.best == named.best
+
+
+def test_the_bot_checks_the_naming_of_a_question_but_not_of_a_follow_up(
+    shared_index, embedder
+) -> None:
+    """A message on its own is judged as search judges it; read with the earlier topic's words,
+    its most specific word is most often the topic's, which the topic's article answered."""
+    bot = AnswerBot(make_engine(shared_index, embedder))
+    hits = [
+        Hit("cancel-subscription#turn-off-automatic-renewal", 0.5),
+        Hit("cancel-subscription#what-happens-to-your-files", 0.4),
+    ]
+    message = "my bank is closing, what about my plan"  # "bank": only the refund article's
+    alone = bot.judged(message, hits)
+    assert not alone.named and alone.ranked
+    follow_up = bot.judged(message, hits, within=("cancel-subscription", message, hits))
+    assert follow_up.named and alone.best < follow_up.best
+
+
+def test_the_multiplier_is_the_mildest_that_drops_the_most_unanswerable_queries() -> None:
+    confidences = [0.9, 0.6, 0.8, 0.7]
+    answerable = [True, True, False, False]
+    # both unanswerable queries pass the floor of 0.6 until 0.8 × m falls below it
+    assert fit_multiplier(confidences, [False, False, True, True], answerable, 1.0) == 0.749
+    # lowering answerable queries lowers the floor with them: nothing is gained
+    assert fit_multiplier(confidences, [True, True, False, False], answerable, 1.0) == 1.0

@@ -11,6 +11,8 @@ import numpy as np
 
 # A little ridge keeps the fit finite when the labels separate perfectly.
 RIDGE = 1e-3
+# The multipliers fit_multiplier tries, mildest first: 1 down to 0.5 in steps of 0.001.
+MULTIPLIERS = tuple(thousandths / 1000 for thousandths in range(1000, 499, -1))
 
 
 def fit_logistic(
@@ -48,6 +50,26 @@ def floor_keeping(confidences: Sequence[float], share: float) -> float:
     ordered = sorted(confidences, reverse=True)
     kept = max(1, math.ceil(share * len(ordered)))
     return ordered[kept - 1]
+
+
+def fit_multiplier(
+    confidences: Sequence[float],
+    lowered: Sequence[bool],
+    answerable: Sequence[bool],
+    keep: float,
+    candidates: Sequence[float] = MULTIPLIERS,
+) -> float:
+    """The multiplier of the `lowered` confidences that leaves the fewest unanswerable queries
+    at or above the floor keeping `keep` of the answerable ones (ties: the mildest)."""
+    best, fewest = 1.0, math.inf
+    for multiplier in candidates:
+        scaled = [c * multiplier if low else c for c, low in zip(confidences, lowered, strict=True)]
+        kept = [c for c, ok in zip(scaled, answerable, strict=True) if ok]
+        floor = floor_keeping(kept, keep)
+        passed = sum(c >= floor for c, ok in zip(scaled, answerable, strict=True) if not ok)
+        if passed < fewest:
+            best, fewest = multiplier, passed
+    return best
 
 
 def precision_coverage(

@@ -13,6 +13,7 @@ from kb.evaluation.answers import LabelledAnswer, Unanswerable, is_gold
 from kb.evaluation.calibration import (
     fit_choice,
     fit_logistic,
+    fit_multiplier,
     floor_keeping,
     logistic,
     precision_coverage,
@@ -33,12 +34,15 @@ def calibrate(
     keep: float = 0.97,
 ) -> dict:
     """Refit on these queries (the tuning part): the relevance of each of the ten best results
-    and the answer on the top one; the floor keeping `keep` of the answerable queries; the
-    answer's precision and coverage by threshold; and the section choice's weights."""
+    and the answer on the top one; the answerable model and its multiplier for queries whose
+    most specific word the top articles do not name; the floor keeping `keep` of the answerable
+    queries; the answer's precision and coverage by threshold; and the section choice's
+    weights."""
     index = engine.current_index()
     rows, relevant, evidence, right, tops = [], [], [], [], []
     answerable_rows: list[list[float]] = []
     answers: list[bool] = []
+    unnamed: list[bool] = []
     queries = [(q.text, q) for q in answerable] + [(q.text, None) for q in unanswerable]
     for text, label in queries:
         judged = engine.judge(text, "hybrid", Filters(), index)
@@ -47,6 +51,7 @@ def calibrate(
         best = max(score for _, _, score, _ in judged.ranked)
         answerable_rows.append([best, judged.evidence.unknown])
         answers.append(label is not None)
+        unnamed.append(not judged.named)
         top = judged.ranked[0]
         evidence.append(dataclasses.astuple(judged.evidence))
         right.append(label is not None and is_gold(label, (top[0].slug, top[1].anchor)))
@@ -54,20 +59,28 @@ def calibrate(
             rows.append([score])
             relevant.append(label is not None and article.slug in label.relevant)
         if label is not None:
-            tops.append((top[2], answerable_rows[-1]))
+            tops.append((top[2], answerable_rows[-1], unnamed[-1]))
     relevance = fit_logistic(rows, relevant)
     answer = fit_logistic(evidence, right)
     answerable_model = fit_logistic(answerable_rows, answers)
+    # Answerable queries with no result at all are not kept at any floor (confidence 0).
+    missing = len(answerable) - len(tops)
+    multiplier = fit_multiplier(
+        [logistic(answerable_model, row) for row in answerable_rows] + [0.0] * missing,
+        unnamed + [False] * missing,
+        answers + [True] * missing,
+        keep,
+    )
     # The top result's confidence is the query's answerable confidence (kb.search.answers).
-    kept = [logistic(answerable_model, row) for _, row in tops]
-    listed = [logistic(relevance, [score]) for score, _ in tops]
-    # Answerable queries with no result at all are not kept at any floor.
-    kept += [0.0] * (len(answerable) - len(kept))
-    listed += [0.0] * (len(answerable) - len(listed))
+    kept = [logistic(answerable_model, row) * (multiplier if low else 1) for _, row, low in tops]
+    listed = [logistic(relevance, [score]) for score, _, _ in tops]
+    kept += [0.0] * missing
+    listed += [0.0] * missing
     confidences = [logistic(answer, row) for row in evidence]
     return {
         "relevance": relevance,
         "answerable": answerable_model,
+        "unnamed": multiplier,
         "answer": answer,
         # Rounded down, so that the rounded confidences of the queries it keeps still pass.
         "floor": math.floor(floor_keeping(kept, keep) * 1000) / 1000,

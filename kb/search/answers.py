@@ -9,7 +9,9 @@ prints these constants):
 - answerable: the probability that anything answers the query, from its best score and its
   unknown share ("cancel amazon prime" scores like a real question, but the help center never
   says "amazon"). It is the top result's confidence; when it is below FLOOR there is no good
-  match. FLOOR keeps 97% of the answerable tuning queries;
+  match. When neither of the top two articles names the query's most specific word (its known
+  word fewest sections use, kb.search.vocabulary), it is multiplied by UNNAMED: real answers
+  nearly always name it. FLOOR keeps 97% of the answerable tuning queries;
 - relevance: the probability that a result's article answers, from its score; the other results'
   confidences are the top's scaled by their relevance against the top's, and they count as
   found (in "N articles found") when their relevance reaches LIST_FLOOR (which, as the floor of
@@ -33,6 +35,10 @@ RELEVANCE = (-10.096, 16.901)
 LIST_FLOOR = 0.013
 # Answerable: intercept and weights of the best fused score and the query's unknown share.
 ANSWERABLE = (-3.063, 9.449, -2.87)
+# The answerable confidence is multiplied by UNNAMED when none of the first NAMING_ARTICLES
+# articles names the query's most specific word.
+UNNAMED = 0.56
+NAMING_ARTICLES = 2
 # Answer: intercept and weights of the top score, its lead over the next article (capped at
 # LEAD_CAP), its section's lead over the article's other sections (capped likewise) and the
 # query's unknown share.
@@ -76,11 +82,13 @@ def relevance_confidence(
     return round(answerable * relevance, 3)
 
 
-def answerable_confidence(score: float, unknown: float) -> float:
+def answerable_confidence(score: float, unknown: float, named: bool = True) -> float:
     """The probability that the help center answers a query whose top result has this fused
-    score and whose words are this share unknown (kb.search.vocabulary)."""
+    score, whose words are this share unknown, and whose most specific word the top articles
+    name or not (kb.search.vocabulary)."""
     intercept, weight, unknown_weight = ANSWERABLE
-    return _logistic(intercept + weight * score + unknown_weight * unknown)
+    confidence = _logistic(intercept + weight * score + unknown_weight * unknown)
+    return confidence if named else confidence * UNNAMED
 
 
 def answer_evidence(
@@ -125,6 +133,7 @@ class Judged:
     floor: float = FLOOR
     answerable: float = 0.0  # the probability that anything answers the query
     relevance: tuple[float, ...] = ()  # each result's, on its own
+    named: bool = True  # the top articles name the query's most specific word
 
     @property
     def best(self) -> float:
@@ -157,16 +166,18 @@ def judge(
     fused: Mapping[str, float],
     floor: float = FLOOR,
     unknown: float = 0.0,
+    named: bool = True,
 ) -> Judged:
     """Confidences for ranked results (in any mode) from the hybrid fused score of each section
-    (`fused`, by section id; a section hybrid search did not find scores 0) and the query's
-    unknown share (kb.search.vocabulary)."""
+    (`fused`, by section id; a section hybrid search did not find scores 0), the query's
+    unknown share and whether the top articles name its most specific word
+    (kb.search.vocabulary)."""
     best: dict[str, float] = {}
     for section_id, score in fused.items():
         slug = section_id.partition("#")[0]
         best[slug] = max(score, best.get(slug, score))
     best_score = max(best.values(), default=0.0)
-    answerable = answerable_confidence(best_score, unknown)
+    answerable = answerable_confidence(best_score, unknown, named)
     judged = [
         (
             article,
@@ -177,13 +188,13 @@ def judge(
         for article, section, score in ranked
     ]
     if not judged:
-        return Judged([], None, floor)
+        return Judged([], None, floor, named=named)
     relevance = tuple(relevance_confidence(best.get(a.slug, 0.0)) for a, *_ in judged)
     top, section = judged[0][0], judged[0][1]
     others = [fused[other.id] for other in top.sections if other.id in fused and other != section]
     scores = [best.get(article.slug, 0.0) for article, *_ in judged[:2]]
     evidence = answer_evidence(scores, fused.get(section.id, 0.0), others, unknown)
-    return Judged(judged, evidence, floor, round(answerable, 3), relevance)
+    return Judged(judged, evidence, floor, round(answerable, 3), relevance, named)
 
 
 def worth_correcting(original: Judged, corrected: Judged) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from kb.content.model import Article, Section
 from kb.errors import BadRequest, ConfigurationError
@@ -14,6 +14,7 @@ from kb.index.loaded import LoadedIndex
 from kb.limits import MAX_QUERY_BYTES, MAX_QUERY_CHARS, text_problem
 from kb.search.answers import (
     GOOD_RESULTS,
+    NAMING_ARTICLES,
     WEAK_MATCHES,
     Judged,
     answer_confidence,
@@ -28,6 +29,7 @@ from kb.search.results import InstantAnswer, SearchResult, SearchResults
 from kb.search.section_choice import choose_section
 from kb.search.snippets import make_snippet
 from kb.search.spelling import MIN_WORD, words
+from kb.search.vocabulary import Vocabulary
 from kb.settings import Settings
 
 # A filtered vector search over-fetches this many times the candidates, then filters.
@@ -134,8 +136,8 @@ class SearchEngine:
         # Belt and braces, as in rank: whatever the stores return, a filter is never crossed.
         ranked = [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
         fused_scores = {hit.section_id: hit.score for hit in fused}
-        unknown = index.vocabulary.unknown_share(index.vocabulary.terms(query))
-        return judge(ranked, fused_scores, self.settings.min_confidence, unknown)
+        floor = self.settings.min_confidence
+        return judge_query(query, ranked, fused_scores, index.vocabulary, floor)
 
     def correction(
         self, query: str, judged: Judged, mode: str, filters: Filters, index: LoadedIndex
@@ -252,6 +254,23 @@ def roll_up(
             section, _ = choose_section(query, article, scored, index.vocabulary)
         ranked.append((article, section, best[slug]))
     return ranked
+
+
+def judge_query(
+    query: str,
+    ranked: list[tuple[Article, Section, float]],
+    fused: Mapping[str, float],
+    vocabulary: Vocabulary,
+    floor: float,
+    naming: bool = True,
+) -> Judged:
+    """Judge `ranked` results of `query` (kb.search.answers.judge) with what the vocabulary says
+    of the query: its unknown share, and (unless `naming` is off) whether the top articles name
+    its most specific word."""
+    terms = vocabulary.terms(query)
+    top = [article for article, _, _ in ranked[:NAMING_ARTICLES]]
+    named = not naming or vocabulary.names_most_specific(terms, top)
+    return judge(ranked, fused, floor, vocabulary.unknown_share(terms), named)
 
 
 def _result(item: tuple[Article, Section, float, float], terms: set[str]) -> SearchResult:

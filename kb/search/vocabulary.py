@@ -7,7 +7,11 @@ stemmed), each weighted by its rarity among the public sections (inverse documen
 - unknown share: the weighted share no public section uses at all ("cancel amazon prime",
   "does driftbox support webdav"), which lowers every result's confidence
   (kb.search.answers): a bi-encoder finds something near any query, but the help center
-  cannot answer what it never mentions.
+  cannot answer what it never mentions;
+- most specific word: the query's known word that the fewest public sections use. A real answer
+  nearly always names it; when neither of the top two articles does, the query is less likely
+  answerable (kb.search.answers.UNNAMED): "reset my router" finds articles about resetting, but
+  none names "router".
 """
 
 from __future__ import annotations
@@ -81,6 +85,27 @@ class Vocabulary:
             return 0.0
         unknown = sum(self.weight(term) for term in terms if not self._counts.get(term))
         return unknown / total
+
+    def most_specific(self, terms: Sequence[str]) -> str | None:
+        """The term of `terms` the fewest public sections use, among those some use (None when
+        none is known); ties go to the first."""
+        known = [term for term in terms if self._counts.get(term)]
+        return min(known, key=lambda term: self._counts[term], default=None)
+
+    def names_most_specific(self, terms: Sequence[str], articles: Sequence[Article]) -> bool:
+        """Whether one of `articles` uses the most specific of `terms` (True when no term is
+        known: there is nothing to name)."""
+        term = self.most_specific(terms)
+        return term is None or any(self.mentions(term, article) for article in articles)
+
+    def mentions(self, term: str, article: Article) -> bool:
+        """Whether the article's title or one of its sections uses this stemmed term."""
+        if term in _stems(article.title):
+            return True
+        return any(
+            term in (self._stems.get(section.id) or _section_stems(section))[1]
+            for section in article.sections
+        )
 
 
 @functools.lru_cache(maxsize=65536)
