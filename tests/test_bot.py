@@ -134,6 +134,7 @@ def test_asking_for_a_person_in_other_words(message: str) -> None:
         "what does the slack bot do",
         "transfer ownership to someone else",
         "how do I get my money back",
+        "transfer my files to my new laptop",
     ],
 )
 def test_questions_that_mention_people_are_still_questions(message: str) -> None:
@@ -205,6 +206,10 @@ def test_hand_over_cues_match_no_answerable_question(cue) -> None:
         "how long is the grace period",
         "which region are my files stored in",
         "restart the app after updating",
+        "did all my files upload?",
+        "transfer my account to my new email address",
+        "what happens when the grace period is over",
+        "I've been waiting 3 days for my refund, is that normal?",
     ],
 )
 def test_questions_near_the_new_cues_are_still_questions(message: str) -> None:

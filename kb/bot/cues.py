@@ -18,7 +18,8 @@ _PERSON = re.compile(
     r"|\b(?:speak|talk|chat|get|want|need|see|give me)\b(?:\s+\w+){0,3}?\s+(?:your|a|the)\s+"
     r"(?:manager|supervisor|boss)\b|\bsomeone in charge\b"
     r"|^\s*(?:manager|supervisor)\b"
-    r"|\b(?:connect|transfer|put|pass|escalate)\s+(?:me|this|my \w+)\s+(?:through\s+)?"
+    r"|\b(?:connect|transfer|put|pass|escalate)\s+(?:me|this|my (?:ticket|case|issue|request|"
+    r"complaint|question|problem|chat|call|conversation))\s+(?:through\s+)?"
     r"(?:to|with)\b|\bescalat(?:e|ion)\b"
     r"|\b(?:call|phone|ring)\s+me\b|\b(?:call ?back|phone call|live (?:chat|support|help))\b"
     r"|\b(?:is|are) (?:there|you) (?:a |an )?(?:real|human|anyone|anybody|someone|somebody)\b"
@@ -74,8 +75,8 @@ _FRUSTRATED = re.compile(
     r"(?:frustrating|annoying|infuriating|exhausting|a joke|a nightmare|absurd)\b"
     r"|\b(?:so|really|very|extremely|incredibly|getting) (?:frustrated|annoyed|angry|upset)\b"
     r"|\b(?:fed up|sick and tired|had enough|at my wits'? end|losing my patience)\b"
-    r"|\b(?:been )?waiting (?:for )?(?:(?:over|more than|almost|nearly) )?(?:days|weeks|months|"
-    r"(?:two|three|four|five|several|many|\d+) (?:days|weeks|months))\b"
+    r"|\bwaiting (?:for )?(?:(?:over|more than|almost|nearly) )?(?:days|weeks|months|(?:several|"
+    r"many|so many) days|(?:two|three|four|five|several|many|\d+) (?:weeks|months))\b"
     r"|\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\w+th) time (?:i(?:'ve| have| am|'m)? )?"
     r"(?:ask|writ|contact|report|email|messag|explain|tell|call|reach)\w*"
     r"|\bhow many times (?:do|must|should|have) i (?:have to )?(?:ask|tell|explain|write|say)\b"
@@ -87,7 +88,7 @@ _FRUSTRATED = re.compile(
 # someone else when its owner is gone, another legal or billing entity, an account deleted past
 # its window, a suspension or ban, proving who the customer is.
 _STAFF_ONLY = re.compile(
-    r"\b(?:merge|combine|consolidate|join|link)\b(?:\s+[\w']+){0,4}?\s+(?:accounts|"
+    r"\b(?:merge|combine|consolidate)\b(?:\s+[\w']+){0,4}?\s+(?:accounts|"
     r"subscriptions|(?:account|subscription) (?:with|into) (?:my|our|the|an?) (?:\w+ )?"
     r"(?:account|subscription))\b"
     r"|\b(?:only|sole|single|last|former|previous|old) (?:account )?(?:admin|administrator|"
@@ -101,16 +102,21 @@ _STAFF_ONLY = re.compile(
     r"data ?cent(?:er|re))\b"
     r"|\b(?:make|set) me (?:as )?(?:the |an? )?(?:new )?(?:account )?(?:owner|admin|administrator)"
     r" of (?:the |our |this |my )?(?:team|workspace|account|organi[sz]ation|company|business)\b"
+    # To a person (not "to my new e-mail address", which the articles answer).
     r"|\btransfer (?:the |our |my |this |a )?(?:whole )?(?:account|workspace|team|subscription|"
-    r"business account|team account)(?: ownership)? to (?:another|a different|someone|somebody|"
-    r"my|our|the new|a new|new)\b"
-    r"|\b(?:legal|billing|contracting) entity\b|\b(?:change|switch|move|transfer)\b[^.?!]{0,30}"
-    r"\b(?:account holder|to (?:our|a|the) (?:new|other|parent|sister) (?:company|entity|"
+    r"business account|team account)(?: ownership)? to (?:(?:another|a different|a new|the new|new|"
+    r"my|our|his|her) )*(?:person|user|owner|admin\w*|colleague|co-?worker|employee|partner|wife|"
+    r"husband|son|daughter|boss|manager|someone|somebody|company|entity)\b"
+    r"|\b(?:change|switch|move|transfer|update)\b[^.?!]{0,40}\b(?:(?:legal|billing|contracting) "
+    r"entity|account holder|to (?:our|a|the) (?:new|other|parent|sister) (?:company|entity|"
     r"subsidiary))\b|\bwe (?:were|have been|got) (?:acquired|bought)\b"
-    r"|\b(?:deleted|closed) (?:my |our |the )?account\b[^.?!]{0,40}\b(?:(?:months?|years?|\d{2,} "
-    r"days|weeks) ago|grace period (?:is |has |was )?(?:over|ended|expired|passed))"
-    r"|\b(?:grace period|30[- ]day window|window) (?:is |has |had |was )?(?:over|ended|expired|"
-    r"passed|gone)\b"
+    # Deleted longer ago than the 30 days in which the customer can restore it.
+    r"|\b(?:deleted|closed) (?:my |our |the )?account\b[^.?!]{0,40}\b(?:(?:months?|years?|a year)"
+    r" ago|(?:more than|over) (?:a month|30 days|thirty days))"
+    r"|\b(?:deleted|closed|deletion)\b[^.?!]{0,60}\b(?:grace period|30[- ]day window|window) "
+    r"(?:is |has |had |was )?(?:over|ended|expired|passed|gone)\b"
+    r"|\b(?:grace period|30[- ]day window)\b[^.?!]{0,20}\b(?:over|ended|expired|passed|gone)\b"
+    r"[^.?!]{0,40}\b(?:restor|recover|reactivat|undelet|reopen)\w*"
     r"|\baccount (?:was |has been |is |got |been )?(?:suspended|banned|terminated|deactivated|"
     r"frozen|flagged)\b|\b(?:suspended|banned|terminated|froze|deactivated) (?:my|our) account\b"
     r"|\b(?:lift|remove|reverse|appeal|undo)\b[^.?!]{0,20}\b(?:suspension|ban)\b|\bun-?ban\b"
@@ -126,7 +132,8 @@ _FIXES_EXHAUSTED = re.compile(
     r"\b(?:i've |i have |we've |we have |already )?(?:tried|done|followed|did) (?:absolutely )?"
     r"(?:everything|every (?:step|fix|suggestion|solution|article)|all (?:the |of the |your )?"
     r"(?:steps|fixes|suggestions|solutions|articles|instructions|troubleshooting))\b"
-    r"|\b(?:tried|done|followed|did) (?:it )?all\b|\bwhat (?:the|your) (?:article|help page|"
+    r"|\b(?:tried|done|followed|did) (?:it |them |those )?all(?: of (?:it|them|that|those|this))?"
+    r"\s*(?:[,.;:!]|$|and\b|but\b)|\bwhat (?:the|your) (?:article|help page|"
     r"guide|instructions) says?\b[^.?!]{0,40}\b(?:still|nothing|no luck|didn't|doesn't)"
     r"|\b(?:followed|tried|did) (?:the |your |those |these )?(?:steps|instructions|article|"
     r"guide|troubleshooting)\b[^.?!]{0,40}\b(?:still|nothing|no luck|didn't|doesn't|same)"
@@ -137,8 +144,9 @@ _FIXES_EXHAUSTED = re.compile(
     r"|\b(?:checked|looked (?:in|at|through)|searched)\b[^.?!]{0,50}\b(?:deleted files|trash|"
     r"bin|version history)\b[^.?!]{0,40}\b(?:nothing|not there|isn't there|aren't there|empty|"
     r"gone|no trace)\b|\b(?:without|no) (?:a )?trace\b"
-    r"|\b(?:nothing|none of (?:it|this|that|them|your \w+)) (?:has )?(?:works?|worked|helps?|"
-    r"helped|fixed it)\b|\bout of (?:ideas|options)\b|\bran out of (?:ideas|options)\b",
+    r"|\bnothing (?:has )?(?:worked|helped|fixed it)\b|\bnone of (?:it|this|that|them|your \w+|"
+    r"th(?:e|ose|ese) \w+) (?:has |have )?(?:works?|worked|helps?|helped|fixed it)\b"
+    r"|\b(?:out|ran out) of (?:ideas|options)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
