@@ -207,6 +207,7 @@ def test_hand_over_cues_match_no_answerable_question(cue) -> None:
         "which region are my files stored in",
         "restart the app after updating",
         "did all my files upload?",
+        "did everything in my camera roll upload?",
         "transfer my account to my new email address",
         "what happens when the grace period is over",
         "I've been waiting 3 days for my refund, is that normal?",

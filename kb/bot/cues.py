@@ -129,7 +129,8 @@ _STAFF_ONLY = re.compile(
 )
 # The customer has already done what the articles say, all of it, and it still fails.
 _FIXES_EXHAUSTED = re.compile(
-    r"\b(?:i've |i have |we've |we have |already )?(?:tried|done|followed|did) (?:absolutely )?"
+    r"\b(?:(?:i|we)(?:'ve| have)? (?:already )?(?:tried|done|followed|did)|already (?:tried|done|"
+    r"followed|did)|tried|followed) (?:absolutely )?"
     r"(?:everything|every (?:step|fix|suggestion|solution|article)|all (?:the |of the |your )?"
     r"(?:steps|fixes|suggestions|solutions|articles|instructions|troubleshooting))\b"
     r"|\b(?:tried|done|followed|did) (?:it |them |those )?all(?: of (?:it|them|that|those|this))?"
