@@ -239,6 +239,8 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.embedder, args.chroma_url)
         return
+    if args.folder:
+        args.folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.folder) as temporary:
         folder = Path(temporary)
         if not args.server:
