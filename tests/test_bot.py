@@ -1,7 +1,8 @@
 """The answer bot's turns (kb/bot): answers are sections of public articles, "no good match" is
 the search's own, a person is offered when nothing answers, when asked for, or after a second
 unhelpful answer, and a follow-up is read with the earlier topic. The fake embedder and the
-fixture corpus; the demo content and the real model are in test_bot_model.py."""
+fixture corpus; the demo content and the real model are in tests/test_model.py
+(test_answer_bot_on_the_scripted_conversations)."""
 
 from __future__ import annotations
 
