@@ -11,9 +11,9 @@ from kb.bot.answering import AnswerBot
 from kb.content.model import Article
 from kb.content.sections import split_sections
 from kb.evaluation.calibration import fit_choice, fit_multiplier
-from kb.search.answers import FLOOR, judge
+from kb.search.answers import FLOOR, answer_confidence, judge
 from kb.search.engine import judge_query
-from kb.search.hits import Hit
+from kb.search.hits import Filters, Hit
 from kb.search.section_choice import choose_section
 from kb.search.spelling import Speller, count_words
 from kb.search.vocabulary import Vocabulary
@@ -227,3 +227,39 @@ def test_the_multiplier_is_the_mildest_that_drops_the_most_unanswerable_queries(
     assert fit_multiplier(confidences, [False, False, True, True], answerable, 1.0) == 0.749
     # lowering answerable queries lowers the floor with them: nothing is gained
     assert fit_multiplier(confidences, [True, True, False, False], answerable, 1.0) == 1.0
+
+
+def test_the_answer_is_surer_when_the_keyword_side_ranks_its_section_first() -> None:
+    """Both retrievers agreeing on the very section (not only the article) is evidence that it
+    answers: the instant answer's confidence rises with it, and only for that section."""
+    article = make_article()
+    sections = anchors(article)
+    link, email = sections["request-a-reset-link"], sections["not-receiving-the-reset-email"]
+    fused = {link.id: 0.6, email.id: 0.55}
+    ranked = [(article, link, 0.6)]
+    agreeing = judge(ranked, fused, FLOOR, keyword_best=link.id)
+    elsewhere = judge(ranked, fused, FLOOR, keyword_best=email.id)
+    unknown = judge(ranked, fused, FLOOR)
+    assert agreeing.evidence is not None and agreeing.evidence.keyword_agrees == 1.0
+    assert elsewhere.evidence is not None and elsewhere.evidence.keyword_agrees == 0.0
+    assert unknown.evidence == elsewhere.evidence
+    assert answer_confidence(agreeing.evidence) > answer_confidence(elsewhere.evidence)
+    # The other confidences are the article's: the section's evidence does not move them.
+    assert agreeing.best == elsewhere.best and agreeing.found == elsewhere.found
+
+
+def test_search_weighs_the_keyword_sides_best_section_in_its_answer(shared_index, embedder) -> None:
+    """The engine hands judge the keyword side's own best section, and the bot does too."""
+    engine = make_engine(shared_index, embedder)
+    index = engine.current_index()
+    query = "cancel my subscription"
+    keyword_hits, _ = engine.retrieve(index, query, "hybrid", Filters())
+    judged = engine.judge(query, "hybrid", Filters(), index)
+    assert keyword_hits and judged.evidence is not None and judged.ranked
+    shown = judged.ranked[0][1]
+    # Both sides agree on the renewal steps here: the evidence must say so.
+    renewal = "cancel-subscription#turn-off-automatic-renewal"
+    assert keyword_hits[0].section_id == shown.id == renewal
+    assert judged.evidence.keyword_agrees == 1.0
+    hits, keyword_best = AnswerBot(engine).section_hits(query)
+    assert keyword_best == keyword_hits[0].section_id and hits

@@ -135,28 +135,31 @@ class AnswerBot:
         answer search is surer of wins (a new question stands alone; "and for yearly plans?"
         finds little alone). Within the topic's article, the section is the one that answers
         the message's own words."""
-        alone_hits = self.section_hits(text)
-        alone = self.judged(text, alone_hits, failed=failed)
+        alone_hits, alone_keyword = self.section_hits(text)
+        alone = self.judged(text, alone_hits, alone_keyword, failed=failed)
         topic = state.topic
         if topic is None:
             return text, alone, False
         query = f"{topic.query} {text}"[:MAX_QUERY_CHARS]
         within = (topic.answer.slug, text, alone_hits)
-        combined = self.judged(query, self.section_hits(query), failed, within)
+        combined = self.judged(query, *self.section_hits(query), failed, within)
         if alone.found and _sureness(alone) > _sureness(combined):
             return text, alone, False
         return query, combined, True
 
-    def section_hits(self, query: str) -> list[Hit]:
-        """Public sections for `query`, hybrid search's fused scores, best first."""
+    def section_hits(self, query: str) -> tuple[list[Hit], str | None]:
+        """Public sections for `query`, hybrid search's fused scores, best first; and the
+        keyword side's best section (its id), which the answer's confidence weighs."""
         engine = self.engine
         keyword_hits, vector_hits = engine.retrieve(engine.current_index(), query, "hybrid", PUBLIC)
-        return engine.combine("hybrid", keyword_hits, vector_hits)
+        keyword_best = keyword_hits[0].section_id if keyword_hits else None
+        return engine.combine("hybrid", keyword_hits, vector_hits), keyword_best
 
     def judged(
         self,
         query: str,
         fused: list[Hit],
+        keyword_best: str | None = None,
         failed: Shown | None = None,
         within: tuple[str, str, list[Hit]] | None = None,
     ) -> Judged:
@@ -177,7 +180,9 @@ class AnswerBot:
             ranked = [_section_for(item, within, failed, index) for item in ranked]
         scores = {hit.section_id: hit.score for hit in fused}
         floor = self.engine.settings.min_confidence
-        return judge_query(query, ranked, scores, index.vocabulary, floor, naming=within is None)
+        return judge_query(
+            query, ranked, scores, index.vocabulary, floor, keyword_best, naming=within is None
+        )
 
     def _next_shown(self, state: State, unhelpful: int) -> Reply:
         """ "That didn't help" alone: the next section the last reply offered, if any."""

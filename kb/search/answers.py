@@ -17,9 +17,11 @@ prints these constants):
   found (in "N articles found") when their relevance reaches LIST_FLOOR (which, as the floor of
   the relevance model alone, kept 97% of the answerable tuning queries' top results);
 - answer: the probability that the top result's section is the one that answers: it also rises
-  with the top result's lead over the next article, and the chosen section's lead over the
-  article's other sections. An instant answer needs ANSWER_CONFIDENCE, set for the precision of
-  the instant answer over its coverage (README, "Search quality").
+  with the top result's lead over the next article, the chosen section's lead over the
+  article's other sections, and when the keyword side on its own ranks that very section first
+  of all (the two retrievers agree on the answer, not only on the article). An instant answer
+  needs ANSWER_CONFIDENCE, set for the precision of the instant answer over its coverage
+  (README, "Search quality").
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ ANSWERABLE = (-3.063, 9.449, -2.87)
 UNNAMED = 0.56
 NAMING_ARTICLES = 2
 # Answer: intercept and weights of the top score, its lead over the next article (capped at
-# LEAD_CAP), its section's lead over the article's other sections (capped likewise) and the
-# query's unknown share.
-ANSWER = (-4.114, 4.74, 13.209, 6.014, -1.871)
+# LEAD_CAP), its section's lead over the article's other sections (capped likewise), the
+# query's unknown share, and the keyword side's best section being the answer's (1 or 0).
+ANSWER = (-4.152, 4.368, 11.036, 4.795, -1.979, 1.113)
 LEAD_CAP = 0.2
 FLOOR = 0.389
 ANSWER_CONFIDENCE = 0.7
@@ -63,6 +65,7 @@ class AnswerEvidence:
     lead: float  # over the next article's, capped
     section_lead: float  # of the chosen section over the article's other sections, capped
     unknown: float = 0.0  # the weighted share of the query's words no public section uses
+    keyword_agrees: float = 0.0  # 1 when the keyword side's best section is this one
 
 
 def _logistic(value: float) -> float:
@@ -96,25 +99,30 @@ def answer_evidence(
     section_score: float,
     other_section_scores: Sequence[float],
     unknown: float = 0.0,
+    keyword_agrees: bool = False,
 ) -> AnswerEvidence:
     """Evidence for the top result as the answer: `scores` are the articles' fused scores,
     best first; the others are those of the top article's sections that search found;
-    `unknown` is the query's unknown share."""
+    `unknown` is the query's unknown share; `keyword_agrees`, whether the keyword side's best
+    section is the answer's."""
     top = scores[0]
     lead = top - (scores[1] if len(scores) > 1 else 0.0)
     section_lead = section_score - max(other_section_scores, default=0.0)
-    return AnswerEvidence(top, min(lead, LEAD_CAP), min(section_lead, LEAD_CAP), unknown)
+    return AnswerEvidence(
+        top, min(lead, LEAD_CAP), min(section_lead, LEAD_CAP), unknown, float(keyword_agrees)
+    )
 
 
 def answer_confidence(evidence: AnswerEvidence) -> float:
     """The probability that the top result's section is the one that answers the query."""
-    intercept, score, lead, section_lead, unknown = ANSWER
+    intercept, score, lead, section_lead, unknown, agrees = ANSWER
     value = (
         intercept
         + score * evidence.score
         + lead * evidence.lead
         + section_lead * evidence.section_lead
         + unknown * evidence.unknown
+        + agrees * evidence.keyword_agrees
     )
     return round(_logistic(value), 3)
 
@@ -167,11 +175,12 @@ def judge(
     floor: float = FLOOR,
     unknown: float = 0.0,
     named: bool = True,
+    keyword_best: str | None = None,
 ) -> Judged:
     """Confidences for ranked results (in any mode) from the hybrid fused score of each section
     (`fused`, by section id; a section hybrid search did not find scores 0), the query's
-    unknown share and whether the top articles name its most specific word
-    (kb.search.vocabulary)."""
+    unknown share, whether the top articles name its most specific word
+    (kb.search.vocabulary), and the keyword side's best section (its id, if any)."""
     best: dict[str, float] = {}
     for section_id, score in fused.items():
         slug = section_id.partition("#")[0]
@@ -193,7 +202,8 @@ def judge(
     top, section = judged[0][0], judged[0][1]
     others = [fused[other.id] for other in top.sections if other.id in fused and other != section]
     scores = [best.get(article.slug, 0.0) for article, *_ in judged[:2]]
-    evidence = answer_evidence(scores, fused.get(section.id, 0.0), others, unknown)
+    agrees = section.id == keyword_best
+    evidence = answer_evidence(scores, fused.get(section.id, 0.0), others, unknown, agrees)
     return Judged(judged, evidence, floor, round(answerable, 3), relevance, named)
 
 

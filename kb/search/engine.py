@@ -137,7 +137,8 @@ class SearchEngine:
         ranked = [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
         fused_scores = {hit.section_id: hit.score for hit in fused}
         floor = self.settings.min_confidence
-        return judge_query(query, ranked, fused_scores, index.vocabulary, floor)
+        keyword_best = keyword_hits[0].section_id if keyword_hits else None
+        return judge_query(query, ranked, fused_scores, index.vocabulary, floor, keyword_best)
 
     def correction(
         self, query: str, judged: Judged, mode: str, filters: Filters, index: LoadedIndex
@@ -262,15 +263,16 @@ def judge_query(
     fused: Mapping[str, float],
     vocabulary: Vocabulary,
     floor: float,
+    keyword_best: str | None = None,
     naming: bool = True,
 ) -> Judged:
     """Judge `ranked` results of `query` (kb.search.answers.judge) with what the vocabulary says
     of the query: its unknown share, and (unless `naming` is off) whether the top articles name
-    its most specific word."""
+    its most specific word; `keyword_best` is the keyword side's best section (its id)."""
     terms = vocabulary.terms(query)
     top = [article for article, _, _ in ranked[:NAMING_ARTICLES]]
     named = not naming or vocabulary.names_most_specific(terms, top)
-    return judge(ranked, fused, floor, vocabulary.unknown_share(terms), named)
+    return judge(ranked, fused, floor, vocabulary.unknown_share(terms), named, keyword_best)
 
 
 def _result(item: tuple[Article, Section, float, float], terms: set[str]) -> SearchResult:
