@@ -1,9 +1,12 @@
-"""What a customer's message says besides its question: that they want a person, that the last
-answer did not help, or that only a person can settle it."""
+"""What a customer's message says besides its question: its own words without the greeting and
+signature around them, that they want a person, that the last answer did not help, or that only
+a person can settle it."""
 
 from __future__ import annotations
 
 import re
+
+from kb.assist.ticket_text import clean_message
 
 _PERSON = re.compile(
     r"\b(?:talk|speak|chat|write)\s+(?:to|with)\s+(?:a|an|some|the|your|real|actual|live|"
@@ -151,6 +154,14 @@ _FIXES_EXHAUSTED = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
+
+
+def own_words(message: str) -> str:
+    """What the customer wrote of a message, on one line: without a greeting line ("Hi there,"),
+    a signature after a sign-off ("Many thanks,\nMargaret\nCustomer Service Lead"), a quoted
+    reply, log lines, links or e-mail addresses (kb.assist.ticket_text); the message itself when
+    nothing else is left ("thanks")."""
+    return clean_message(message) or " ".join(message.split())
 
 
 def asks_for_person(message: str) -> bool:
