@@ -22,6 +22,7 @@ from kb.bot.cues import (
     says_unhelpful,
     sounds_frustrated,
     tried_every_fix,
+    up_to_the_question,
 )
 from kb.content.front_matter import InvalidArticle, parse_article
 from kb.search.hits import Hit
@@ -121,6 +122,26 @@ def test_greetings_and_signatures_are_not_searched(bot) -> None:
     assert reply.answer is not None and reply.answer.article.slug == "request-a-refund"
 
 
+def test_the_vector_side_reads_a_message_up_to_its_last_question(bot, monkeypatch) -> None:
+    read: list[str] = []
+    embedder = bot.engine.embedder
+    embed = embedder.embed_query
+    monkeypatch.setattr(embedder, "embed_query", lambda text: read.append(text) or embed(text))
+    first, later = talk(
+        bot,
+        "can I get a refund on my yearly plan? I bought it 5 days ago",
+        "and how long does it take? my bank is slow",
+    )
+    assert first.searched == "can I get a refund on my yearly plan? I bought it 5 days ago"
+    assert read[0] == "can I get a refund on my yearly plan?"
+    # the later turn alone, and with the topic's words (the topic's whole message)
+    assert read[1:] == [
+        "and how long does it take?",
+        f"{first.searched} and how long does it take?",
+    ]
+    assert later.answer is not None and later.answer.article.slug == "request-a-refund"
+
+
 def test_a_new_question_that_stands_alone_is_not_a_follow_up(bot) -> None:
     _, other = talk(bot, "how do I cancel my subscription", "what does sync error DBX-201 mean")
     assert not other.follow_up and other.answer is not None
@@ -154,6 +175,16 @@ def test_a_message_is_reduced_to_the_customer_s_own_words() -> None:
     assert own_words("Hi, the app crashes on start") == "Hi, the app crashes on start"
     assert own_words("DBX-501 again\n> On Monday you wrote: rebuild the index") == "DBX-501 again"
     assert own_words("thanks!") == "thanks!"  # nothing else is left: the message itself
+
+
+def test_a_message_up_to_its_last_question() -> None:
+    asked = "can I get a refund? is it the whole amount??"
+    assert up_to_the_question(f"{asked} I bought it 5 days ago. Thanks") == asked
+    assert (
+        up_to_the_question("Sync paused. How do I make room?") == "Sync paused. How do I make room?"
+    )
+    assert up_to_the_question("my sync is stuck. help") == "my sync is stuck. help"
+    assert up_to_the_question("") == ""
 
 
 @pytest.mark.parametrize(

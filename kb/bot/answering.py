@@ -10,7 +10,8 @@ follow-up's own words find, the keyword side's first there nudged up (FOLLOW_UP_
 That reading is not asked whether its top articles name its most specific word, as a message
 alone is: that word is most often the topic's, which the earlier answer named (checking it there
 too cost 2 of the 23 tuning follow-ups and handed over no more). Greetings and signatures are
-not searched (kb.bot.cues.own_words).
+not searched (kb.bot.cues.own_words), and what follows a message's last question is only read by
+the keyword side (see `_search`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kb.bot.cues import (
     needs_person,
     own_words,
     says_unhelpful,
+    up_to_the_question,
 )
 from kb.content.model import Article, Section
 from kb.index.loaded import LoadedIndex
@@ -38,11 +40,9 @@ ALTERNATIVES = 2
 # Added to the fused score of the earlier answer's article when a follow-up leans on it
 # (chosen on the tuning part of tests/data/conversations.jsonl; see bench/bot.py).
 FOLLOW_UP_BOOST = 0.1
-# Added, within the earlier answer's article, to the fused score of the section the keyword side
-# ranks first for the follow-up's own words. A follow-up's words are few and lean on the topic
-# ("how do I stop it happening again"): the model reads them loosely, while the words they do
-# have ("stop", "again") are the section's. On the tuning part, 0.04 to 0.1 are alike (0.05
-# kept); 0.15 and more override the section choice's other evidence.
+# Added, within the earlier answer's article, to the section the keyword side ranks first for
+# a follow-up's own words, which are few ("how do I stop it happening again") and which the model
+# reads loosely. Tuning part: 0.04 to 0.1 alike; from 0.15 it overrides the other evidence.
 FOLLOW_UP_KEYWORD_NUDGE = 0.05
 # The customer said twice that an answer did not help: a person is offered.
 UNHELPFUL_BEFORE_HANDOFF = 2
@@ -154,15 +154,19 @@ class AnswerBot:
         topic, the message is searched alone and with the topic's words, and the reading whose
         answer search is surer of wins (a new question stands alone; "and for yearly plans?"
         finds little alone). Within the topic's article, the section is the one that answers
-        the message's own words."""
-        alone_hits, alone_keyword = self._retrieved(text)
+        the message's own words. The vector side reads the message up to its last question: a
+        remark after it ("I bought it 5 days ago") pulls the model's one reading of the message
+        away from what is asked; the keyword side weighs each word on its own."""
+        asked = up_to_the_question(text)
+        alone_hits, alone_keyword = self._retrieved(text, asked)
         alone = self.judged(text, alone_hits, _first(alone_keyword), failed=failed)
         topic = state.topic
         if topic is None:
             return text, alone, False
         query = f"{topic.query} {text}"[:MAX_QUERY_CHARS]
         within = Within(topic.answer.slug, text, alone_hits, alone_keyword)
-        combined = self.judged(query, *self.section_hits(query), failed, within)
+        combined_hits, combined_keyword = self._retrieved(query, f"{topic.query} {asked}")
+        combined = self.judged(query, combined_hits, _first(combined_keyword), failed, within)
         if alone.found and _sureness(alone) > _sureness(combined):
             return text, alone, False
         return query, combined, True
@@ -173,10 +177,15 @@ class AnswerBot:
         fused, keyword_hits = self._retrieved(query)
         return fused, _first(keyword_hits)
 
-    def _retrieved(self, query: str) -> tuple[list[Hit], list[Hit]]:
-        """Hybrid search's fused hits for `query` (public sections), and the keyword side's."""
+    def _retrieved(
+        self, query: str, vector_query: str | None = None
+    ) -> tuple[list[Hit], list[Hit]]:
+        """Hybrid search's fused hits for `query` (public sections), and the keyword side's;
+        `vector_query`, when given, is what the vector side reads instead."""
         engine = self.engine
-        keyword_hits, vector_hits = engine.retrieve(engine.current_index(), query, "hybrid", PUBLIC)
+        index = engine.current_index()
+        vector_query = vector_query[:MAX_QUERY_CHARS] if vector_query else None
+        keyword_hits, vector_hits = engine.retrieve(index, query, "hybrid", PUBLIC, vector_query)
         return engine.combine("hybrid", keyword_hits, vector_hits), keyword_hits
 
     def judged(
@@ -246,19 +255,14 @@ def _section_for(
     gone = f"{failed.slug}#{failed.anchor}" if failed else ""
 
     def own(hits: list[Hit]) -> list[Hit]:
-        return [
-            hit
-            for hit in hits
-            if hit.section_id.partition("#")[0] == within.slug
-            and hit.section_id != gone
-            and hit.section_id in index.sections
-        ]
+        ids = (hit.section_id for hit in hits)
+        mine = {i for i in ids if i.partition("#")[0] == within.slug and i in index.sections}
+        return [hit for hit in hits if hit.section_id in mine - {gone}]
 
     scored = {index.sections[hit.section_id][1]: hit.score for hit in own(within.hits)}
     if not scored:
         return item
-    keyword_first = own(within.keyword_hits)[:1]
-    for hit in keyword_first:
+    for hit in own(within.keyword_hits)[:1]:
         first = index.sections[hit.section_id][1]
         if first in scored:
             scored[first] += FOLLOW_UP_KEYWORD_NUDGE

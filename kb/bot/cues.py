@@ -154,6 +154,7 @@ _FIXES_EXHAUSTED = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def own_words(message: str) -> str:
@@ -162,6 +163,15 @@ def own_words(message: str) -> str:
     reply, log lines, links or e-mail addresses (kb.assist.ticket_text); the message itself when
     nothing else is left ("thanks")."""
     return clean_message(message) or " ".join(message.split())
+
+
+def up_to_the_question(message: str) -> str:
+    """The message up to the end of its last question ("can I get a refund on my yearly plan?"),
+    without the remark after it ("I bought it 5 days ago"); the whole message when it ends with
+    its question or asks nothing with a question mark."""
+    sentences = [sentence for sentence in _SENTENCE_END.split(message) if sentence.strip()]
+    last = max((i for i, s in enumerate(sentences) if "?" in s), default=len(sentences) - 1)
+    return " ".join(sentences[: last + 1])
 
 
 def asks_for_person(message: str) -> bool:
