@@ -175,6 +175,9 @@ def test_a_message_is_reduced_to_the_customer_s_own_words() -> None:
     assert own_words("Hi, the app crashes on start") == "Hi, the app crashes on start"
     assert own_words("DBX-501 again\n> On Monday you wrote: rebuild the index") == "DBX-501 again"
     assert own_words("thanks!") == "thanks!"  # nothing else is left: the message itself
+    # a log line is not searched, but the error code in it is
+    logged = "sync stopped\n2026-12-01 10:02:11 SyncError: DBX-501 index corrupt\nhow do I fix it?"
+    assert own_words(logged) == "sync stopped how do I fix it? DBX-501"
 
 
 def test_a_message_up_to_its_last_question() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from kb.assist.ticket_text import clean_message
+from kb.assist.ticket_text import clean_message, error_codes
 
 _PERSON = re.compile(
     r"\b(?:talk|speak|chat|write)\s+(?:to|with)\s+(?:a|an|some|the|your|real|actual|live|"
@@ -160,9 +160,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 def own_words(message: str) -> str:
     """What the customer wrote of a message, on one line: without a greeting line ("Hi there,"),
     a signature after a sign-off ("Many thanks,\nMargaret\nCustomer Service Lead"), a quoted
-    reply, log lines, links or e-mail addresses (kb.assist.ticket_text); the message itself when
-    nothing else is left ("thanks")."""
-    return clean_message(message) or " ".join(message.split())
+    reply, log lines, links or e-mail addresses (kb.assist.ticket_text), but with every error code
+    it names; the message itself when nothing else is left ("thanks")."""
+    words = clean_message(message)
+    if not words:
+        return " ".join(message.split())
+    return " ".join([words, *(code for code in error_codes(message) if code not in words)])
 
 
 def up_to_the_question(message: str) -> str:
