@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.bot.answering import AnswerBot
+from kb.bot.answering import AnswerBot, Within
 from kb.content.model import Article
 from kb.content.sections import split_sections
 from kb.evaluation.calibration import fit_choice, fit_multiplier
@@ -216,7 +216,7 @@ def test_the_bot_checks_the_naming_of_a_question_but_not_of_a_follow_up(
     message = "my bank is closing, what about my plan"  # "bank": only the refund article's
     alone = bot.judged(message, hits)
     assert not alone.named and alone.ranked
-    follow_up = bot.judged(message, hits, within=("cancel-subscription", message, hits))
+    follow_up = bot.judged(message, hits, within=Within("cancel-subscription", message, hits))
     assert follow_up.named and alone.best < follow_up.best
 
 

@@ -1,6 +1,7 @@
 """The answer bot's turns (kb/bot): answers are sections of public articles, "no good match" is
 the search's own, a person is offered when nothing answers, when asked for, or after a second
-unhelpful answer, and a follow-up is read with the earlier topic. The fake embedder and the
+unhelpful answer, a follow-up is read with the earlier topic, and greetings and signatures are
+not searched. The fake embedder and the
 fixture corpus; the demo content and the real model are in tests/test_model.py
 (test_answer_bot_on_the_scripted_conversations)."""
 
@@ -10,18 +11,21 @@ import json
 
 import pytest
 
-from kb.bot.answering import AnswerBot, Reply, State
+from kb.bot.answering import FOLLOW_UP_KEYWORD_NUDGE, AnswerBot, Reply, State, Within
 from kb.bot.context import articles_for_page
 from kb.bot.conversations import ConversationStore, visitor_hash
 from kb.bot.cues import (
     asks_for_person,
     needs_person,
     needs_staff,
+    own_words,
     says_unhelpful,
     sounds_frustrated,
     tried_every_fix,
+    up_to_the_question,
 )
 from kb.content.front_matter import InvalidArticle, parse_article
+from kb.search.hits import Hit
 from tests.helpers import HIDDEN_SLUGS, REPO, make_engine
 
 
@@ -83,6 +87,61 @@ def test_a_follow_up_is_read_with_the_earlier_topic(bot) -> None:
     assert follow_up.answer.section.anchor == "what-happens-to-your-files"
 
 
+def test_a_follow_up_leans_on_the_section_its_own_keywords_find_first(bot) -> None:
+    """Within the earlier answer's article, the section the keyword side ranks first for the
+    follow-up's own words gains FOLLOW_UP_KEYWORD_NUDGE: enough between close sections, not
+    against a clear lead."""
+    renewal = "cancel-subscription#turn-off-automatic-renewal"
+    files = "cancel-subscription#what-happens-to-your-files"
+
+    def chosen(own: list[Hit], keyword: list[Hit]) -> str:
+        within = Within("cancel-subscription", "and then?", own, keyword)
+        judged = bot.judged("cancel my subscription and then?", own, None, None, within)
+        assert judged.ranked[0][0].slug == "cancel-subscription"
+        return judged.ranked[0][1].id
+
+    close = [Hit(renewal, 0.5), Hit(files, 0.5 - FOLLOW_UP_KEYWORD_NUDGE / 2)]
+    assert chosen(close, []) == renewal
+    assert chosen(close, [Hit(files, 3.0), Hit(renewal, 2.0)]) == files
+    # the first of the article's own keyword hits, whatever another article's rank
+    refund = "request-a-refund#how-to-ask-for-a-refund"
+    assert chosen(close, [Hit(refund, 9.0), Hit(files, 3.0)]) == files
+    apart = [Hit(renewal, 0.5), Hit(files, 0.5 - 2 * FOLLOW_UP_KEYWORD_NUDGE)]
+    assert chosen(apart, [Hit(files, 3.0)]) == renewal
+
+
+def test_greetings_and_signatures_are_not_searched(bot) -> None:
+    e_mail = (
+        "Hi there,\n\nhow do I ask for a refund?\n\nMany thanks,\nJane Doe\n"
+        "Customer Service Lead, Acme Ltd\n+44 7700 900123"
+    )
+    (reply,) = talk(bot, e_mail)
+    # "Customer Service" in the signature is not a wish to talk to a person
+    assert not reply.wants_person and not reply.offer_handoff
+    assert reply.searched == "how do I ask for a refund?"
+    assert reply.answer is not None and reply.answer.article.slug == "request-a-refund"
+
+
+def test_the_vector_side_reads_a_message_up_to_its_last_question(bot, monkeypatch) -> None:
+    read: list[str] = []
+    embedder = bot.engine.embedder
+    embed = embedder.embed_query
+    monkeypatch.setattr(embedder, "embed_query", lambda text: read.append(text) or embed(text))
+    first, later = talk(
+        bot,
+        "can I get a refund on my yearly plan? I bought it 5 days ago",
+        "and how long does it take? my bank is slow",
+    )
+    assert first.searched == "can I get a refund on my yearly plan? I bought it 5 days ago"
+    assert read[0] == "can I get a refund on my yearly plan?"
+    # the later turn alone, and with the topic's words (the topic's whole message)
+    assert read[1:] == [
+        "and how long does it take?",
+        f"{first.searched} and how long does it take?",
+    ]
+    assert later.answer is not None and later.answer.article.slug == "request-a-refund"
+
+
 def test_a_new_question_that_stands_alone_is_not_a_follow_up(bot) -> None:
     _, other = talk(bot, "how do I cancel my subscription", "what does sync error DBX-201 mean")
     assert not other.follow_up and other.answer is not None
@@ -107,6 +166,28 @@ def test_what_the_customer_says_besides_a_question() -> None:
     assert says_unhelpful("no, I mean on Android") == (True, "I mean on Android")
     assert not says_unhelpful("how do I stop syncing a folder")[0]
     assert needs_person("my account was hacked") and not needs_person("reset my password")
+
+
+def test_a_message_is_reduced_to_the_customer_s_own_words() -> None:
+    assert own_words("Hello,\n\nmy sync  is stuck.\nAny idea?\n\nCheers,\nBob\nCEO") == (
+        "my sync is stuck. Any idea?"
+    )
+    assert own_words("Hi, the app crashes on start") == "Hi, the app crashes on start"
+    assert own_words("DBX-501 again\n> On Monday you wrote: rebuild the index") == "DBX-501 again"
+    assert own_words("thanks!") == "thanks!"  # nothing else is left: the message itself
+    # a log line is not searched, but the error code in it is
+    logged = "sync stopped\n2026-12-01 10:02:11 SyncError: DBX-501 index corrupt\nhow do I fix it?"
+    assert own_words(logged) == "sync stopped how do I fix it? DBX-501"
+
+
+def test_a_message_up_to_its_last_question() -> None:
+    asked = "can I get a refund? is it the whole amount??"
+    assert up_to_the_question(f"{asked} I bought it 5 days ago. Thanks") == asked
+    assert (
+        up_to_the_question("Sync paused. How do I make room?") == "Sync paused. How do I make room?"
+    )
+    assert up_to_the_question("my sync is stuck. help") == "my sync is stuck. help"
+    assert up_to_the_question("") == ""
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,13 @@ Every answer is a section of a public article, found by the help center's own hy
 judged by its own confidence floor (kb.search.answers: the search API's "no good match"). A
 follow-up ("and for yearly plans?") is searched together with the words that found the earlier
 answer, the earlier article nudged up (FOLLOW_UP_BOOST), and read so when search is surer of
-that reading than of the message alone. That reading is not asked whether its top articles name
-its most specific word, as a message alone is: that word is most often the topic's, which the
-earlier answer named (checking it there too cost 2 of the 23 tuning follow-ups and handed over
-no more).
+that reading than of the message alone; the earlier article's section is then the one the
+follow-up's own words find, the keyword side's first there nudged up (FOLLOW_UP_KEYWORD_NUDGE).
+That reading is not asked whether its top articles name its most specific word, as a message
+alone is: that word is most often the topic's, which the earlier answer named (checking it there
+too cost 2 of the 23 tuning follow-ups and handed over no more). Greetings and signatures are
+not searched (kb.bot.cues.own_words), and what follows a message's last question is only read by
+the keyword side (see `_search`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from kb.bot.cues import (
     asks_for_person,
     has_words,
     needs_person,
+    own_words,
     says_unhelpful,
+    up_to_the_question,
 )
 from kb.content.model import Article, Section
 from kb.index.loaded import LoadedIndex
@@ -35,6 +40,10 @@ ALTERNATIVES = 2
 # Added to the fused score of the earlier answer's article when a follow-up leans on it
 # (chosen on the tuning part of tests/data/conversations.jsonl; see bench/bot.py).
 FOLLOW_UP_BOOST = 0.1
+# Added, within the earlier answer's article, to the section the keyword side ranks first for
+# a follow-up's own words, which are few ("how do I stop it happening again") and which the model
+# reads loosely. Tuning part: 0.04 to 0.1 alike; from 0.15 it overrides the other evidence.
+FOLLOW_UP_KEYWORD_NUDGE = 0.05
 # The customer said twice that an answer did not help: a person is offered.
 UNHELPFUL_BEFORE_HANDOFF = 2
 
@@ -62,6 +71,17 @@ class State:
     topic: Topic | None = None
     unhelpful: int = 0  # answers the customer said did not help
     shown: tuple[Shown, ...] = ()  # the last reply's answer and alternatives
+
+
+@dataclasses.dataclass(frozen=True)
+class Within:
+    """A follow-up read within the earlier answer's article: its slug, the follow-up's own
+    words, their fused hits and the keyword side's hits for them."""
+
+    slug: str
+    words: str
+    hits: list[Hit]
+    keyword_hits: list[Hit] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,7 +120,7 @@ class AnswerBot:
 
     def reply(self, state: State, message: str) -> Reply:
         """The reply to one message of a conversation in `state`."""
-        message = " ".join(message.split())
+        message = own_words(message)
         if asks_for_person(message):
             return Reply(None, [], False, True, True, state)
         unhelpful, rest = says_unhelpful(message) if state.shown else (False, message)
@@ -134,15 +154,19 @@ class AnswerBot:
         topic, the message is searched alone and with the topic's words, and the reading whose
         answer search is surer of wins (a new question stands alone; "and for yearly plans?"
         finds little alone). Within the topic's article, the section is the one that answers
-        the message's own words."""
-        alone_hits, alone_keyword = self.section_hits(text)
-        alone = self.judged(text, alone_hits, alone_keyword, failed=failed)
+        the message's own words. The vector side reads the message up to its last question: a
+        remark after it ("I bought it 5 days ago") pulls the model's one reading of the message
+        away from what is asked; the keyword side weighs each word on its own."""
+        asked = up_to_the_question(text)
+        alone_hits, alone_keyword = self._retrieved(text, asked)
+        alone = self.judged(text, alone_hits, _first(alone_keyword), failed=failed)
         topic = state.topic
         if topic is None:
             return text, alone, False
         query = f"{topic.query} {text}"[:MAX_QUERY_CHARS]
-        within = (topic.answer.slug, text, alone_hits)
-        combined = self.judged(query, *self.section_hits(query), failed, within)
+        within = Within(topic.answer.slug, text, alone_hits, alone_keyword)
+        combined_hits, combined_keyword = self._retrieved(query, f"{topic.query} {asked}")
+        combined = self.judged(query, combined_hits, _first(combined_keyword), failed, within)
         if alone.found and _sureness(alone) > _sureness(combined):
             return text, alone, False
         return query, combined, True
@@ -150,10 +174,19 @@ class AnswerBot:
     def section_hits(self, query: str) -> tuple[list[Hit], str | None]:
         """Public sections for `query`, hybrid search's fused scores, best first; and the
         keyword side's best section (its id), which the answer's confidence weighs."""
+        fused, keyword_hits = self._retrieved(query)
+        return fused, _first(keyword_hits)
+
+    def _retrieved(
+        self, query: str, vector_query: str | None = None
+    ) -> tuple[list[Hit], list[Hit]]:
+        """Hybrid search's fused hits for `query` (public sections), and the keyword side's;
+        `vector_query`, when given, is what the vector side reads instead."""
         engine = self.engine
-        keyword_hits, vector_hits = engine.retrieve(engine.current_index(), query, "hybrid", PUBLIC)
-        keyword_best = keyword_hits[0].section_id if keyword_hits else None
-        return engine.combine("hybrid", keyword_hits, vector_hits), keyword_best
+        index = engine.current_index()
+        vector_query = vector_query[:MAX_QUERY_CHARS] if vector_query else None
+        keyword_hits, vector_hits = engine.retrieve(index, query, "hybrid", PUBLIC, vector_query)
+        return engine.combine("hybrid", keyword_hits, vector_hits), keyword_hits
 
     def judged(
         self,
@@ -161,17 +194,17 @@ class AnswerBot:
         fused: list[Hit],
         keyword_best: str | None = None,
         failed: Shown | None = None,
-        within: tuple[str, str, list[Hit]] | None = None,
+        within: Within | None = None,
     ) -> Judged:
         """Public articles ranked from `fused` hits, with the search's confidences. `failed` is
-        a section the customer said did not help (left out); `within` (an article's slug, the
-        follow-up's own words and their hits) nudges that article up in the ranking (not in the
+        a section the customer said did not help (left out); `within` (the earlier article and
+        the follow-up's own words and hits) nudges that article up in the ranking (not in the
         confidences), picks its section by the follow-up's words, and leaves out the check that
         the top articles name the query's most specific word (see the module's docstring)."""
         index = self.engine.current_index()
         hits = fused
         if within is not None:
-            hits = _boosted(fused, index, within[0], self.follow_up_boost)
+            hits = _boosted(fused, index, within.slug, self.follow_up_boost)
         if failed is not None:
             gone = f"{failed.slug}#{failed.anchor}"
             hits = [hit for hit in hits if hit.section_id != gone]
@@ -210,24 +243,35 @@ def _sureness(judged: Judged) -> float:
 
 def _section_for(
     item: tuple[Article, Section, float],
-    within: tuple[str, str, list[Hit]],
+    within: Within,
     failed: Shown | None,
     index: LoadedIndex,
 ) -> tuple[Article, Section, float]:
-    """The topic article's section that answers the follow-up's own words, when they hit one."""
+    """The topic article's section that answers the follow-up's own words, when they hit one;
+    the section the keyword side ranks first for them is nudged up (FOLLOW_UP_KEYWORD_NUDGE)."""
     article, section, score = item
-    slug, words, hits = within
-    if article.slug != slug:
+    if article.slug != within.slug:
         return item
     gone = f"{failed.slug}#{failed.anchor}" if failed else ""
-    scored = {
-        index.sections[hit.section_id][1]: hit.score
-        for hit in hits
-        if hit.section_id.partition("#")[0] == slug and hit.section_id != gone
-    }
+
+    def own(hits: list[Hit]) -> list[Hit]:
+        ids = (hit.section_id for hit in hits)
+        mine = {i for i in ids if i.partition("#")[0] == within.slug and i in index.sections}
+        return [hit for hit in hits if hit.section_id in mine - {gone}]
+
+    scored = {index.sections[hit.section_id][1]: hit.score for hit in own(within.hits)}
     if not scored:
         return item
-    return article, choose_section(words, article, scored, index.vocabulary)[0], score
+    for hit in own(within.keyword_hits)[:1]:
+        first = index.sections[hit.section_id][1]
+        if first in scored:
+            scored[first] += FOLLOW_UP_KEYWORD_NUDGE
+    return article, choose_section(within.words, article, scored, index.vocabulary)[0], score
+
+
+def _first(hits: list[Hit]) -> str | None:
+    """The id of the first hit's section, if any."""
+    return hits[0].section_id if hits else None
 
 
 def _boosted(hits: Sequence[Hit], index: LoadedIndex, slug: str, boost: float) -> list[Hit]:

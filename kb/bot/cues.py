@@ -1,9 +1,12 @@
-"""What a customer's message says besides its question: that they want a person, that the last
-answer did not help, or that only a person can settle it."""
+"""What a customer's message says besides its question: its own words without the greeting and
+signature around them, that they want a person, that the last answer did not help, or that only
+a person can settle it."""
 
 from __future__ import annotations
 
 import re
+
+from kb.assist.ticket_text import clean_message, error_codes
 
 _PERSON = re.compile(
     r"\b(?:talk|speak|chat|write)\s+(?:to|with)\s+(?:a|an|some|the|your|real|actual|live|"
@@ -151,6 +154,27 @@ _FIXES_EXHAUSTED = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def own_words(message: str) -> str:
+    """What the customer wrote of a message, on one line: without a greeting line ("Hi there,"),
+    a signature after a sign-off ("Many thanks,\nMargaret\nCustomer Service Lead"), a quoted
+    reply, log lines, links or e-mail addresses (kb.assist.ticket_text), but with every error code
+    it names; the message itself when nothing else is left ("thanks")."""
+    words = clean_message(message)
+    if not words:
+        return " ".join(message.split())
+    return " ".join([words, *(code for code in error_codes(message) if code not in words)])
+
+
+def up_to_the_question(message: str) -> str:
+    """The message up to the end of its last question ("can I get a refund on my yearly plan?"),
+    without the remark after it ("I bought it 5 days ago"); the whole message when it ends with
+    its question or asks nothing with a question mark."""
+    sentences = [sentence for sentence in _SENTENCE_END.split(message) if sentence.strip()]
+    last = max((i for i, s in enumerate(sentences) if "?" in s), default=len(sentences) - 1)
+    return " ".join(sentences[: last + 1])
 
 
 def asks_for_person(message: str) -> bool:
