@@ -81,9 +81,9 @@ def main() -> None:
 
     layout = IndexLayout(args.folder / "data")
     generation = layout.current_generation()
+    built = str(layout.root / str(generation) / "vectors")
     client = chromadb.PersistentClient(
-        path=str(layout.root / str(generation) / "vectors"),
-        settings=ChromaSettings(anonymized_telemetry=False),
+        path=built, settings=ChromaSettings(anonymized_telemetry=False)
     )
     collection = client.get_collection(collection_name("public"), embedding_function=None)
     ids, matrix = read_vectors(collection)
@@ -93,12 +93,12 @@ def main() -> None:
     similarity = queries @ matrix.T  # exact cosine: the stored vectors are unit length
     print(f"\n## HNSW recall: {len(ids):,} public vectors, {len(queries)} queries, generation "
           f"{generation}\n\n{load_average()}\n")  # fmt: skip
-    stores = [("as built", client, collection_name("public"))]
+    stores = [("as built", built, collection_name("public"))]
     scratch = tempfile.TemporaryDirectory()
     for construction in (int(value) for value in args.construction.split(",") if value):
+        path = f"{scratch.name}/{construction}"
         other = chromadb.PersistentClient(
-            path=f"{scratch.name}/{construction}",
-            settings=ChromaSettings(anonymized_telemetry=False),
+            path=path, settings=ChromaSettings(anonymized_telemetry=False)
         )
         name = f"construction-{construction}"
         started = time.perf_counter()
@@ -109,15 +109,31 @@ def main() -> None:
             fresh.add(ids=ids[start : start + 4000], embeddings=matrix[start : start + 4000])
         print(f"HNSW build with ef_construction {construction}: "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        stores.append((f"ef_construction {construction}", other, name))
+        stores.append((f"ef_construction {construction}", path, name))
     print("\n| graph | ef_search | fetched | vector recall | top-10 section recall | query p50 ms "
           "| p95 ms |\n|---|---|---|---|---|---|---|")  # fmt: skip
-    for graph, owner, name in stores:
+    for graph, path, name in stores:
         for ef in (int(value) for value in args.ef.split(",")):
-            owner.get_collection(name).modify(configuration={"hnsw": {"ef_search": ef}})
-            collection = owner.get_collection(name, embedding_function=None)
+            collection = with_ef_search(path, name, ef)
             measure(collection, ids, queries, similarity, graph, ef, args.fetch)
     scratch.cleanup()
+
+
+def with_ef_search(path: str, name: str, ef: int) -> Any:
+    """The collection at `path` searching with `ef`: the setting is stored, then the client is
+    opened afresh, since an HNSW segment already open in the process keeps the value it was
+    opened with (modifying it alone measured every ef_search the same)."""
+    import chromadb  # noqa: PLC0415 - heavy
+    from chromadb.api.shared_system_client import SharedSystemClient  # noqa: PLC0415
+    from chromadb.config import Settings as ChromaSettings  # noqa: PLC0415
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    chromadb.PersistentClient(path=path, settings=settings).get_collection(name).modify(
+        configuration={"hnsw": {"ef_search": ef}}
+    )
+    SharedSystemClient.clear_system_cache()
+    client = chromadb.PersistentClient(path=path, settings=settings)
+    return client.get_collection(name, embedding_function=None)
 
 
 def measure(collection: Any, ids: list[str], queries: np.ndarray, similarity: np.ndarray,
