@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.bot.answering import AnswerBot, Within
+from kb.bot.answering import AnswerBot, State, Within
 from kb.content.model import Article
 from kb.content.sections import split_sections
 from kb.evaluation.calibration import fit_choice, fit_multiplier
@@ -261,5 +261,5 @@ def test_search_weighs_the_keyword_sides_best_section_in_its_answer(shared_index
     renewal = "cancel-subscription#turn-off-automatic-renewal"
     assert keyword_hits[0].section_id == shown.id == renewal
     assert judged.evidence.keyword_agrees == 1.0
-    hits, keyword_best = AnswerBot(engine).section_hits(query)
-    assert keyword_best == keyword_hits[0].section_id and hits
+    _, read, _ = AnswerBot(engine)._search(State(), query, None)
+    assert read.evidence is not None and read.evidence.keyword_agrees == 1.0

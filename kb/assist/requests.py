@@ -15,14 +15,13 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from kb.assist.ticket_text import Ticket, clean_blocks, error_codes
+from kb.assist.ticket_text import SENTENCE_END, Ticket, clean_blocks, error_codes
 from kb.content.model import Article, Kind, Section
 
 MAX_REQUESTS = 3  # searched separately; a fourth is rare, and each one costs a search
 MIN_REQUEST_WORDS = 8  # "What do I tell our IT?" belongs to the request before it
 LABEL_WORDS = 8
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # How a customer says that another request follows, at the start of a sentence.
 _ANOTHER = re.compile(
     r"^(?:and |but |oh |ok |so )?(?:also\b|while i'?m at it|another (?:thing|question|issue|"
@@ -50,7 +49,7 @@ def split_requests(ticket: Ticket, limit: int = MAX_REQUESTS) -> list[str]:
     parts: list[str] = []
     for block in clean_blocks(texts[0]):
         current: list[str] = []
-        for sentence in _SENTENCE_END.split(block):
+        for sentence in SENTENCE_END.split(block):
             if current and _ANOTHER.match(sentence):
                 parts.append(" ".join(current))
                 current = []

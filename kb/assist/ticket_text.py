@@ -15,6 +15,8 @@ MAX_KEY_TERMS = 24
 VECTOR_WORDS = 96  # the opening says what is wrong; the model cost grows with the word pieces
 SIGNATURE_LINES = 16  # how far above the end a sign-off may start a signature
 
+# Where a sentence ends: after . ! or ? and the space that follows.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _ERROR_CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,5}\b")
 _QUOTE_HEADER = re.compile(
     r"^\s*(on .{3,120} wrote:|-{2,}\s*original message\s*-{2,}|from:\s.+|sent from my .+)\s*$",

@@ -32,7 +32,7 @@ from kb.index.loaded import LoadedIndex
 from kb.limits import MAX_QUERY_CHARS
 from kb.search.answers import Judged, answer_confidence
 from kb.search.engine import SearchEngine, judge_query, roll_up
-from kb.search.hits import Filters, Hit
+from kb.search.hits import Filters, Hit, first_section
 from kb.search.section_choice import choose_section
 
 PUBLIC = Filters()  # customers' search: public articles only
@@ -159,23 +159,19 @@ class AnswerBot:
         away from what is asked; the keyword side weighs each word on its own."""
         asked = up_to_the_question(text)
         alone_hits, alone_keyword = self._retrieved(text, asked)
-        alone = self.judged(text, alone_hits, _first(alone_keyword), failed=failed)
+        alone = self.judged(text, alone_hits, first_section(alone_keyword), failed=failed)
         topic = state.topic
         if topic is None:
             return text, alone, False
         query = f"{topic.query} {text}"[:MAX_QUERY_CHARS]
         within = Within(topic.answer.slug, text, alone_hits, alone_keyword)
         combined_hits, combined_keyword = self._retrieved(query, f"{topic.query} {asked}")
-        combined = self.judged(query, combined_hits, _first(combined_keyword), failed, within)
+        combined = self.judged(
+            query, combined_hits, first_section(combined_keyword), failed, within
+        )
         if alone.found and _sureness(alone) > _sureness(combined):
             return text, alone, False
         return query, combined, True
-
-    def section_hits(self, query: str) -> tuple[list[Hit], str | None]:
-        """Public sections for `query`, hybrid search's fused scores, best first; and the
-        keyword side's best section (its id), which the answer's confidence weighs."""
-        fused, keyword_hits = self._retrieved(query)
-        return fused, _first(keyword_hits)
 
     def _retrieved(
         self, query: str, vector_query: str | None = None
@@ -255,9 +251,14 @@ def _section_for(
     gone = f"{failed.slug}#{failed.anchor}" if failed else ""
 
     def own(hits: list[Hit]) -> list[Hit]:
-        ids = (hit.section_id for hit in hits)
-        mine = {i for i in ids if i.partition("#")[0] == within.slug and i in index.sections}
-        return [hit for hit in hits if hit.section_id in mine - {gone}]
+        """The hits on the topic article's sections, less the one that did not help."""
+        return [
+            hit
+            for hit in hits
+            if hit.section_id.partition("#")[0] == within.slug
+            and hit.section_id in index.sections
+            and hit.section_id != gone
+        ]
 
     scored = {index.sections[hit.section_id][1]: hit.score for hit in own(within.hits)}
     if not scored:
@@ -267,11 +268,6 @@ def _section_for(
         if first in scored:
             scored[first] += FOLLOW_UP_KEYWORD_NUDGE
     return article, choose_section(within.words, article, scored, index.vocabulary)[0], score
-
-
-def _first(hits: list[Hit]) -> str | None:
-    """The id of the first hit's section, if any."""
-    return hits[0].section_id if hits else None
 
 
 def _boosted(hits: Sequence[Hit], index: LoadedIndex, slug: str, boost: float) -> list[Hit]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from kb.assist.ticket_text import clean_message, error_codes
+from kb.assist.ticket_text import SENTENCE_END, clean_message, error_codes
 
 _PERSON = re.compile(
     r"\b(?:talk|speak|chat|write)\s+(?:to|with)\s+(?:a|an|some|the|your|real|actual|live|"
@@ -154,7 +154,6 @@ _FIXES_EXHAUSTED = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def own_words(message: str) -> str:
@@ -172,7 +171,7 @@ def up_to_the_question(message: str) -> str:
     """The message up to the end of its last question ("can I get a refund on my yearly plan?"),
     without the remark after it ("I bought it 5 days ago"); the whole message when it ends with
     its question or asks nothing with a question mark."""
-    sentences = [sentence for sentence in _SENTENCE_END.split(message) if sentence.strip()]
+    sentences = [sentence for sentence in SENTENCE_END.split(message) if sentence.strip()]
     last = max((i for i, s in enumerate(sentences) if "?" in s), default=len(sentences) - 1)
     return " ".join(sentences[: last + 1])
 

@@ -22,7 +22,7 @@ from kb.search.answers import (
     shows_answer,
     worth_correcting,
 )
-from kb.search.hits import Filters, Hit, check_limit
+from kb.search.hits import Filters, Hit, check_limit, first_section
 from kb.search.modes import DEFAULT_MODE, MODE_NAMES, MODES, Fusion
 from kb.search.observer import NoObserver, SearchObserver
 from kb.search.results import InstantAnswer, SearchResult, SearchResults
@@ -137,7 +137,7 @@ class SearchEngine:
         ranked = [item for item in roll_up(hits, index, query) if _matches(item[0], filters)]
         fused_scores = {hit.section_id: hit.score for hit in fused}
         floor = self.settings.min_confidence
-        keyword_best = keyword_hits[0].section_id if keyword_hits else None
+        keyword_best = first_section(keyword_hits)
         return judge_query(query, ranked, fused_scores, index.vocabulary, floor, keyword_best)
 
     def correction(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from kb.errors import BadRequest
 
@@ -30,6 +31,11 @@ class Filters:
     @property
     def narrows(self) -> bool:
         return any((self.category, self.tag, self.type, self.kind))
+
+
+def first_section(hits: Sequence[Hit]) -> str | None:
+    """The id of the first hit's section, if any (a retriever's best)."""
+    return hits[0].section_id if hits else None
 
 
 def check_limit(limit: int, maximum: int = MAX_LIMIT) -> int:
