@@ -261,5 +261,5 @@ def test_search_weighs_the_keyword_sides_best_section_in_its_answer(shared_index
     renewal = "cancel-subscription#turn-off-automatic-renewal"
     assert keyword_hits[0].section_id == shown.id == renewal
     assert judged.evidence.keyword_agrees == 1.0
-    _, read, _ = AnswerBot(engine)._search(State(), query, None)
+    _, read, _, _ = AnswerBot(engine)._search(State(), query, None)
     assert read.evidence is not None and read.evidence.keyword_agrees == 1.0

@@ -26,6 +26,7 @@ from kb.bot.cues import (
 )
 from kb.content.front_matter import InvalidArticle, parse_article
 from kb.search.hits import Hit
+from kb.search.section_choice import next_section
 from tests.helpers import HIDDEN_SLUGS, REPO, make_engine
 
 
@@ -55,6 +56,37 @@ def test_the_answer_is_the_best_section_with_up_to_two_alternatives(bot) -> None
     )
     assert len(reply.alternatives) <= 2 and not reply.no_good_match and not reply.offer_handoff
     assert 0.0 <= reply.answer.confidence <= 1.0
+
+
+def test_the_first_alternative_is_the_answer_articles_next_section(bot) -> None:
+    """The bot's most common miss is the right article with the wrong section: the article's
+    next section for the question comes first among the alternatives, and "that didn't help"
+    answers with it."""
+    first, unhelpful = talk(bot, "how do I ask for a refund", "that didn't help")
+    assert first.answer is not None and first.alternatives
+    sibling = first.alternatives[0]
+    assert sibling.article.slug == first.answer.article.slug == "request-a-refund"
+    assert sibling.section.anchor != first.answer.section.anchor
+    assert len({c.shown for c in [first.answer, *first.alternatives]}) == 1 + len(
+        first.alternatives
+    )
+    assert unhelpful.answer is not None and unhelpful.answer.shown == sibling.shown
+
+
+def test_the_next_section_leaves_out_what_was_shown(bot) -> None:
+    """next_section ranks only the article's sections search found, less those skipped."""
+    index = bot.engine.current_index()
+    article, _ = index.sections["request-a-refund#how-to-ask-for-a-refund"]
+    ids = [section.id for section in article.sections]
+    hits = [Hit(ids[0], 0.9), Hit(ids[1], 0.5), Hit("cancel-subscription#", 0.95)]
+
+    def pick(skip: set[str]) -> str | None:
+        found = next_section("refund", article, hits, index.sections, index.vocabulary, skip)
+        return found.id if found else None
+
+    assert pick(set()) in ids[:2]
+    assert pick({ids[0]}) == ids[1]
+    assert pick({ids[0], ids[1]}) is None  # another article's hit is never offered
 
 
 @pytest.mark.parametrize(

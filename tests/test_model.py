@@ -467,6 +467,7 @@ def test_answer_bot_on_the_scripted_conversations(demo) -> None:
         name.strip(): value for name, value in shown.items() if name != "turns"
     }
     assert shown["answer accuracy"] >= 0.6 and shown["  right article"] >= 0.8
+    assert shown["  gold in the top 3"] >= 0.9  # the answer article's next section among them
     assert shown["follow-up accuracy"] >= 0.78
     assert shown["  handover turns: a person offered"] >= 0.8 and shown["correct hand-over"] >= 0.72
     assert shown["wrong hand-over (a person instead of an answer)"] <= 0.05

@@ -226,6 +226,7 @@ def _record(reply: Reply) -> None:
         return
     query, scrubbed = normalise_search(reply.searched)
     shown = [c.article.slug for c in [reply.answer, *reply.alternatives] if c is not None]
+    shown = list(dict.fromkeys(shown))  # an alternative may be the answer article's next section
     # The customer is the widget's browser (the help center's own visitor cookie is a third
     # party's on the host site): counted by a hash of its token, never the token itself.
     token = g.get("widget_token") or request.cookies.get(WIDGET_COOKIE, "")

@@ -33,7 +33,7 @@ from kb.limits import MAX_QUERY_CHARS
 from kb.search.answers import Judged, answer_confidence
 from kb.search.engine import SearchEngine, judge_query, roll_up
 from kb.search.hits import Filters, Hit, first_section
-from kb.search.section_choice import choose_section
+from kb.search.section_choice import choose_section, next_section
 
 PUBLIC = Filters()  # customers' search: public articles only
 ALTERNATIVES = 2
@@ -128,7 +128,7 @@ class AnswerBot:
         if unhelpful and not has_words(rest):
             return self._next_shown(state, count)
         failed = state.shown[0] if unhelpful and state.shown else None
-        query, judged, follow_up = self._search(state, rest[:MAX_QUERY_CHARS], failed)
+        query, judged, follow_up, hits = self._search(state, rest[:MAX_QUERY_CHARS], failed)
         found = judged.found
         if not found:
             # Nothing answers: say so, and a person at once. The topic stays for a rephrasing.
@@ -136,10 +136,16 @@ class AnswerBot:
             return Reply(None, [], True, True, False, after, query, follow_up)
         confidence = answer_confidence(judged.evidence) if judged.evidence else 0.0
         answer = Choice(found[0][0], found[0][1], confidence)
-        # Alternatives are the next matches, whether or not search would count them as found:
-        # the floor judges whether anything answers, and the answer passed it.
-        ranked = judged.ranked
-        alternatives = [Choice(a, s, c) for a, s, _, c in ranked[1 : 1 + ALTERNATIVES]]
+        # Alternatives: the answer article's next section for the query (the bot's most common
+        # miss is the right article with the wrong section), then the next articles, whether or
+        # not search counts them as found (the floor judges whether anything answers).
+        alternatives = [Choice(a, s, c) for a, s, _, c in judged.ranked[1 : 1 + ALTERNATIVES]]
+        index = self.engine.current_index()
+        skip = {f"{shown.slug}#{shown.anchor}" for shown in (answer.shown, failed) if shown}
+        sibling = next_section(query, answer.article, hits, index.sections, index.vocabulary, skip)
+        if sibling is not None:
+            alternatives.insert(0, Choice(answer.article, sibling, judged.best))
+        alternatives = alternatives[:ALTERNATIVES]
         topic_query = state.topic.query if follow_up and state.topic else rest[:MAX_QUERY_CHARS]
         after = State(
             Topic(topic_query, answer.shown),
@@ -149,7 +155,9 @@ class AnswerBot:
         offer = count >= UNHELPFUL_BEFORE_HANDOFF or needs_person(message)
         return Reply(answer, alternatives, False, offer, False, after, query, follow_up)
 
-    def _search(self, state: State, text: str, failed: Shown | None) -> tuple[str, Judged, bool]:
+    def _search(
+        self, state: State, text: str, failed: Shown | None
+    ) -> tuple[str, Judged, bool, list[Hit]]:
         """What was searched, what it found, and whether it was read as a follow-up. With a
         topic, the message is searched alone and with the topic's words, and the reading whose
         answer search is surer of wins (a new question stands alone; "and for yearly plans?"
@@ -162,7 +170,7 @@ class AnswerBot:
         alone = self.judged(text, alone_hits, first_section(alone_keyword), failed=failed)
         topic = state.topic
         if topic is None:
-            return text, alone, False
+            return text, alone, False, alone_hits
         query = f"{topic.query} {text}"[:MAX_QUERY_CHARS]
         within = Within(topic.answer.slug, text, alone_hits, alone_keyword)
         combined_hits, combined_keyword = self._retrieved(query, f"{topic.query} {asked}")
@@ -170,8 +178,8 @@ class AnswerBot:
             query, combined_hits, first_section(combined_keyword), failed, within
         )
         if alone.found and _sureness(alone) > _sureness(combined):
-            return text, alone, False
-        return query, combined, True
+            return text, alone, False, alone_hits
+        return query, combined, True, combined_hits
 
     def _retrieved(
         self, query: str, vector_query: str | None = None

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Set
 
 from kb.content import markdown
 from kb.content.model import Article, Section
+from kb.search.hits import Hit
 from kb.search.vocabulary import Vocabulary
 
 # Weights of (fused score, heading coverage, text coverage, steps for a task, the introduction
@@ -96,6 +97,18 @@ def choose_section(
     """The section of `article` that answers `query`, from its sections' search scores (only
     sections search found are candidates), and that section's search score. `vocabulary` is
     the help center's (without it, the article's own words weigh the query's)."""
+    best = rank_sections(query, article, scored, vocabulary)[0]
+    return best, scored[best]
+
+
+def rank_sections(
+    query: str,
+    article: Article,
+    scored: Mapping[Section, float],
+    vocabulary: Vocabulary | None = None,
+) -> list[Section]:
+    """The sections search found in `article`, the one that answers `query` first (see
+    `choose_section`)."""
     vocabulary = vocabulary or Vocabulary([article])
     terms = vocabulary.terms(query)
 
@@ -104,5 +117,22 @@ def choose_section(
         return sum(weight * value for weight, value in zip(CHOICE, evidence, strict=True))
 
     # Ties go to the first anchor in sort order, so the choice is the same from run to run.
-    best = min(scored, key=lambda section: (-preference(section), section.anchor))
-    return best, scored[best]
+    return sorted(scored, key=lambda section: (-preference(section), section.anchor))
+
+
+def next_section(
+    query: str,
+    article: Article,
+    hits: Sequence[Hit],
+    sections: Mapping[str, tuple[Article, Section]],
+    vocabulary: Vocabulary,
+    skip: Set[str],
+) -> Section | None:
+    """The section of `article` that best answers `query` among those `hits` found, less the
+    ones in `skip` (section ids): what the bot offers beside its answer from the same article."""
+    scored: dict[Section, float] = {}
+    for hit in hits:
+        place = sections.get(hit.section_id)
+        if place and place[0].slug == article.slug and hit.section_id not in skip:
+            scored.setdefault(place[1], hit.score)
+    return rank_sections(query, article, scored, vocabulary)[0] if scored else None

@@ -132,7 +132,7 @@
       box.appendChild(el("p", {}, "Of course: a person from our team will pick this up."));
     }
     if (reply.alternatives.length) {
-      box.appendChild(el("p", { class: "hint" }, "Other articles that may help:"));
+      box.appendChild(el("p", { class: "hint" }, "More that may help:"));
       var list = el("ul");
       reply.alternatives.forEach(function (item) {
         var li = el("li");
