@@ -197,6 +197,11 @@ def test_what_the_customer_says_besides_a_question() -> None:
     assert says_unhelpful("No, that's not it")[0] and says_unhelpful("still DBX-501")[0]
     assert says_unhelpful("no, I mean on Android") == (True, "I mean on Android")
     assert not says_unhelpful("how do I stop syncing a folder")[0]
+    # saying so is all these do: nothing is left to search, the bot offers what it showed next
+    for alone in ("that didn't help", "still no", "nope, not what I meant", "no luck, sorry"):
+        assert says_unhelpful(alone) == (True, "")
+    more = "did that, the error came back right after the rebuild"
+    assert says_unhelpful(more) == (True, more)
     assert needs_person("my account was hacked") and not needs_person("reset my password")
 
 

@@ -51,6 +51,12 @@ _DID_NOT_WORK = re.compile(
     r"a difference)\b|\bgave (?:me )?(?:an? )?(?:error|the same)\b",
     re.IGNORECASE,
 )
+# Words that say nothing beside "that didn't help".
+_FILLER = re.compile(
+    r"\b(?:that|this|it|still|sorry|but|unfortunately|ok|okay|thanks|hmm|well|the|answer|"
+    r"article|either|really|at all|just|luck|i'm afraid|afraid)\b",
+    re.IGNORECASE,
+)
 # Matters an article cannot settle: a person must look at the account or decide.
 _NEEDS_PERSON = re.compile(
     r"\b(?:hacked|compromised|stolen|took over)\b|\bsomeone (?:else )?(?:got into|is using|"
@@ -183,11 +189,15 @@ def asks_for_person(message: str) -> bool:
 
 def says_unhelpful(message: str) -> tuple[bool, str]:
     """Whether the message says the last answer did not help ("no", "that didn't work",
-    "still the same error"), and the rest of it after an opening "no"."""
-    found = _UNHELPFUL_OPENING.match(message)
-    if found:
-        return True, message[found.end() :]
-    return bool(_DID_NOT_WORK.search(message)), message
+    "still the same error"), and what is left to search: the message after an opening "no"
+    when it says more ("no, did that, the error came back after the rebuild"), and nothing when
+    saying so is all it does ("that didn't help", "nope, not what I meant", "no luck")."""
+    rest = message
+    while found := _UNHELPFUL_OPENING.match(rest):  # "nope, not what I meant"
+        rest = rest[found.end() :]
+    if rest == message and not _DID_NOT_WORK.search(message):
+        return False, message
+    return True, rest if has_words(_FILLER.sub(" ", _DID_NOT_WORK.sub(" ", rest))) else ""
 
 
 def needs_person(message: str) -> bool:
