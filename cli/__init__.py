@@ -258,7 +258,7 @@ def evaluate(
 
     modes = list(MODE_NAMES) if mode == "all" else [mode]
     answers = (unanswerable, held_out_every, calibrate)
-    evaluate_path(_settings(ctx).with_tuned(), path, modes, explain, tune, as_json, answers)
+    evaluate_path(_settings(ctx), path, modes, explain, tune, as_json, answers)
 
 
 def _register_assist_commands() -> None:

@@ -47,7 +47,10 @@ def evaluate_path(
     else:
         queries = evaluation.load_query_file(path)
         search_settings = settings
-    engine = open_engine(search_settings, embedder)
+    # The knowledge base evaluated is the one whose tuning is read and written: a BEIR set's
+    # goes to its own data folder, never to the help center's, whose search it would change.
+    settings = search_settings.with_tuned()
+    engine = open_engine(settings, embedder)
     index = engine.current_index()
     runs = evaluation.retrieve_all(engine, queries)
     knobs = (settings.fusion, settings.semantic_weight, settings.rrf_k)

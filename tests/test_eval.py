@@ -76,11 +76,16 @@ def test_bad_query_file_names_the_line(runner, tmp_path: Path) -> None:
     assert result.exit_code == 2 and f"{queries}:2" in result.output
 
 
-def test_tune_writes_a_setting_that_search_then_uses(runner, data_dir: Path) -> None:
-    result = runner.invoke(main, ["eval", str(BEIR), "--tune", "--json"])
+def test_tune_writes_a_setting_that_search_then_uses(runner, data_dir: Path, tmp_path) -> None:
+    """Tuned on the help center's own labelled queries, its search uses the tuned fusion."""
+    assert runner.invoke(main, ["index"]).exit_code == 0
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"query": "DBX-301", "relevant": ["sync-error-codes"]}\n')
+    result = runner.invoke(main, ["eval", str(queries), "--tune", "--json"])
     assert result.exit_code == 0, result.output
     tuned = json.loads(result.output)["tuned"]
     written = json.loads((data_dir / "settings.json").read_text())
+    assert tuned["written_to"] == str(data_dir / "settings.json")
     assert written == {"fusion": tuned["method"], "semantic_weight": tuned["semantic_weight"]}
     settings = Settings(data_dir=data_dir).with_tuned()
     assert (settings.fusion, settings.semantic_weight) == (
@@ -91,6 +96,26 @@ def test_tune_writes_a_setting_that_search_then_uses(runner, data_dir: Path) -> 
     explicit = Settings.from_env({"KB_DATA_DIR": str(data_dir), "KB_SEMANTIC_WEIGHT": "0.123"})
     assert explicit.with_tuned().semantic_weight == 0.123
     # and a second eval reports the tuned fusion as the one in use
+    again = json.loads(runner.invoke(main, ["eval", str(queries), "--json"]).output)
+    assert again["fusion"] == {
+        "method": written["fusion"],
+        "semantic_weight": written["semantic_weight"],
+    }
+
+
+def test_tuning_on_a_beir_set_stays_with_that_set(runner, data_dir: Path) -> None:
+    """A development set's tuned fusion is written to its own data folder and read by its own
+    evals; the help center's search is not changed by it, nor its own tuning by the set's."""
+    (data_dir).mkdir(parents=True, exist_ok=True)
+    (data_dir / "settings.json").write_text('{"semantic_weight": 0.31}')
+    result = runner.invoke(main, ["eval", str(BEIR), "--tune", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["fusion"]["semantic_weight"] != 0.31  # the help center's tuning not read
+    own = data_dir / "eval" / BEIR.name / "data" / "settings.json"
+    assert report["tuned"]["written_to"] == str(own)
+    written = json.loads(own.read_text())
+    assert json.loads((data_dir / "settings.json").read_text()) == {"semantic_weight": 0.31}
     again = json.loads(runner.invoke(main, ["eval", str(BEIR), "--json"]).output)
     assert again["fusion"] == {
         "method": written["fusion"],
