@@ -81,7 +81,10 @@ class BotReply(Answer):
         description="The section that answers, as the search API's `answer`; null when nothing "
         "in the help center answers (or the customer asked for a person)."
     )
-    alternatives: list[Alternative] = Field(description="Up to two other sections to try.")
+    alternatives: list[Alternative] = Field(
+        description="Up to two other sections to try: the answer article's next section for the "
+        "message first, when search found one, then the next article."
+    )
     no_good_match: bool = Field(description="Nothing in the help center answers the message.")
     offer_handoff: bool = Field(
         description="Offer a person: nothing answers, the customer asked for one, or a second "
