@@ -112,7 +112,7 @@ def generate(
     database = Database.for_settings(settings)
     report = run_generation(
         _store(settings).all(), _assist(settings), settings.content_dir, database,
-        job_id=job_id, min_group=min_group,
+        settings.data_dir, job_id=job_id, min_group=min_group,
     )  # fmt: skip
     if as_json:
         click.echo(

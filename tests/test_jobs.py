@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -15,7 +16,9 @@ from kb.errors import Conflict, NotFound
 from kb.settings import Settings
 from kb.state.database import Database
 from kb.state.jobs import JobStore
-from kb.tickets.generation import GENERATION
+from kb.tickets import generation
+from kb.tickets.drafts import GenerationReport
+from kb.tickets.generation import GENERATION, generation_lock, run_generation
 from kb.tickets.store import TicketStore
 from kb.tickets.unanswered import UnansweredGroups
 from tests.helpers import CHROMA_URL
@@ -35,6 +38,32 @@ def test_one_job_of_a_kind_runs_at_a_time(make_database) -> None:
     assert jobs.start(GENERATION, "Sam").started_by == "Sam"  # the next one may start
     with pytest.raises(NotFound):
         jobs.get("no-such-job")
+
+
+def test_generations_of_one_data_folder_take_turns(make_database, tmp_path, monkeypatch) -> None:
+    """The studio's job (or `kb drafts generate`) waits for a generation already running, such
+    as the background one after a solved gap: both would write the same draft files."""
+    started = threading.Event()
+
+    def generate_drafts(*args, **kwargs) -> GenerationReport:
+        started.set()
+        return GenerationReport([], [], [])
+
+    monkeypatch.setattr(generation, "generate_drafts", generate_drafts)
+    database, data_dir = make_database(), tmp_path / "data"
+    job = JobStore(database).start(GENERATION, "Dana")
+    run = threading.Thread(
+        target=run_generation,
+        args=([], None, tmp_path / "content", database, data_dir),
+        kwargs={"job_id": job.id},
+    )
+    with generation_lock(data_dir):  # another generation is running
+        run.start()
+        assert not started.wait(0.5)
+        assert JobStore(database).get(job.id).stage.startswith("waiting")
+    assert started.wait(30)
+    run.join(30)
+    assert JobStore(database).get(job.id).state == "done"
 
 
 def test_a_job_whose_process_ended_is_failed_when_read(make_database) -> None:

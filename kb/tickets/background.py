@@ -1,8 +1,9 @@
 """Closing the loop as tickets are solved, off the request path: when a solved ticket is a gap
 (no article answers it), draft generation (`kb drafts generate`, kb.tickets.drafts) runs in a
 process of its own over every resolved ticket in the store, so the gap joins a group and a draft
-as soon as it has company. One run at a time per data folder; a gap solved during a run asks for
-one more run after it, so none is missed.
+as soon as it has company. One generation at a time per data folder, this one or the studio's
+(kb.tickets.generation.generation_lock); a gap solved during a run asks for one more run after
+it, so none is missed.
 
     python -m kb.tickets.background   # what the server starts; reads the KB_* settings
 """
@@ -10,7 +11,6 @@ one more run after it, so none is missed.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import subprocess
 import sys
@@ -19,7 +19,6 @@ from pathlib import Path
 
 from kb.settings import Settings
 
-RUN_LOCK = ".drafts.lock"  # held by the running generation
 AGAIN = ".drafts.again"  # a gap solved meanwhile: run once more
 LOG = "background-drafts.log"
 
@@ -46,35 +45,33 @@ def request_drafts(settings: Settings) -> None:
 
 
 def generate_while_asked(settings: Settings) -> int:
-    """Generate drafts while a run is asked for; returns the runs made (0 when another process
-    holds the lock: it will see the request)."""
+    """Generate drafts while a run is asked for, after any generation already running (the
+    studio's, a shell's or another of these); returns the runs made (0 when the run before this
+    one saw the request)."""
     from kb.assist.suggestions import AgentAssist  # noqa: PLC0415 - loads the model
     from kb.search.engine import open_engine  # noqa: PLC0415
     from kb.state.database import Database  # noqa: PLC0415
     from kb.tickets.drafts import generate_drafts  # noqa: PLC0415
+    from kb.tickets.generation import generation_lock  # noqa: PLC0415
     from kb.tickets.store import TicketStore  # noqa: PLC0415
 
     folder = Path(settings.data_dir)
     runs = 0
-    while (folder / AGAIN).exists():
-        with open(folder / RUN_LOCK, "a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return runs  # the process holding it sees the request when it looks again
-            assist = AgentAssist(open_engine(settings.with_tuned()), None)
-            store = TicketStore(Database.for_settings(settings))
-            while (folder / AGAIN).exists():
-                with contextlib.suppress(FileNotFoundError):
-                    (folder / AGAIN).unlink()
-                report = generate_drafts(store.all(), assist, settings.content_dir)
-                runs += 1
-                print(
-                    f"{len(report.drafts)} drafts, {len(report.covered)} tickets covered, "
-                    f"{len(report.singletons)} singletons",
-                    flush=True,
-                )
-        # asked again between the last look and letting go of the lock: look once more
+    with generation_lock(folder):
+        if not (folder / AGAIN).exists():
+            return 0  # only a run holding the lock removes the request: it has been seen
+        assist = AgentAssist(open_engine(settings.with_tuned()), None)
+        store = TicketStore(Database.for_settings(settings))
+        while (folder / AGAIN).exists():
+            with contextlib.suppress(FileNotFoundError):
+                (folder / AGAIN).unlink()
+            report = generate_drafts(store.all(), assist, settings.content_dir)
+            runs += 1
+            print(
+                f"{len(report.drafts)} drafts, {len(report.covered)} tickets covered, "
+                f"{len(report.singletons)} singletons",
+                flush=True,
+            )
     return runs
 
 

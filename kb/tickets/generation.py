@@ -1,12 +1,18 @@
 """One run of draft generation as `kb drafts generate` does it, in a shell or as the studio's
 background job: drafts written, the groups that need an answer stored, and, for a job, its
-progress and outcome written where the studio's page reads them."""
+progress and outcome written where the studio's page reads them.
+
+Generations of one data folder take turns (`generation_lock`), whoever starts them: the studio's
+job, `kb drafts generate` in a shell, or the run after a solved gap (kb.tickets.background).
+Two at once would write the same draft files and replace each other's groups."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kb.assist.suggestions import AgentAssist
@@ -17,6 +23,7 @@ from kb.tickets.records import StoredTicket
 from kb.tickets.unanswered import UnansweredGroups
 
 GENERATION = "draft-generation"  # the kind of job the studio starts
+RUN_LOCK = ".drafts.lock"  # in the data folder, held by the running generation
 REPORT_EVERY = 0.5  # seconds between two progress writes (each is a database write)
 
 
@@ -49,28 +56,39 @@ def summary(report: GenerationReport) -> str:
     )
 
 
+@contextlib.contextmanager
+def generation_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the data folder's generation lock while the block runs, after waiting for a
+    generation already running."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(data_dir) / RUN_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def run_generation(
     tickets: Sequence[StoredTicket],
     assist: AgentAssist,
     content_dir: Path,
     database: Database,
+    data_dir: Path,
     *,
     job_id: str | None = None,
     min_group: int = 2,
 ) -> GenerationReport:
-    """Generate drafts; a job's row follows along and says how it ended."""
+    """Generate drafts, after any generation of `data_dir` already running; a job's row
+    follows along and says how it ended."""
     jobs = JobStore(database) if job_id else None
     if jobs is not None and job_id is not None:
         jobs.attach(job_id, os.getpid())
+    progress = JobProgress(jobs, job_id) if jobs and job_id else _silent
     try:
-        report = generate_drafts(
-            tickets,
-            assist,
-            content_dir,
-            min_group=min_group,
-            progress=JobProgress(jobs, job_id) if jobs and job_id else _silent,
-        )
-        UnansweredGroups(database).replace(report.unanswered)
+        progress("waiting for the generation already running", 0, 1)
+        with generation_lock(data_dir):
+            report = generate_drafts(
+                tickets, assist, content_dir, min_group=min_group, progress=progress
+            )
+            UnansweredGroups(database).replace(report.unanswered)
     except Exception as error:
         if jobs is not None and job_id is not None:
             jobs.finish(job_id, f"failed: {error}", failed=True)
