@@ -3,11 +3,13 @@ died is failed, and draft generation run as `kb drafts generate --job` in a proc
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +18,7 @@ from kb.errors import Conflict, NotFound
 from kb.settings import Settings
 from kb.state.database import Database
 from kb.state.jobs import JobStore
-from kb.tickets import generation
+from kb.tickets import background, generation
 from kb.tickets.drafts import GenerationReport
 from kb.tickets.generation import GENERATION, generation_lock, run_generation
 from kb.tickets.store import TicketStore
@@ -64,6 +66,42 @@ def test_generations_of_one_data_folder_take_turns(make_database, tmp_path, monk
     assert started.wait(30)
     run.join(30)
     assert JobStore(database).get(job.id).state == "done"
+
+
+def test_a_solved_gap_waits_for_its_turn_and_one_waiting_run_is_enough(
+    tmp_path, monkeypatch
+) -> None:
+    """The run after a solved gap waits for a generation already running; a request made while
+    one waits returns at once (the waiting run will see it), so no queue of processes forms."""
+    settings = Settings(data_dir=tmp_path / "data")
+    ran: list[Path] = []
+    record = lambda _, folder: ran.append(folder) or 1  # noqa: E731 - the generation's stand-in
+    monkeypatch.setattr(background, "_generate_while_asked", record)
+
+    def held(path: Path) -> bool:
+        with open(path, "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            return False
+
+    waiting = threading.Thread(target=background.generate_while_asked, args=(settings,))
+    with generation_lock(settings.data_dir):  # a studio job is running
+        waiting.start()
+        deadline = time.monotonic() + 30
+        while not held(settings.data_dir / background.WAITING):
+            assert time.monotonic() < deadline, "the run never waited for its turn"
+            time.sleep(0.01)
+        answers: list[int] = []
+        second = threading.Thread(
+            target=lambda: answers.append(background.generate_while_asked(settings))
+        )
+        second.start()
+        second.join(30)
+        assert answers == [0] and ran == []  # a second request returns: the waiting run sees it
+    waiting.join(30)
+    assert ran == [settings.data_dir]
 
 
 def test_a_job_whose_process_ended_is_failed_when_read(make_database) -> None:
