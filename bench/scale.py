@@ -24,6 +24,7 @@ on them). A search with the model adds its query embedding (about 6.5 ms, `pytho
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -181,13 +182,39 @@ def edits(content: Path, options: BuildOptions, embedder, cache: BuildCache, wor
 
 def run(args: argparse.Namespace, folder: Path, chroma_url: str) -> None:
     content, data = folder / "content", folder / "data"
-    started = time.perf_counter()
-    generate_corpus(content, args.articles, args.content)
-    generated = time.perf_counter() - started
     embedder = make_embedder(args.embedder)
     embedder.warm_up()
     options = BuildOptions(content, data, chroma_url=chroma_url)
     cache = BuildCache()
+    if args.reuse:
+        rebuilt(options, embedder, cache, folder, chroma_url)
+    else:
+        built(args, options, embedder, cache, chroma_url)
+    searches_and_edits(args, options, embedder, cache, chroma_url)
+
+
+def rebuilt(options: BuildOptions, embedder, cache: BuildCache, folder: Path,
+            chroma_url: str) -> None:  # fmt: skip
+    """--reuse: the watcher's first build on the folder as an earlier run left it (nothing
+    changed: every file read and parsed, nothing embedded), then its cache warmed."""
+    before = load_average()
+    started = time.perf_counter()
+    report = build_index(options, embedder, cache=cache)
+    cache.warm()  # as `kb watch` does after its first build
+    store = "a chroma server" if chroma_url else "chroma embedded"
+    print(f"\n## {folder}, reused, {store}; embedder {embedder.name}\n")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"the watcher's first build, nothing changed, and its cache warmed: "
+          f"{time.perf_counter() - started:,.1f} s ({report.summary()}); peak memory "
+          f"{peak:,.0f} MiB; {before}")  # fmt: skip
+
+
+def built(args: argparse.Namespace, options: BuildOptions, embedder, cache: BuildCache,
+          chroma_url: str) -> None:  # fmt: skip
+    """The knowledge base generated and built in full, timed by step."""
+    started = time.perf_counter()
+    generate_corpus(options.content_dir, args.articles, args.content)
+    generated = time.perf_counter() - started
     before = load_average()
     seconds, report = profile_build(options, embedder, cache)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -201,6 +228,12 @@ def run(args: argparse.Namespace, folder: Path, chroma_url: str) -> None:
         print(f"| {label} | {seconds.get(key, 0.0):,.1f} |")
     print(f"| **full build** | **{seconds['total']:,.1f}** |")
     print(f"\nbuilding process: peak memory {peak:,.0f} MiB")
+
+
+def searches_and_edits(args: argparse.Namespace, options: BuildOptions, embedder,
+                       cache: BuildCache, chroma_url: str) -> None:  # fmt: skip
+    """A web worker's memory and searches, then edits as `kb watch` makes them."""
+    content, data = options.content_dir, options.data_dir
     articles = [a for a in load_content(content).articles if a.is_searchable]
     queries = make_queries(articles, args.searches)
     worker = Worker(data, args.embedder, chroma_url)
@@ -232,6 +265,9 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--content", type=Path, default=REPO / "content")
     parser.add_argument("--folder", type=Path, help="work here (default: a temporary folder)")
+    parser.add_argument(
+        "--reuse", type=Path, help="a folder an earlier run left (content/, data/, chroma/)"
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--chroma-url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -241,12 +277,14 @@ def main() -> None:
         return
     if args.folder:
         args.folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.folder) as temporary:
-        folder = Path(temporary)
+    with contextlib.ExitStack() as stack:
+        folder = args.reuse or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(dir=args.folder))
+        )
         if not args.server:
             run(args, folder, "")
             return
-        (folder / "chroma").mkdir()
+        (folder / "chroma").mkdir(exist_ok=True)
         with chroma_server(folder / "chroma") as (url, pid):
             run(args, folder, url)
             server = memory_mib(pid)
