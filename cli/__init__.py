@@ -80,8 +80,7 @@ def index(ctx: click.Context, full: bool, compact: bool) -> None:
         options = BuildOptions.from_settings(settings)
         compacted = compact_index(options, make_embedder(settings.embedder))
         if compacted is None:
-            click.echo("nothing to compact: another compaction runs, or the vectors are on a "
-                       "chroma server")  # fmt: skip
+            click.echo("nothing to compact: another compaction is running")
         else:
             click.echo(f"compacted into {compacted.generation}: {compacted.summary()}")
         return

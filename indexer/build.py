@@ -36,6 +36,7 @@ from kb.index.embeddings import Embedder
 from kb.index.generations import ARTICLES_FILE, CHANGES_FILE, IndexLayout, readable_manifest
 from kb.index.keyword import FORMAT, update_keyword_index
 from kb.index.passages import PASSAGE_WORDS
+from kb.index.vector_stores import open_vector_store
 from kb.index.vectors import Delta
 from kb.settings import Settings
 
@@ -241,18 +242,13 @@ def _write_stores(
 ) -> dict[str, Any]:
     """Write the generation's stores; returns what its manifest says of its vectors.
 
-    An edit layers the changed articles over the live generation's base stores; a full build,
-    a change too big to layer, or a chroma server (whose collections are named by their whole
-    content) writes every store afresh."""
+    An edit layers the changed articles over the live generation's base stores, embedded or on
+    a chroma server (whose base collections, named by their content, stay as they are); a full
+    build or a change too big to layer writes every store afresh."""
     root = generation.parent
     live_vectors = plan.previous.get("vectors", {}) if not full else {}
     searchable = plan.searchable
-    if (
-        plan.current
-        and live_vectors.get("store") == "embedded"
-        and not options.chroma_url
-        and (root / live_vectors["base"] / "vectors").is_dir()
-    ):
+    if plan.current and _base_in_place(root / live_vectors.get("base", ""), live_vectors, options):
         changed = set(live_vectors["changed"]) | plan.stale
         delta = [article for article in searchable if article.slug in changed]
         vectors, report.embedded = embed_sections(
@@ -278,6 +274,21 @@ def _write_stores(
     stored, embedded = write_base(options, embedder, plan.loaded, generation, full, progress, cache)
     report.embedded += embedded
     return stored
+
+
+def _base_in_place(base: Path, live_vectors: dict[str, Any], options: BuildOptions) -> bool:
+    """Whether the live base store can take an edit's layer: built where this build writes
+    (embedded, or on the chroma server it is given) and still there: a server that lost its
+    collections (a new one, an emptied one) gets every store afresh."""
+    if live_vectors.get("store") != _store_kind(options) or not (base / ARTICLES_FILE).is_file():
+        return False
+    if not options.chroma_url:
+        return (base / "vectors").is_dir()
+    try:
+        open_vector_store(live_vectors, base, options.chroma_url)
+    except Exception:  # noqa: BLE001 - chroma raises several types for a missing collection
+        return False
+    return True
 
 
 def write_base(

@@ -12,7 +12,8 @@ its own (`kb index --compact`), and edits stay searchable within a second meanwh
    layered over it (indexer.build.rebase), so no edit made during the compaction is lost.
 
 One compaction at a time (a file lock); a staging folder left by a killed one is deleted by the
-next. A chroma server has no layered edits (each build writes its collections), so nothing to do.
+next. On a chroma server the new base is a new set of collections, named by their content; the
+old ones are dropped when no kept generation uses them (IndexLayout.prune).
 """
 
 from __future__ import annotations
@@ -56,9 +57,7 @@ def start_compaction(settings: Settings) -> int | None:
 
 def compact(options: BuildOptions, embedder: Embedder) -> BuildReport | None:
     """Build a new base store from the content and publish it with later changes layered over
-    it; None when another compaction holds the lock or the vectors live on a chroma server."""
-    if options.chroma_url:
-        return None
+    it; None when another compaction holds the lock."""
     started = time.perf_counter()
     layout = IndexLayout(options.data_dir)
     with lock_file(options.data_dir, COMPACT_LOCK) as handle:

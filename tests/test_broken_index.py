@@ -17,12 +17,8 @@ from kb.index import handle as store_module
 from kb.index.generations import IndexLayout
 from kb.index.vectors import Delta
 from kb.state.auth import hash_key
-from tests.helpers import ADMIN_KEY, CHROMA_URL, REPO, app_config, auth, build
+from tests.helpers import ADMIN_KEY, REPO, app_config, auth, build
 from web import create_app
-
-NOT_LAYERED = pytest.mark.skipif(
-    bool(CHROMA_URL), reason="on a chroma server an edit writes every store afresh"
-)
 
 
 def edited_generation(content_dir: Path, data_dir: Path, embedder) -> Path:
@@ -81,11 +77,11 @@ def current_truncated(content_dir: Path, data_dir: Path, embedder) -> str:
 
 
 BREAKAGES = {
-    "changes.json truncated": pytest.param(truncated("changes.json"), marks=NOT_LAYERED),
+    "changes.json truncated": truncated("changes.json"),
     "vocabulary.json truncated": truncated("vocabulary.json"),
     "manifest.json truncated": truncated("manifest.json"),
-    "delta.npz truncated": pytest.param(truncated("delta.npz"), marks=NOT_LAYERED),
-    "delta.npz of another dimension": pytest.param(delta_of_another_dimension, marks=NOT_LAYERED),
+    "delta.npz truncated": truncated("delta.npz"),
+    "delta.npz of another dimension": delta_of_another_dimension,
     "keyword folder empty": keyword_files_removed("*"),
     # tantivy opens a folder without its positions files and fails on the first search
     "keyword positions missing": keyword_files_removed("*.pos"),

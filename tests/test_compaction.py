@@ -22,10 +22,6 @@ from tests.helpers import CHROMA_URL, REPO, build
 from tests.test_indexer import engine_for as engine
 from tests.test_indexer import live_manifest, slugs, store_contents
 
-pytestmark = pytest.mark.skipif(
-    bool(CHROMA_URL), reason="a chroma server has no layered edits: each build writes afresh"
-)
-
 
 @pytest.fixture
 def tiny_limit(monkeypatch) -> None:
@@ -46,7 +42,7 @@ def test_past_the_limit_a_build_that_compacts_later_layers_and_says_so(
 ) -> None:
     base = live_manifest(data_dir)["vectors"]["base"]
     edit(content_dir, "billing/request-a-refund.md", "Quokka")
-    options = BuildOptions(content_dir, data_dir, compact_later=True)
+    options = BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL, compact_later=True)
     report = build_index(options, embedder)
     assert report.compaction_due
     assert live_manifest(data_dir)["vectors"]["base"] == base  # layered, not rewritten
@@ -64,7 +60,7 @@ def test_a_bulk_change_is_built_afresh_even_when_compaction_waits(
     monkeypatch.setattr(build_module, "COMPACT_FLOOR", 0)
     monkeypatch.setattr(build_module, "BULK_SHARE", 0.0)
     edit(content_dir, "billing/request-a-refund.md", "Quokka")
-    report = build_index(BuildOptions(content_dir, data_dir, compact_later=True), embedder)
+    report = build_index(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL, compact_later=True), embedder)
     assert live_manifest(data_dir)["vectors"]["base"] == report.generation
 
 
@@ -72,7 +68,7 @@ def test_edits_made_while_compacting_are_published_over_the_new_base(
     built, content_dir, data_dir, embedder, tiny_limit, monkeypatch, tmp_path
 ) -> None:
     edit(content_dir, "billing/request-a-refund.md", "Quokka")
-    options = BuildOptions(content_dir, data_dir, compact_later=True)
+    options = BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL, compact_later=True)
     assert build_index(options, embedder).compaction_due
     layout = IndexLayout(data_dir)
     during: list[str] = []
@@ -88,12 +84,13 @@ def test_edits_made_while_compacting_are_published_over_the_new_base(
         return stored
 
     monkeypatch.setattr(compaction_module, "write_base", write_base_then_edit)
-    report = compact(BuildOptions(content_dir, data_dir), embedder)
+    report = compact(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL), embedder)
     assert report is not None and during and layout.current_name() == report.generation
     stored = live_manifest(data_dir)["vectors"]
     assert stored["base"] != report.generation  # the narwhal edit is layered over the new base
     assert stored["changed"] == ["sync-error-codes"]
-    assert (layout.root / stored["base"] / "vectors").is_dir()
+    # the new base's store (on a server, its collections: the edit's pruning spared them too)
+    assert (layout.root / stored["base"] / ("" if CHROMA_URL else "vectors")).is_dir()
     assert not list(layout.root.glob("compact-*"))
     found = engine(data_dir, embedder)
     assert "request-a-refund" in slugs(found, "quokka")
@@ -107,9 +104,9 @@ def test_with_nothing_changed_since_the_compacted_base_is_published_itself(
     built, content_dir, data_dir, embedder, tiny_limit
 ) -> None:
     edit(content_dir, "billing/request-a-refund.md", "Quokka")
-    build_index(BuildOptions(content_dir, data_dir, compact_later=True), embedder)
+    build_index(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL, compact_later=True), embedder)
     before = live_manifest(data_dir)["vectors"]["base"]
-    report = compact(BuildOptions(content_dir, data_dir), embedder)
+    report = compact(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL), embedder)
     assert report is not None
     stored = live_manifest(data_dir)["vectors"]
     assert stored["base"] == report.generation != before and stored["changed"] == []
@@ -119,7 +116,7 @@ def test_with_nothing_changed_since_the_compacted_base_is_published_itself(
 def test_one_compaction_at_a_time_and_a_killed_ones_staging_is_cleared(
     built, content_dir, data_dir, embedder
 ) -> None:
-    options = BuildOptions(content_dir, data_dir)
+    options = BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL)
     layout = IndexLayout(data_dir)
     with lock_file(data_dir, COMPACT_LOCK) as held:
         fcntl.flock(held, fcntl.LOCK_EX)
@@ -139,7 +136,7 @@ def test_the_watcher_asks_for_compaction_instead_of_waiting_for_it(
     base = live_manifest(data_dir)["vectors"]["base"]
     watcher = threading.Thread(
         target=watch_content,
-        args=(BuildOptions(content_dir, data_dir), embedder),
+        args=(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL), embedder),
         kwargs={"on_ready": ready.set, "stop": stop, "on_compaction_due": due.set},
         daemon=True,
     )
@@ -165,6 +162,7 @@ def test_kb_index_compact_from_the_command_line(built, content_dir, data_dir) ->
             "KB_CONTENT_DIR": str(content_dir),
             "KB_DATA_DIR": str(data_dir),
             "KB_EMBEDDER": "hashing",
+            "KB_CHROMA_URL": CHROMA_URL,
         },
         capture_output=True,
         text=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,9 +19,11 @@ from indexer.cache import BuildCache
 from kb.content import loading as content_module
 from kb.content.loading import load_content
 from kb.index import generations as store_module
+from kb.index.chroma_store import ChromaVectorStore
 from kb.index.generations import IndexLayout
 from kb.index.handle import IndexHandle
 from kb.index.passages import article_vector_ids
+from kb.index.vector_stores import drop_collections
 from kb.search.engine import SearchEngine
 from kb.search.hits import Filters
 from kb.search.spelling import count_words
@@ -199,8 +202,8 @@ def test_an_edited_generation_holds_what_a_full_build_would(
     report = build(content_dir, data_dir, embedder)
     assert len(report.updated) == 3 and report.removed == ["sync-error-codes"]
     stored = live_manifest(data_dir)["vectors"]
-    if not CHROMA_URL:  # layered over the live base store, not rewritten
-        assert stored["base"] == base and len(stored["changed"]) == 5
+    # layered over the live base store (embedded, or the server's collections), not rewritten
+    assert stored["base"] == base and len(stored["changed"]) == 5
     fresh_dir = tmp_path / "fresh"
     build(content_dir, fresh_dir, embedder, full=True)
     assert store_contents(data_dir, embedder) == store_contents(fresh_dir, embedder)
@@ -210,13 +213,31 @@ def test_an_edited_generation_holds_what_a_full_build_would(
     assert "request-a-refund" in found and "new" in found and "cancel-subscription" not in found
 
 
-@pytest.mark.skipif(bool(CHROMA_URL), reason="a chroma server's collections are rebuilt")
+def test_an_edit_over_a_base_store_that_is_gone_writes_every_store_afresh(
+    built, content_dir, data_dir, embedder
+) -> None:
+    """A chroma server that lost the base collections (a new server, an emptied one) or an
+    embedded base folder without its vectors: the edit cannot layer, and must not publish a
+    generation that cannot be opened."""
+    if CHROMA_URL:
+        drop_collections(CHROMA_URL, {live_manifest(data_dir)["vectors"]["key"]})
+    else:
+        base = live_manifest(data_dir)["vectors"]["base"]
+        shutil.rmtree(IndexLayout(data_dir).root / base / "vectors")
+    refund = content_dir / "billing/request-a-refund.md"
+    refund.write_text(refund.read_text() + "\n## Quokka\nQuokka refunds take a day.\n")
+    report = build(content_dir, data_dir, embedder)
+    stored = live_manifest(data_dir)["vectors"]
+    assert stored["base"] == report.generation and stored["changed"] == []
+    assert slugs(engine_for(data_dir, embedder), "quokka")[:1] == ["request-a-refund"]
+
+
 def test_edits_layer_over_a_base_that_outlives_pruning_until_compacted(
     built, content_dir, data_dir, embedder, monkeypatch, tmp_path
 ) -> None:
     layout = IndexLayout(data_dir)
-    base = live_manifest(data_dir)["vectors"]["base"]
-    handle = IndexHandle(data_dir)
+    base, key = (live_manifest(data_dir)["vectors"][name] for name in ("base", "key"))
+    handle = IndexHandle(data_dir, CHROMA_URL)
     first = handle.get()
     refund = content_dir / "billing/request-a-refund.md"
     for number in range(store_module.KEEP_GENERATIONS + 2):
@@ -228,7 +249,7 @@ def test_edits_layer_over_a_base_that_outlives_pruning_until_compacted(
     edited = handle.get()
     assert edited.vectors.base is first.vectors.base
     assert edited.articles["cancel-subscription"] is first.articles["cancel-subscription"]
-    cold = IndexHandle(data_dir).get()
+    cold = IndexHandle(data_dir, CHROMA_URL).get()
     assert cold.articles == edited.articles
     # Both know how many base vectors the edit hides, so a search fetches just enough more.
     in_base = len(article_vector_ids(first.articles["request-a-refund"]))
@@ -247,6 +268,9 @@ def test_edits_layer_over_a_base_that_outlives_pruning_until_compacted(
         refund.write_text(refund.read_text() + "\nmore\n")
         build(content_dir, data_dir, embedder)
     assert not (layout.root / base).exists()
+    if CHROMA_URL:  # and its server collections, which no kept generation reads
+        with pytest.raises(Exception, match="does not exist"):
+            ChromaVectorStore(data_dir, CHROMA_URL, key)
     fresh_dir = tmp_path / "fresh"
     build(content_dir, fresh_dir, embedder, full=True)
     assert store_contents(data_dir, embedder) == store_contents(fresh_dir, embedder)

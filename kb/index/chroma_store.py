@@ -104,14 +104,12 @@ class ChromaVectorStore:
                 _add(collection, ids, vectors_by_audience[audience])
 
     @staticmethod
-    def drop(url: str, keep: set[str]) -> None:
-        """On a server: delete the collections of content keys no generation uses any more."""
+    def drop(url: str, keys: set[str]) -> None:
+        """On a server: delete the collections of these content keys (absent ones are skipped)."""
         client = _client(Path("."), url)
-        for collection in client.list_collections():
-            name = collection.name if hasattr(collection, "name") else str(collection)
-            key = name.rsplit("-", 1)[0]
-            if name.startswith("kb-") and key not in keep:
-                _drop(client, name)
+        for key in sorted(keys):
+            for audience in AUDIENCES:
+                _drop(client, collection_name(audience, key))
 
     def search(
         self, vector: np.ndarray, limit: int, filters: Filters, hidden: Hidden | None = None

@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from kb.index.vector_stores import drop_unused
+from kb.index.vector_stores import drop_collections
 
 KEEP_GENERATIONS = 3
 
@@ -96,22 +96,22 @@ class IndexLayout:
 
     def prune(self, keep: int = KEEP_GENERATIONS, chroma_url: str = "") -> None:
         """Delete old and unfinished generations, keeping the live one and the newest few (and,
-        on a chroma server, the collections that only pruned generations used)."""
+        on a chroma server, the collections that only pruned generations used).
+
+        Only collections this folder's pruned generations name are dropped: another data folder
+        on the same server (a node that builds for itself, a compaction uploading its new base)
+        keeps its own."""
         current = self.current_name()
         finished = [p for p in self.generations() if (p / "manifest.json").exists()]
         keep_names = {p.name for p in finished[-keep:]} | {current}
         # and the base generations whose stores the kept ones are layered over
         keep_names |= {_base(self.root / name) for name in keep_names if name}
-        for path in self.generations():
-            if path.name not in keep_names:
-                shutil.rmtree(path, ignore_errors=True)
-        if chroma_url:
-            keys = {
-                readable_manifest(self.root / n).get("vectors", {}).get("key")
-                for n in keep_names
-                if n
-            }
-            drop_unused(chroma_url, {k for k in keys if k})
+        pruned = [path for path in self.generations() if path.name not in keep_names]
+        dropped = {_key(path) for path in pruned} - {_key(self.root / n) for n in keep_names if n}
+        for path in pruned:
+            shutil.rmtree(path, ignore_errors=True)
+        if chroma_url and dropped - {""}:
+            drop_collections(chroma_url, dropped - {""})
 
 
 def read_manifest(generation: Path) -> dict[str, Any]:
@@ -125,6 +125,11 @@ def readable_manifest(generation: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return manifest if isinstance(manifest, dict) else {}
+
+
+def _key(generation: Path) -> str:
+    """The content key of the server collections a generation reads ("" when embedded)."""
+    return readable_manifest(generation).get("vectors", {}).get("key") or ""
 
 
 def _base(generation: Path) -> str:

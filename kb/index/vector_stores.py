@@ -38,6 +38,6 @@ def open_vector_store(stored: Mapping[str, Any], base: Path, chroma_url: str) ->
     return backend(base / "vectors", url, stored.get("key", ""))
 
 
-def drop_unused(chroma_url: str, keep: set[str]) -> None:
-    """On a chroma server: delete the collections of content keys no generation uses."""
-    ChromaVectorStore.drop(chroma_url, keep)
+def drop_collections(chroma_url: str, keys: set[str]) -> None:
+    """On a chroma server: delete the collections of these content keys."""
+    ChromaVectorStore.drop(chroma_url, keys)
