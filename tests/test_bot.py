@@ -71,6 +71,8 @@ def test_the_first_alternative_is_the_answer_articles_next_section(bot) -> None:
         first.alternatives
     )
     assert unhelpful.answer is not None and unhelpful.answer.shown == sibling.shown
+    # as sure of it as when it was offered (the API's confidence, not 0)
+    assert unhelpful.answer.confidence == sibling.confidence > 0
 
 
 def test_the_next_section_leaves_out_what_was_shown(bot) -> None:
@@ -370,7 +372,8 @@ def test_conversations_are_kept_scrubbed_and_only_for_their_visitor(make_databas
     conversation = store.get(first, "visitor-a")
     assert conversation is not None and store.get(first, "visitor-b") is None
     message = "refund to jane.doe@example.com please, card 4111 1111 1111 1111"
-    store.add_turn(conversation, message, bot.reply(conversation.state, message))
+    reply = bot.reply(conversation.state, message)
+    store.add_turn(conversation, message, reply)
     with database.connect() as connection:
         stored = " ".join(
             str(v)
@@ -380,4 +383,9 @@ def test_conversations_are_kept_scrubbed_and_only_for_their_visitor(make_databas
     assert visitor_hash("visitor-a") in stored
     again = store.get(first, "visitor-a")
     assert again is not None and again.state.topic is not None
+    # what it showed, with how sure it was: "that didn't help" offers the next with it
+    assert [(s, s.confidence) for s in again.state.shown] == [
+        (s, s.confidence) for s in reply.state.shown
+    ]
+    assert again.state.shown and all(0 < s.confidence <= 1 for s in again.state.shown)
     assert [m["author"] for m in again.messages] == ["customer", "bot"]

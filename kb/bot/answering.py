@@ -50,10 +50,11 @@ UNHELPFUL_BEFORE_HANDOFF = 2
 
 @dataclasses.dataclass(frozen=True)
 class Shown:
-    """A section the bot showed, by article slug and section anchor."""
+    """A section the bot showed, by article slug and section anchor, and how sure it was."""
 
     slug: str
     anchor: str
+    confidence: float = dataclasses.field(default=0.0, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Choice:
 
     @property
     def shown(self) -> Shown:
-        return Shown(self.article.slug, self.section.anchor)
+        return Shown(self.article.slug, self.section.anchor, self.confidence)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,8 +294,7 @@ def _choices(index: LoadedIndex, shown: Sequence[Shown]) -> list[Choice | None]:
     choices: list[Choice | None] = []
     for item in shown:
         article = index.articles.get(item.slug)
-        section = next(
-            (s for s in article.sections if s.anchor == item.anchor), None
-        ) if article and article.is_public else None  # fmt: skip
-        choices.append(Choice(article, section, 0.0) if article and section else None)
+        public = article.sections if article and article.is_public else []
+        section = next((s for s in public if s.anchor == item.anchor), None)
+        choices.append(Choice(article, section, item.confidence) if article and section else None)
     return choices

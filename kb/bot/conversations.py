@@ -154,7 +154,7 @@ def _state_json(state: State) -> dict[str, Any]:
         if topic
         else None,
         "unhelpful": state.unhelpful,
-        "shown": [[item.slug, item.anchor] for item in state.shown],
+        "shown": [[item.slug, item.anchor, item.confidence] for item in state.shown],
     }
 
 
@@ -163,5 +163,9 @@ def _state(data: dict[str, Any]) -> State:
     return State(
         Topic(topic["query"], Shown(topic["slug"], topic["anchor"])) if topic else None,
         int(data.get("unhelpful", 0)),
-        tuple(Shown(slug, anchor) for slug, anchor in data.get("shown", [])),
+        # [slug, anchor, confidence]; conversations stored before kept no confidence
+        tuple(
+            Shown(item[0], item[1], float(item[2]) if len(item) > 2 else 0.0)
+            for item in data.get("shown", [])
+        ),
     )
