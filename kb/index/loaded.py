@@ -95,6 +95,16 @@ class LoadedIndex:
         self.vectors: LayeredVectors = LayeredVectors(base_vectors, delta, hidden, base_path=base)
         with _opening(generation, "vocabulary.json"):
             self.speller = Speller(json.loads((generation / "vocabulary.json").read_text()))
+        # An edit's generation takes the open one's vocabulary, if built, with the edit applied.
+        self._earlier: tuple[Vocabulary, list[Article], list[Article]] | None = None
+        if previous is not None and "vocabulary" in previous.__dict__:
+            before, after = previous.articles, self.articles
+            moved = [s for s in before.keys() | after.keys() if before.get(s) is not after.get(s)]
+            self._earlier = (
+                previous.vocabulary,
+                [before[slug] for slug in moved if slug in before],
+                [after[slug] for slug in moved if slug in after],
+            )
         with _opening(generation, SYNONYMS_FILE):
             text = (generation / SYNONYMS_FILE).read_text(encoding="utf-8")
             self.synonyms, _ = parse_synonyms(text)
@@ -107,6 +117,10 @@ class LoadedIndex:
     @functools.cached_property
     def vocabulary(self) -> Vocabulary:
         """The help center's words and their rarity (kb.search.vocabulary), built on first use."""
+        if self._earlier is not None:
+            earlier, before, after = self._earlier
+            self._earlier = None
+            return earlier.updated(before, after, self.speller)
         return Vocabulary(self.articles.values(), self.speller)
 
     @property
