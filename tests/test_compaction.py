@@ -60,7 +60,9 @@ def test_a_bulk_change_is_built_afresh_even_when_compaction_waits(
     monkeypatch.setattr(build_module, "COMPACT_FLOOR", 0)
     monkeypatch.setattr(build_module, "BULK_SHARE", 0.0)
     edit(content_dir, "billing/request-a-refund.md", "Quokka")
-    report = build_index(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL, compact_later=True), embedder)
+    report = build_index(
+        BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL, compact_later=True), embedder
+    )
     assert live_manifest(data_dir)["vectors"]["base"] == report.generation
 
 
@@ -104,7 +106,9 @@ def test_with_nothing_changed_since_the_compacted_base_is_published_itself(
     built, content_dir, data_dir, embedder, tiny_limit
 ) -> None:
     edit(content_dir, "billing/request-a-refund.md", "Quokka")
-    build_index(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL, compact_later=True), embedder)
+    build_index(
+        BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL, compact_later=True), embedder
+    )
     before = live_manifest(data_dir)["vectors"]["base"]
     report = compact(BuildOptions(content_dir, data_dir, chroma_url=CHROMA_URL), embedder)
     assert report is not None

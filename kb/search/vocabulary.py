@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -29,17 +30,23 @@ from kb.search.snippets import STOP_WORDS
 from kb.search.spelling import MIN_WORD, Speller
 
 _TOKEN = re.compile(r"[^\W_]+")
+CACHED_SECTIONS = 20_000  # sections whose words a Vocabulary keeps (a search weighs about 100)
 
 
 class Vocabulary:
     """Stemmed words of every section of these articles, and their rarity among the public
-    ones (the articles a customer's search can answer with)."""
+    ones (the articles a customer's search can answer with).
+
+    Only the rarities are kept for every section; a section's own words are read when a search
+    first weighs it and kept for the CACHED_SECTIONS most recent (at 100,000 articles, every
+    section's words held 1.7 GB in each web worker)."""
 
     def __init__(self, articles: Iterable[Article], speller: Speller | None = None) -> None:
         self.speller = speller
-        self._stems: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._counts: Counter[str] = Counter()
         self._sections = 0
+        self._cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._lock = threading.Lock()
         self._add(articles)
 
     def updated(
@@ -50,27 +57,31 @@ class Vocabulary:
         every article would be, at the cost of the changed ones (an edit's generation at 10,000
         articles: milliseconds, against 3 s to read every section again)."""
         new = Vocabulary((), speller)
-        new._stems, new._counts = dict(self._stems), Counter(self._counts)
-        new._sections = self._sections
-        for article in before:
+        new._counts, new._sections = Counter(self._counts), self._sections
+        for article in filter(_counted, before):
             for section in article.sections:
-                _, every = new._stems.pop(section.id)
-                if _counted(article):
-                    new._counts.subtract(every)
-                    new._sections -= 1
+                new._counts.subtract(_section_stems(section)[1])
+                new._sections -= 1
         new._counts = +new._counts  # words no public section uses any more are unknown again
         new._add(after)
         return new
 
     def _add(self, articles: Iterable[Article]) -> None:
-        for article in articles:
+        for article in filter(_counted, articles):
             for section in article.sections:
-                heading = _stems(section.title)
-                every = heading | _stems(section.text)
-                self._stems[section.id] = (heading, every)
-                if _counted(article):
-                    self._counts.update(every)
-                    self._sections += 1
+                self._counts.update(_section_stems(section)[1])
+                self._sections += 1
+
+    def _words(self, section: Section) -> tuple[frozenset[str], frozenset[str]]:
+        """The section's stemmed heading words, and its heading and text words."""
+        words = self._cache.get(section.id)
+        if words is None:
+            words = _section_stems(section)
+            with self._lock:
+                if len(self._cache) >= CACHED_SECTIONS:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[section.id] = words
+        return words
 
     def terms(self, query: str) -> tuple[str, ...]:
         """The query's content words and numbers: unknown words corrected when the speller can,
@@ -91,7 +102,7 @@ class Vocabulary:
 
     def coverage(self, terms: Sequence[str], section: Section) -> tuple[float, float]:
         """The weighted shares of `terms` in the section's heading, and in its heading and text."""
-        heading, every = self._stems.get(section.id) or _section_stems(section)
+        heading, every = self._words(section)
         total = sum(self.weight(term) for term in terms)
         if not total:
             return 0.0, 0.0
@@ -123,10 +134,7 @@ class Vocabulary:
         """Whether the article's title or one of its sections uses this stemmed term."""
         if term in _stems(article.title):
             return True
-        return any(
-            term in (self._stems.get(section.id) or _section_stems(section))[1]
-            for section in article.sections
-        )
+        return any(term in self._words(section)[1] for section in article.sections)
 
 
 @functools.lru_cache(maxsize=65536)
