@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from kb.content.loading import article_link_map
 from kb.content.model import Article, Section
@@ -23,6 +24,10 @@ from kb.search.autocomplete import Autocompleter
 from kb.search.hits import Filters
 from kb.search.spelling import Speller
 from kb.search.vocabulary import Vocabulary
+
+# Past this many articles changed since the open generation, the vocabulary and autocompleter
+# are built afresh: replacing each one's entries costs more than reading them all again.
+MOST_MOVED = 50
 
 
 class LoadedIndex:
@@ -95,16 +100,20 @@ class LoadedIndex:
         self.vectors: LayeredVectors = LayeredVectors(base_vectors, delta, hidden, base_path=base)
         with _opening(generation, "vocabulary.json"):
             self.speller = Speller(json.loads((generation / "vocabulary.json").read_text()))
-        # An edit's generation takes the open one's vocabulary, if built, with the edit applied.
-        self._earlier: tuple[Vocabulary, list[Article], list[Article]] | None = None
-        if previous is not None and "vocabulary" in previous.__dict__:
-            before, after = previous.articles, self.articles
-            moved = [s for s in before.keys() | after.keys() if before.get(s) is not after.get(s)]
-            self._earlier = (
-                previous.vocabulary,
-                [before[slug] for slug in moved if slug in before],
-                [after[slug] for slug in moved if slug in after],
+        # An edit's generation takes what the open one built of its articles on first use (the
+        # vocabulary, the autocompleter), with the edit applied, unless the edit is large.
+        self._edit: tuple[list[Article], list[Article]] = ([], [])
+        self._earlier: dict[str, Any] = {}
+        moved = _moved(previous.articles, self.articles) if previous is not None else None
+        if previous is not None and moved is not None and len(moved) <= MOST_MOVED:
+            self._edit = (
+                [previous.articles[slug] for slug in moved if slug in previous.articles],
+                [self.articles[slug] for slug in moved if slug in self.articles],
             )
+            built = ("vocabulary", "autocomplete")
+            self._earlier = {
+                name: previous.__dict__[name] for name in built if name in previous.__dict__
+            }
         with _opening(generation, SYNONYMS_FILE):
             text = (generation / SYNONYMS_FILE).read_text(encoding="utf-8")
             self.synonyms, _ = parse_synonyms(text)
@@ -112,15 +121,17 @@ class LoadedIndex:
     @functools.cached_property
     def autocomplete(self) -> Autocompleter:
         """Built on first use, so a new generation is searchable without waiting for it."""
+        earlier = self._earlier.pop("autocomplete", None)
+        if earlier is not None:
+            return earlier.updated(*self._edit)
         return Autocompleter(a for a in self.articles.values() if a.is_public)
 
     @functools.cached_property
     def vocabulary(self) -> Vocabulary:
         """The help center's words and their rarity (kb.search.vocabulary), built on first use."""
-        if self._earlier is not None:
-            earlier, before, after = self._earlier
-            self._earlier = None
-            return earlier.updated(before, after, self.speller)
+        earlier = self._earlier.pop("vocabulary", None)
+        if earlier is not None:
+            return earlier.updated(*self._edit, self.speller)
         return Vocabulary(self.articles.values(), self.speller)
 
     @property
@@ -151,3 +162,18 @@ def describe_failure(error: Exception, root: Path) -> str:
 
 def _read_articles(path: Path) -> list[Article]:
     return [Article.from_dict(data) for data in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def _moved(before: dict[str, Article], after: dict[str, Article]) -> list[str]:
+    """The articles added, removed or changed between two generations (each generation reads the
+    articles changed since its base again: those not changed since `before` are equal)."""
+    return [
+        slug
+        for slug in before.keys() | after.keys()
+        if before.get(slug) is not after.get(slug)
+        and not (slug in before and slug in after and _same(before[slug], after[slug]))
+    ]
+
+
+def _same(one: Article, other: Article) -> bool:
+    return bool(one.content_hash) and one.content_hash == other.content_hash
