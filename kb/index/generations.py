@@ -108,10 +108,11 @@ class IndexLayout:
         keep_names |= {_base(self.root / name) for name in keep_names if name}
         pruned = [path for path in self.generations() if path.name not in keep_names]
         dropped = {_key(path) for path in pruned} - {_key(self.root / n) for n in keep_names if n}
+        dropped.discard("")  # embedded generations name no collections
         for path in pruned:
             shutil.rmtree(path, ignore_errors=True)
-        if chroma_url and dropped - {""}:
-            drop_collections(chroma_url, dropped - {""})
+        if chroma_url and dropped:
+            drop_collections(chroma_url, dropped)
 
 
 def read_manifest(generation: Path) -> dict[str, Any]:

@@ -104,16 +104,16 @@ class LoadedIndex:
         # vocabulary, the autocompleter), with the edit applied, unless the edit is large.
         self._edit: tuple[list[Article], list[Article]] = ([], [])
         self._earlier: dict[str, Any] = {}
-        moved = _moved(previous.articles, self.articles) if previous is not None else None
-        if previous is not None and moved is not None and len(moved) <= MOST_MOVED:
-            self._edit = (
-                [previous.articles[slug] for slug in moved if slug in previous.articles],
-                [self.articles[slug] for slug in moved if slug in self.articles],
-            )
+        if previous is not None:
             built = ("vocabulary", "autocomplete")
-            self._earlier = {
-                name: previous.__dict__[name] for name in built if name in previous.__dict__
-            }
+            earlier = {name: previous.__dict__[name] for name in built if name in previous.__dict__}
+            moved = _moved(previous.articles, self.articles) if earlier else []
+            if earlier and len(moved) <= MOST_MOVED:
+                self._earlier = earlier
+                self._edit = (
+                    [previous.articles[slug] for slug in moved if slug in previous.articles],
+                    [self.articles[slug] for slug in moved if slug in self.articles],
+                )
         with _opening(generation, SYNONYMS_FILE):
             text = (generation / SYNONYMS_FILE).read_text(encoding="utf-8")
             self.synonyms, _ = parse_synonyms(text)
@@ -170,10 +170,11 @@ def _moved(before: dict[str, Article], after: dict[str, Article]) -> list[str]:
     return [
         slug
         for slug in before.keys() | after.keys()
-        if before.get(slug) is not after.get(slug)
-        and not (slug in before and slug in after and _same(before[slug], after[slug]))
+        if not _same(before.get(slug), after.get(slug))
     ]
 
 
-def _same(one: Article, other: Article) -> bool:
-    return bool(one.content_hash) and one.content_hash == other.content_hash
+def _same(one: Article | None, other: Article | None) -> bool:
+    if one is other:
+        return True
+    return bool(one and other and one.content_hash and one.content_hash == other.content_hash)
