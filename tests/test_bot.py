@@ -389,3 +389,14 @@ def test_conversations_are_kept_scrubbed_and_only_for_their_visitor(make_databas
     ]
     assert again.state.shown and all(0 < s.confidence <= 1 for s in again.state.shown)
     assert [m["author"] for m in again.messages] == ["customer", "bot"]
+    # a conversation stored before the confidence was kept ([slug, anchor]) still reads
+    old = {"topic": None, "unhelpful": 1, "shown": [["request-a-refund", "our-refund-policy"]]}
+    with database.connect() as connection:
+        connection.execute(
+            "UPDATE conversations SET state = ? WHERE id = ?", (json.dumps(old), first)
+        )
+    before = store.get(first, "visitor-a")
+    assert before is not None and before.state.unhelpful == 1
+    assert [(s.slug, s.anchor, s.confidence) for s in before.state.shown] == [
+        ("request-a-refund", "our-refund-policy", 0.0)
+    ]
