@@ -71,6 +71,8 @@ def test_the_first_alternative_is_the_answer_articles_next_section(bot) -> None:
         first.alternatives
     )
     assert unhelpful.answer is not None and unhelpful.answer.shown == sibling.shown
+    # ranked below the answer, it is not offered as surer than the answer
+    assert 0 < sibling.confidence <= first.answer.confidence
     # as sure of it as when it was offered (the API's confidence, not 0)
     assert unhelpful.answer.confidence == sibling.confidence > 0
 

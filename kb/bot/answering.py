@@ -137,15 +137,15 @@ class AnswerBot:
             return Reply(None, [], True, True, False, after, query, follow_up)
         confidence = answer_confidence(judged.evidence) if judged.evidence else 0.0
         answer = Choice(found[0][0], found[0][1], confidence)
-        # Alternatives: the answer article's next section for the query (the bot's most common
-        # miss is the right article with the wrong section), then the next articles, whether or
-        # not search counts them as found (the floor judges whether anything answers).
+        # Alternatives: the answer article's next section (the bot's most common miss is the
+        # right article with the wrong section; ranked below the answer, never surer than it),
+        # then the next articles, found or not (the floor judges whether anything answers).
         alternatives = [Choice(a, s, c) for a, s, _, c in judged.ranked[1 : 1 + ALTERNATIVES]]
         index = self.engine.current_index()
         skip = {f"{shown.slug}#{shown.anchor}" for shown in (answer.shown, failed) if shown}
         sibling = next_section(query, answer.article, hits, index.sections, index.vocabulary, skip)
         if sibling is not None:
-            alternatives.insert(0, Choice(answer.article, sibling, judged.best))
+            alternatives.insert(0, Choice(answer.article, sibling, min(judged.best, confidence)))
         alternatives = alternatives[:ALTERNATIVES]
         topic_query = state.topic.query if follow_up and state.topic else rest[:MAX_QUERY_CHARS]
         after = State(
