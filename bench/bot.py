@@ -2,6 +2,7 @@
 answer and follow-up accuracy, correct and wrong hand-overs per part, and turn latency.
 
     python -m bench.bot [--conversations tests/data/conversations.jsonl] [--boost 0.1] [--runs 3]
+                        [--shipped]  (the model as shipped, not fine-tuned on the content)
 """
 
 from __future__ import annotations
@@ -48,9 +49,12 @@ def main() -> None:
         "--sweep", action="store_true", help="Try follow-up boosts (tuning part only)."
     )
     parser.add_argument("--misses", action="store_true", help="List the tuning part's misses.")
+    parser.add_argument(
+        "--shipped", action="store_true", help="The model as shipped, not adapted to the content."
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(adapt=not args.shipped)  # as KB_EMBEDDER=minilm builds, or not
     embedder.warm_up()
     conversations = load_conversations(args.conversations)
     with tempfile.TemporaryDirectory() as temporary:

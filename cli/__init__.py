@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -74,6 +75,9 @@ def index(ctx: click.Context, full: bool, compact: bool) -> None:
     settings = _settings(ctx)
     if not settings.content_dir.is_dir():
         raise click.UsageError(f"content folder {settings.content_dir} does not exist")
+    # the indexer's own steps on stderr (adapting the model takes minutes)
+    logging.getLogger("indexer").addHandler(logging.StreamHandler())
+    logging.getLogger("indexer").setLevel(logging.INFO)
     if compact:
         if full:
             raise click.UsageError("--compact and --full do not go together")

@@ -19,6 +19,7 @@ from typing import Any
 
 from indexer.background import build_lock
 from indexer.cache import BuildCache
+from indexer.models import build_embedder, live_manifest, prune_models
 from indexer.stores import (
     Progress,
     copy_keyword_index,
@@ -150,6 +151,10 @@ def _build(
     started = time.perf_counter()
     layout = IndexLayout(options.data_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
+    embedder = build_embedder(
+        options.data_dir, embedder, live_manifest(options.data_dir, base), full,
+        lambda: load_content(options.content_dir, cache).articles,
+    )  # fmt: skip
     plan, report = _plan(options, embedder, layout, cache, base)
     if plan.current and plan.previous and not full and not plan.stale and _same_synonyms(plan):
         if base:
@@ -167,6 +172,7 @@ def _build(
     _write_manifest(generation, options, embedder, plan, report, cache, stored)
     layout.publish(name)
     layout.prune(chroma_url=options.chroma_url)
+    prune_models(options.data_dir)
     report.generation = name
     report.seconds = time.perf_counter() - started
     return report
@@ -365,6 +371,7 @@ def _write_manifest(
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "build_seconds": round(report.seconds, 3),
         "embedder": embedder.name,
+        "model": getattr(embedder, "adaptation", ""),  # kb.index.adaptation's copy, if any
         "dimension": embedder.dimension,
         "sections": report.sections,
         "vectors": stored,

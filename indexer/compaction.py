@@ -33,6 +33,7 @@ from indexer.build import (
     write_base,
 )
 from indexer.cache import BuildCache
+from indexer.models import build_embedder, live_manifest
 from kb.content.loading import load_content
 from kb.index.embeddings import Embedder
 from kb.index.generations import IndexLayout
@@ -74,6 +75,10 @@ def compact(options: BuildOptions, embedder: Embedder) -> BuildReport | None:
             cache = BuildCache()
             loaded = load_content(options.content_dir, cache)
             synonyms = read_synonyms(options.content_dir)
+            # the live generation's copy of the model: a compaction does not adapt it again
+            live = live_manifest(options.data_dir)
+            articles = loaded.articles
+            embedder = build_embedder(options.data_dir, embedder, live, False, lambda: articles)
             stored, _ = write_base(options, embedder, loaded, staging, False, None, cache)
             with build_lock(options.data_dir):
                 generation = layout.root / f"gen-{name}"

@@ -42,9 +42,10 @@ class Settings(AreaSettings):
     )
     embedder: str = _setting(
         "minilm",
-        "Embedding model: `minilm` (all-MiniLM-L6-v2, shipped by a PyPI package; in bfloat16 "
-        "where the CPU has it, which is twice as fast), `minilm-fp32` (the same model, always "
-        "in float32) or `hashing` (a fast lexical stand-in for tests and demos without the model).",
+        "Embedding model: `minilm` (all-MiniLM-L6-v2, shipped by a PyPI package, fine-tuned on "
+        "the content at full builds; in bfloat16 where the CPU has it, twice as fast), "
+        "`minilm-fp32` (the same, always in float32), `minilm-shipped` (never fine-tuned) or "
+        "`hashing` (a fast lexical stand-in for tests and demos without the model).",
     )
     fusion: str = _setting(
         "weighted", "How hybrid search fuses keyword and vector hits: `weighted` or `rrf`."
@@ -79,7 +80,7 @@ class Settings(AreaSettings):
         "Search says nothing answers when its top result's confidence (the probability that "
         "anything answers the query) is below this (0 to 1); otherwise the top result and those "
         'relevant enough on their own count as found (and in "N articles found"). 0 counts every '
-        'match. The default is fitted for all-MiniLM-L6-v2 (README, "Search quality").',
+        "match. The default is fitted for all-MiniLM-L6-v2 adapted to the content (README).",
     )
     ef_search: int = _setting(200, "HNSW ef_search of the vector index (higher: better recall).")
     analytics: str = _setting(

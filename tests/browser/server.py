@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from kb.index.adaptation import MODELS
 from tests.helpers import AGENT_KEY, KEYS, REPO, stop_server
 
 SEED = Path(__file__).parent / "seed"
@@ -67,7 +68,8 @@ def prepare_site(
     """Copy the demo content and the seed drafts under `root`, then `kb index` it into a new
     data folder. `embedding_cache` (a copy of a data folder's embeddings.sqlite, kept between
     runs) spares embedding unchanged text again, as `kb index` does for an operator: vectors
-    are looked up by the text's hash and the model's name, so they are the ones it would make."""
+    are looked up by the text's hash and the model's name, so they are the ones it would make.
+    The copy of the model adapted to the content is kept beside it the same way."""
     site = Site(root / "content", root / "data")
     shutil.copytree(REPO / "content", site.content_dir)
     shutil.copytree(SEED / "drafts", site.content_dir / "drafts")
@@ -75,6 +77,11 @@ def prepare_site(
     cached = site.data_dir / "embeddings.sqlite"
     if embedding_cache is not None and embedding_cache.exists():
         shutil.copyfile(embedding_cache, cached)
+    # the model adapted to this content (kb.index.adaptation), kept beside the vectors: the same
+    # content makes the same copy, so `kb index` finds it instead of fine-tuning again
+    models = embedding_cache.parent / MODELS if embedding_cache is not None else None
+    if models is not None and models.is_dir():
+        shutil.copytree(models, site.data_dir / MODELS)
     done = subprocess.run(
         [sys.executable, "-m", "cli", "index"],
         cwd=REPO,
@@ -89,6 +96,11 @@ def prepare_site(
         partial = embedding_cache.with_suffix(".partial")
         shutil.copyfile(cached, partial)
         partial.replace(embedding_cache)  # whole or not at all, even with two runs at once
+    if models is not None and (site.data_dir / MODELS).is_dir():
+        for copy in (site.data_dir / MODELS).iterdir():
+            if not (models / copy.name).exists():
+                shutil.copytree(copy, models / f"{copy.name}.partial")
+                (models / f"{copy.name}.partial").rename(models / copy.name)
     return site
 
 

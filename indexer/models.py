@@ -1,0 +1,79 @@
+"""Which copy of the model a build embeds with (kb.index.adaptation).
+
+An embedder that adapts (`KB_EMBEDDER=minilm`, the default) is fine-tuned on the content at the
+first build and at every full one (`kb index --full`); an edit, and a compaction, keep the
+copy their live generation was built with, so an edit never waits for a fine-tune nor re-embeds
+what did not change. A copy lives in the data folder's models/<digest>/, its digest naming the
+model it started from, the pairs it learnt from and the constants: the same content gives the
+same copy, which is then not trained again. Copies no generation uses are deleted after a build.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from kb.content.model import Article
+from kb.index.adaptation import MODELS, adapt, digest, training_pairs
+from kb.index.embeddings import Embedder
+from kb.index.generations import IndexLayout, readable_manifest
+
+log = logging.getLogger(__name__)
+
+
+def build_embedder(
+    data_dir: Path,
+    embedder: Embedder,
+    previous: Mapping[str, Any],
+    full: bool,
+    articles: Callable[[], list[Article]],
+) -> Embedder:
+    """The embedder a build uses: `embedder` itself, or an adapted copy of its model. `previous`
+    is the manifest of the generation the build starts from ({} for none); `articles` gives the
+    content, read only when a copy is to be made."""
+    if not getattr(embedder, "adapt", False):
+        return embedder
+    model = previous.get("model", "")
+    built_with = previous.get("embedder")
+    if not full and built_with == embedder.name:
+        return embedder  # built before adapting was on: kept until a full build
+    if not full and model and built_with == f"{embedder.name}+{model}":
+        folder = data_dir / MODELS / model
+        if (folder / "modules.json").exists():
+            return embedder.adapted(str(folder), model)  # type: ignore[attr-defined]
+        log.warning("the adapted model %s is missing: adapting the model again", folder)
+    pairs = training_pairs(articles())
+    if len(pairs) < 2:
+        return embedder  # too little text to learn from: the model as shipped
+    name = digest(pairs, embedder.name)
+    folder = data_dir / MODELS / name
+    if not (folder / "modules.json").exists():
+        log.info("adapting the model to the content: %d pairs, a minute or two", len(pairs))
+        adapt(pairs, folder, embedder.model_file())  # type: ignore[attr-defined]
+    return embedder.adapted(str(folder), name)  # type: ignore[attr-defined]
+
+
+def prune_models(data_dir: Path) -> None:
+    """Delete the adapted copies that no generation left in the data folder uses."""
+    models = data_dir / MODELS
+    if not models.is_dir():
+        return
+    layout = IndexLayout(data_dir)
+    used = {
+        readable_manifest(generation).get("model", "")
+        for generation in layout.root.glob("gen-*")
+        if generation.is_dir()
+    }
+    for folder in models.iterdir():
+        if folder.name not in used and not folder.name.endswith(".partial"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def live_manifest(data_dir: Path, base: str | None = None) -> dict[str, Any]:
+    """The manifest of generation `base`, or of the live one ({} for none)."""
+    layout = IndexLayout(data_dir)
+    current = base or layout.current_name()
+    return readable_manifest(layout.root / current) if current else {}
