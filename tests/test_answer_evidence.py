@@ -206,8 +206,8 @@ def test_results_that_never_name_the_querys_most_specific_word_are_no_good_match
     password, router = make_article(), make_article("home-network", ROUTER_BODY)
     vocabulary = vocabulary_of(password, router)
     section = anchors(password)["request-a-reset-link"]
-    ranked = [(password, section, 0.35)]
-    fused = {section.id: 0.35}
+    ranked = [(password, section, 0.4)]
+    fused = {section.id: 0.4}
     named = judge_query("reset my password", ranked, fused, vocabulary, FLOOR)
     unnamed = judge_query("reset my router", ranked, fused, vocabulary, FLOOR)
     assert named.named and named.found
