@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.content.model import Article
-from kb.index.adaptation import MODELS, adapt, digest, training_pairs
+from kb.index.adaptation import MODELS, PARTIAL, adapt, digest, training_pairs
 from kb.index.embeddings import Embedder
 from kb.index.generations import IndexLayout, readable_manifest
 
@@ -68,7 +68,7 @@ def prune_models(data_dir: Path) -> None:
         if generation.is_dir()
     }
     for folder in models.iterdir():
-        if folder.name not in used and not folder.name.endswith(".partial"):
+        if folder.name not in used and PARTIAL not in folder.name:
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import shutil
 import threading
@@ -44,6 +45,7 @@ SCALE = 20.0  # cosine similarities × SCALE are the contrastive loss's logits
 PAIRS_AT_MOST = 4096  # a sample of this many pairs for a large help center (about 3 min a run)
 SEED = 0
 MODELS = "models"  # the data folder's folder of adapted copies, one folder per digest
+PARTIAL = ".partial-"  # a copy being written: out.partial-<process>-<thread>
 KEEP_LOADED = 2  # copies a worker keeps loaded: the live generation's and the one before
 
 
@@ -73,7 +75,7 @@ def digest(pairs: list[tuple[str, str]], base: str) -> str:
 
 def adapt(pairs: list[tuple[str, str]], out: Path, base: str, *, epochs: int = EPOCHS) -> None:
     """Fine-tune the model in folder `base` on `pairs` and save the copy to `out` (written
-    beside it first, so a copy that is there is whole)."""
+    beside it first, so a copy that is there is whole; a copy already there is kept)."""
     if len(pairs) < 2:
         raise ValueError("adapting the model needs at least two passages of published text")
     offline_and_quiet()
@@ -102,11 +104,12 @@ def adapt(pairs: list[tuple[str, str]], out: Path, base: str, *, epochs: int = E
             loss.backward()
             optimiser.step()
     model.eval()
-    partial = out.with_name(f"{out.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    partial = out.with_name(f"{out.name}{PARTIAL}{os.getpid()}-{threading.get_ident()}")
     model.save(str(partial))
-    shutil.rmtree(out, ignore_errors=True)
-    partial.rename(out)
+    try:
+        partial.rename(out)
+    except OSError:  # another build made the same copy first: the same content, the same copy
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _embedded(model: SentenceTransformer, texts: list[str]) -> torch.Tensor:

@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from kb.index.adaptation import MODELS
+from kb.index.adaptation import MODELS, PARTIAL
 from tests.helpers import AGENT_KEY, KEYS, REPO, stop_server
 
 SEED = Path(__file__).parent / "seed"
@@ -99,8 +99,12 @@ def prepare_site(
     if models is not None and (site.data_dir / MODELS).is_dir():
         for copy in (site.data_dir / MODELS).iterdir():
             if not (models / copy.name).exists():
-                shutil.copytree(copy, models / f"{copy.name}.partial")
-                (models / f"{copy.name}.partial").rename(models / copy.name)
+                partial = models / f"{copy.name}{PARTIAL}{os.getpid()}"
+                shutil.copytree(copy, partial)
+                try:
+                    partial.rename(models / copy.name)
+                except OSError:  # another run kept the same copy first
+                    shutil.rmtree(partial, ignore_errors=True)
     return site
 
 
