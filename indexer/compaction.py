@@ -75,10 +75,12 @@ def compact(options: BuildOptions, embedder: Embedder) -> BuildReport | None:
             cache = BuildCache()
             loaded = load_content(options.content_dir, cache)
             synonyms = read_synonyms(options.content_dir)
-            # the live generation's copy of the model: a compaction does not adapt it again
+            # the live generation's copy of the model, adapted again if the content has doubled
             live = live_manifest(options.data_dir)
             articles = loaded.articles
-            embedder = build_embedder(options.data_dir, embedder, live, False, lambda: articles)
+            embedder = build_embedder(
+                options.data_dir, embedder, live, False, lambda: articles, regrow=True
+            )
             stored, _ = write_base(options, embedder, loaded, staging, False, None, cache)
             with build_lock(options.data_dir):
                 generation = layout.root / f"gen-{name}"

@@ -3,6 +3,7 @@ fine-tune on the real model pulls a help center's headings and their own text to
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 
@@ -11,10 +12,17 @@ import pytest
 
 from indexer import BuildOptions
 from indexer.compaction import compact
-from indexer.models import build_embedder, live_manifest
+from indexer.models import _grown, build_embedder, live_manifest
 from kb.content.loading import load_content
 from kb.errors import ConfigurationError
-from kb.index.adaptation import MODELS, adapt, training_pairs
+from kb.index.adaptation import (
+    LEARNT,
+    MODELS,
+    PAIRS_AT_MOST,
+    adapt,
+    pairs_learnt,
+    training_pairs,
+)
 from kb.index.embeddings import HashingEmbedder, MiniLMEmbedder
 from kb.index.generations import KEEP_GENERATIONS
 from kb.index.passages import passages
@@ -187,3 +195,49 @@ def test_an_embedder_that_does_not_adapt_builds_as_before(small) -> None:
     shipped = {"embedder": MiniLMEmbedder.name}
     kept = build_embedder(data, MiniLMEmbedder(adapt=True), shipped, False, lambda: [])
     assert kept.name == MiniLMEmbedder.name and not getattr(kept, "adaptation", "")
+
+
+def test_a_compaction_adapts_again_only_once_the_content_has_doubled(tmp_path) -> None:
+    """_grown, on copies that learnt from a given number of pairs (kb-adaptation.json)."""
+    content = tmp_path / "content"
+    content.mkdir()
+    write(content, "refunds.md", ARTICLES["refunds.md"])  # 3 sections, a passage each
+    articles = load_content(content).articles
+    data = tmp_path / "data"
+    for name, learnt in (("small", 1), ("half", 2), ("full", PAIRS_AT_MOST)):
+        (data / MODELS / name).mkdir(parents=True)
+        (data / MODELS / name / LEARNT).write_text(json.dumps({"pairs": learnt}))
+    assert len(training_pairs(articles)) == 3
+
+    def grown(previous) -> bool:
+        return _grown(data, previous, lambda: articles)
+
+    assert grown({"model": ""})  # the shipped model, the content was too small before
+    assert grown({"model": "small"}) and not grown({"model": "half"})  # 3 >= 2 × 1, not 2 × 2
+    assert not grown({"model": "full"})  # a copy that learnt from a full sample is kept
+    assert not grown({})  # built before adapting: kept until `kb index --full`
+    assert pairs_learnt(data / MODELS / "missing") == 0
+
+
+@pytest.mark.model
+def test_a_help_center_that_starts_too_small_is_adapted_by_a_compaction_once_it_grows(
+    tmp_path,
+) -> None:
+    content, data = tmp_path / "content", tmp_path / "data"
+    content.mkdir()
+    write(content, "hello.md", "---\ntitle: Hello\n---\nWelcome to the help center.\n")
+    embedder = MiniLMEmbedder(full_precision=True, adapt=True)
+    build(content, data, embedder)
+    assert live_manifest(data)["model"] == ""  # one passage: nothing to learn from
+    for name, text in ARTICLES.items():
+        write(content, name, text)
+    build(content, data, embedder)  # an edit never waits for a fine-tune
+    assert live_manifest(data)["model"] == ""
+    options = BuildOptions(content, data, chroma_url=CHROMA_URL)
+    compact(options, embedder)
+    model = live_manifest(data)["model"]
+    assert model and pairs_learnt(data / MODELS / model) == len(training_pairs(
+        load_content(content).articles))  # fmt: skip
+    compact(options, embedder)  # not grown since: the same copy
+    assert live_manifest(data)["model"] == model
+    assert make_engine(data, embedder).search("ask for a refund").results

@@ -45,6 +45,7 @@ SCALE = 20.0  # cosine similarities × SCALE are the contrastive loss's logits
 PAIRS_AT_MOST = 4096  # a sample of this many pairs for a large help center (about 3 min a run)
 SEED = 0
 MODELS = "models"  # the data folder's folder of adapted copies, one folder per digest
+LEARNT = "kb-adaptation.json"  # in a copy's folder: how many pairs it learnt from
 PARTIAL = ".partial-"  # a copy being written: out.partial-<process>-<thread>
 KEEP_LOADED = 2  # copies a worker keeps loaded: the live generation's and the one before
 
@@ -106,10 +107,19 @@ def adapt(pairs: list[tuple[str, str]], out: Path, base: str, *, epochs: int = E
     model.eval()
     partial = out.with_name(f"{out.name}{PARTIAL}{os.getpid()}-{threading.get_ident()}")
     model.save(str(partial))
+    (partial / LEARNT).write_text(json.dumps({"pairs": len(pairs)}))
     try:
         partial.rename(out)
     except OSError:  # another build made the same copy first: the same content, the same copy
         shutil.rmtree(partial, ignore_errors=True)
+
+
+def pairs_learnt(folder: Path) -> int:
+    """How many pairs the copy in `folder` learnt from (0 when that cannot be read)."""
+    try:
+        return int(json.loads((folder / LEARNT).read_text())["pairs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def _embedded(model: SentenceTransformer, texts: list[str]) -> torch.Tensor:
