@@ -36,10 +36,10 @@ def scored(content: Path, queries, data: Path, embedder, labelled: Path | None) 
     build_index(BuildOptions(content, data), embedder)
     engine = open_engine(Settings(content_dir=content, data_dir=data), embedder)
     index = engine.current_index()
-    fusion = engine.settings
+    settings = engine.settings
     figures = runs.score_modes(
         runs.retrieve_all(engine, queries), index, MODES,
-        fusion.fusion, fusion.semantic_weight, fusion.rrf_k,
+        settings.fusion, settings.semantic_weight, settings.rrf_k,
     )  # fmt: skip
     result = {mode: round(figures[mode]["ndcg@10"], 4) for mode in MODES}
     if labelled:

@@ -19,7 +19,7 @@ from typing import Any
 
 from indexer.background import build_lock
 from indexer.cache import BuildCache
-from indexer.models import build_embedder, live_manifest, prune_models
+from indexer.models import build_embedder, prune_models
 from indexer.stores import (
     Progress,
     copy_keyword_index,
@@ -34,7 +34,7 @@ from kb.content.synonyms import FILE_NAME as SYNONYMS_FILE
 from kb.content.synonyms import load_synonyms
 from kb.index.embedding_cache import text_hash
 from kb.index.embeddings import Embedder
-from kb.index.generations import ARTICLES_FILE, CHANGES_FILE, IndexLayout, readable_manifest
+from kb.index.generations import ARTICLES_FILE, CHANGES_FILE, IndexLayout
 from kb.index.keyword import FORMAT, update_keyword_index
 from kb.index.passages import PASSAGE_WORDS
 from kb.index.vector_stores import open_vector_store
@@ -151,11 +151,13 @@ def _build(
     started = time.perf_counter()
     layout = IndexLayout(options.data_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
+    current = base or layout.current_name()
+    previous = layout.manifest(current)
     embedder = build_embedder(
-        options.data_dir, embedder, live_manifest(options.data_dir, base), full,
+        options.data_dir, embedder, previous, full,
         lambda: load_content(options.content_dir, cache).articles,
     )  # fmt: skip
-    plan, report = _plan(options, embedder, layout, cache, base)
+    plan, report = _plan(options, embedder, cache, current, previous)
     if plan.current and plan.previous and not full and not plan.stale and _same_synonyms(plan):
         if base:
             layout.publish(base)
@@ -172,7 +174,7 @@ def _build(
     _write_manifest(generation, options, embedder, plan, report, cache, stored)
     layout.publish(name)
     layout.prune(chroma_url=options.chroma_url)
-    prune_models(options.data_dir)
+    prune_models(options.data_dir, getattr(embedder, "adaptation", ""))
     report.generation = name
     report.seconds = time.perf_counter() - started
     return report
@@ -188,18 +190,17 @@ def build_from_settings(
 def _plan(
     options: BuildOptions,
     embedder: Embedder,
-    layout: IndexLayout,
     cache: BuildCache,
-    base: str | None = None,
+    current: str | None,
+    previous: dict[str, Any],
 ) -> tuple[_Plan, BuildReport]:
+    """What a build on generation `current` (its manifest `previous`, {} for none or a broken
+    one) has to do."""
     loaded = load_content(options.content_dir, cache)
     cache.keep(loaded.articles)
     _, synonym_problems = load_synonyms(options.content_dir)
     report = BuildReport(problems=loaded.problems + synonym_problems)
     synonyms = read_synonyms(options.content_dir)
-    current = base or layout.current_name()
-    # A live generation whose manifest cannot be read is no base to build on: build afresh.
-    previous = readable_manifest(layout.root / current) if current else {}
     # Another model or index format means every article is indexed afresh.
     compatible = (
         previous.get("embedder") == embedder.name

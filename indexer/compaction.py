@@ -33,7 +33,7 @@ from indexer.build import (
     write_base,
 )
 from indexer.cache import BuildCache
-from indexer.models import build_embedder, live_manifest
+from indexer.models import build_embedder
 from kb.content.loading import load_content
 from kb.index.embeddings import Embedder
 from kb.index.generations import IndexLayout
@@ -76,8 +76,7 @@ def compact(options: BuildOptions, embedder: Embedder) -> BuildReport | None:
             loaded = load_content(options.content_dir, cache)
             synonyms = read_synonyms(options.content_dir)
             # the live generation's copy of the model, adapted again if the content has doubled
-            live = live_manifest(options.data_dir)
-            articles = loaded.articles
+            live, articles = layout.manifest(), loaded.articles
             embedder = build_embedder(
                 options.data_dir, embedder, live, False, lambda: articles, regrow=True
             )

@@ -24,6 +24,7 @@ from kb.index.adaptation import (
     PARTIAL,
     adapt,
     digest,
+    is_copy,
     pairs_learnt,
     training_pairs,
 )
@@ -58,7 +59,7 @@ def build_embedder(
         return embedder  # too little text to learn from: the model as shipped
     name = digest(pairs, embedder.name)
     folder = data_dir / MODELS / name
-    if not (folder / "modules.json").exists():
+    if not is_copy(folder):
         log.info("adapting the model to the content (%d pairs; up to a few minutes)", len(pairs))
         adapt(pairs, folder, embedder.model_file())  # type: ignore[attr-defined]
     return embedder.adapted(str(folder), name)  # type: ignore[attr-defined]
@@ -73,7 +74,7 @@ def _kept(data_dir: Path, embedder: Embedder, previous: Mapping[str, Any]) -> Em
         return embedder
     if model and built_with == f"{embedder.name}+{model}":
         folder = data_dir / MODELS / model
-        if (folder / "modules.json").exists():
+        if is_copy(folder):
             return embedder.adapted(str(folder), model)  # type: ignore[attr-defined]
         log.warning("the adapted model %s is missing: adapting the model again", folder)
     return None
@@ -91,10 +92,15 @@ def _grown(
     return learnt < PAIRS_AT_MOST and len(training_pairs(articles())) >= max(2 * learnt, 2)
 
 
-def prune_models(data_dir: Path) -> None:
-    """Delete the adapted copies that no generation left in the data folder uses."""
+def prune_models(data_dir: Path, live: str) -> None:
+    """Delete the adapted copies that no generation left in the data folder uses. `live` is the
+    copy the build just published used: while it is the only one, no manifest is read (at
+    100,000 articles each holds every article's hash)."""
     models = data_dir / MODELS
     if not models.is_dir():
+        return
+    others = [f for f in models.iterdir() if f.name != live and PARTIAL not in f.name]
+    if not others:
         return
     layout = IndexLayout(data_dir)
     used = {
@@ -102,13 +108,6 @@ def prune_models(data_dir: Path) -> None:
         for generation in layout.root.glob("gen-*")
         if generation.is_dir()
     }
-    for folder in models.iterdir():
-        if folder.name not in used and PARTIAL not in folder.name:
+    for folder in others:
+        if folder.name not in used:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def live_manifest(data_dir: Path, base: str | None = None) -> dict[str, Any]:
-    """The manifest of generation `base`, or of the live one ({} for none)."""
-    layout = IndexLayout(data_dir)
-    current = base or layout.current_name()
-    return readable_manifest(layout.root / current) if current else {}

@@ -12,7 +12,7 @@ import pytest
 
 from indexer import BuildOptions
 from indexer.compaction import compact
-from indexer.models import _grown, build_embedder, live_manifest
+from indexer.models import _grown, build_embedder
 from kb.content.loading import load_content
 from kb.errors import ConfigurationError
 from kb.index.adaptation import (
@@ -27,6 +27,7 @@ from kb.index.embeddings import HashingEmbedder, MiniLMEmbedder
 from kb.index.generations import KEEP_GENERATIONS
 from kb.index.passages import passages
 from tests.helpers import CHROMA_URL, REPO, build, make_engine
+from tests.test_indexer import live_manifest
 
 
 def write(folder, name: str, text: str) -> None:

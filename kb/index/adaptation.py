@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from kb.content.model import Article
 from kb.errors import ConfigurationError
 from kb.index.embeddings import Embedder, offline_and_quiet
-from kb.index.generations import IndexLayout, readable_manifest
+from kb.index.generations import IndexLayout
 from kb.index.passages import passages
 
 if TYPE_CHECKING:
@@ -114,6 +114,11 @@ def adapt(pairs: list[tuple[str, str]], out: Path, base: str, *, epochs: int = E
         shutil.rmtree(partial, ignore_errors=True)
 
 
+def is_copy(folder: Path) -> bool:
+    """A whole adapted copy is in `folder` (one being written is under another name)."""
+    return (folder / "modules.json").exists()
+
+
 def pairs_learnt(folder: Path) -> int:
     """How many pairs the copy in `folder` learnt from (0 when that cannot be read)."""
     try:
@@ -156,9 +161,7 @@ class QueryModels:
         """Load the model, and the live generation's copy if it has one, now (under `gunicorn
         --preload`, before the workers fork, so they share its memory)."""
         self.embedder.warm_up()
-        layout = IndexLayout(self.data_dir)
-        current = layout.current_name()
-        manifest = readable_manifest(layout.root / current) if current else {}
+        manifest = IndexLayout(self.data_dir).manifest()
         if manifest.get("model"):
             try:
                 self.for_generation(manifest.get("embedder", ""), manifest["model"]).warm_up()
@@ -170,7 +173,7 @@ class QueryModels:
             copy = self._copies.get(model)
             if copy is None:
                 folder = self.folder / model
-                if not (folder / "modules.json").exists():
+                if not is_copy(folder):
                     raise ConfigurationError(
                         f"the index was built with a copy of the model adapted to the content, "
                         f"and {folder} is missing: rebuild with `kb index --full`"

@@ -80,6 +80,12 @@ class IndexLayout:
         except BrokenGeneration:
             return None
 
+    def manifest(self, name: str | None = None) -> dict[str, Any]:
+        """The manifest of generation `name`, or of the live one; {} for none, or one that
+        cannot be read (a broken generation is no base to build on)."""
+        current = name or self.current_name()
+        return readable_manifest(self.root / current) if current else {}
+
     def publish(self, name: str) -> None:
         """Point CURRENT at a finished generation: write a temp file, fsync, rename over."""
         temporary = self.root / f".CURRENT.{os.getpid()}"
