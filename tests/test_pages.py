@@ -130,3 +130,16 @@ def test_static_assets_are_served_locally(client) -> None:
         response.close()
     html = client.get("/").get_data(as_text=True)
     assert "http://" not in html and "https://" not in html  # no CDN
+
+
+def test_every_page_names_the_icon_browsers_also_ask_for_at_favicon_ico(client) -> None:
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.get_data()
+    asked = client.get("/favicon.ico")  # what a browser asks for when a page names no icon
+    assert asked.status_code == 200 and asked.get_data() == icon.get_data()
+    icon.close()  # static files are streamed
+    asked.close()
+    for page in ("/", "/articles/request-a-refund", "/articles/no-such-article", "/login"):
+        html = client.get(page).get_data(as_text=True)
+        assert '<link rel="icon" href="/static/favicon.svg"' in html, page

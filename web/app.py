@@ -164,6 +164,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for staff_pages in (sign_in, account, account_links, people, keys_admin, audit_pages):
         app.register_blueprint(staff_pages.blueprint)
     single_sign_on.register(app, settings)
+    # Browsers and feed readers ask any site for /favicon.ico; the pages name the same icon.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))
     app.after_request(remember_visitor)
     errors.register(app)
     inputs.register(app)
