@@ -15,6 +15,7 @@ from indexer.cache import BuildCache
 from kb.content.model import Article
 from kb.index.embedding_cache import EmbeddingCache, text_hash
 from kb.index.embeddings import Embedder
+from kb.index.generations import IndexLayout
 from kb.index.keyword import FORMAT, create_keyword_index
 from kb.index.passages import section_vectors
 from kb.index.vector_stores import create_vector_store
@@ -44,7 +45,7 @@ def create_stores(
     delta = delta_of(searchable, vectors, embedder.dimension)
     create_vector_store(
         vector_store, generation / "vectors", delta.ids, delta.vectors, ef_search=ef_search,
-        url=chroma_url, key=key,
+        url=chroma_url, key=key, user=IndexLayout(generation.parent.parent).node() if key else "",
     )  # fmt: skip
     return key
 

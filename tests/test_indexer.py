@@ -19,7 +19,7 @@ from indexer.cache import BuildCache
 from kb.content import loading as content_module
 from kb.content.loading import load_content
 from kb.index import generations as store_module
-from kb.index.chroma_store import ChromaVectorStore
+from kb.index.chroma_store import ChromaVectorStore, claimants
 from kb.index.generations import IndexLayout
 from kb.index.handle import IndexHandle
 from kb.index.passages import article_vector_ids
@@ -30,6 +30,24 @@ from kb.search.hits import Filters
 from kb.search.spelling import count_words
 from kb.search.vocabulary import Vocabulary
 from tests.helpers import CHROMA_URL, REPO, CountingEmbedder, build, make_engine
+
+
+def claims(key: str) -> list[str]:
+    return claimants(CHROMA_URL, key)
+
+
+def give_up_claims(key: str, but: str) -> None:
+    """Other tests' folders built the same fixture content on the same server and never prune
+    it: take their claims away, as if those folders had moved on."""
+    for user in claims(key):
+        if user != but:
+            drop_collections(CHROMA_URL, {key}, user)
+
+
+def lose_collections(key: str) -> None:
+    """What a new or emptied server looks like: the collections gone, whoever claimed them."""
+    give_up_claims(key, but="")
+    drop_collections(CHROMA_URL, {key})
 
 
 def engine_for(data_dir: Path, embedder) -> SearchEngine:
@@ -222,7 +240,7 @@ def test_an_edit_over_a_base_store_that_is_gone_writes_every_store_afresh(
     embedded base folder without its vectors: the edit cannot layer, and must not publish a
     generation that cannot be opened."""
     if CHROMA_URL:
-        drop_collections(CHROMA_URL, {live_manifest(data_dir)["vectors"]["key"]})
+        lose_collections(live_manifest(data_dir)["vectors"]["key"])
     else:
         base = live_manifest(data_dir)["vectors"]["base"]
         shutil.rmtree(IndexLayout(data_dir).root / base / "vectors")
@@ -234,11 +252,57 @@ def test_an_edit_over_a_base_store_that_is_gone_writes_every_store_afresh(
     assert slugs(engine_for(data_dir, embedder), "quokka")[:1] == ["request-a-refund"]
 
 
+def move_on(content_dir: Path, data_dir: Path, embedder, word: str) -> None:
+    """Edit and build until the data folder's first base is pruned."""
+    refund = content_dir / "billing/request-a-refund.md"
+    refund.write_text(refund.read_text() + f"\n## {word}\n{word}\n")
+    build(content_dir, data_dir, embedder, full=True)
+    for number in range(store_module.KEEP_GENERATIONS + 1):
+        refund.write_text(refund.read_text() + f"\n{word} {number}\n")
+        build(content_dir, data_dir, embedder)
+
+
+@pytest.mark.skipif(not CHROMA_URL, reason="server collections: .ci/chroma-server-tests")
+def test_folders_sharing_a_servers_collections_keep_them_until_the_last_moves_on(
+    built, content_dir, data_dir, embedder, tmp_path
+) -> None:
+    """Two nodes that each build for themselves from the same commit share its collections: the
+    one that compacts (or rebuilds) first must leave them to the other, whose edits are layered
+    over them; the last one to move on drops them."""
+    key = live_manifest(data_dir)["vectors"]["key"]
+    give_up_claims(key, but=IndexLayout(data_dir).node())
+    other_content = tmp_path / "other-content"
+    shutil.copytree(content_dir, other_content)
+    other = tmp_path / "other-node"
+    build(other_content, other, embedder)
+    assert live_manifest(other)["vectors"]["key"] == key  # found complete, not uploaded again
+    assert IndexLayout(other).node() != IndexLayout(data_dir).node()
+    assert len(claims(key)) == 2
+
+    move_on(content_dir, data_dir, embedder, "Quokka")
+    assert live_manifest(data_dir)["vectors"]["key"] != key
+    assert len(claims(key)) == 1
+    ChromaVectorStore(other, CHROMA_URL, key)  # still there for the other node
+    cancel = other_content / "billing/cancel-subscription.md"
+    cancel.write_text(cancel.read_text() + "\n## Wombat\nWombat plans end at once.\n")
+    build(other_content, other, embedder)  # an edit layered over the shared base
+    assert live_manifest(other)["vectors"]["key"] == key
+    assert slugs(engine_for(other, embedder), "wombat")[:1] == ["cancel-subscription"]
+    assert slugs(engine_for(other, embedder), "refund")[:1] == ["request-a-refund"]
+
+    move_on(other_content, other, embedder, "Zebra")
+    assert not claims(key)
+    with pytest.raises(Exception, match="does not exist"):
+        ChromaVectorStore(other, CHROMA_URL, key)
+
+
 def test_edits_layer_over_a_base_that_outlives_pruning_until_compacted(
     built, content_dir, data_dir, embedder, monkeypatch, tmp_path
 ) -> None:
     layout = IndexLayout(data_dir)
     base, key = (live_manifest(data_dir)["vectors"][name] for name in ("base", "key"))
+    if CHROMA_URL:  # other tests built the same content into folders they never prune
+        give_up_claims(key, but=layout.node())
     handle = IndexHandle(data_dir, CHROMA_URL)
     first = handle.get()
     refund = content_dir / "billing/request-a-refund.md"
@@ -271,6 +335,7 @@ def test_edits_layer_over_a_base_that_outlives_pruning_until_compacted(
         build(content_dir, data_dir, embedder)
     assert not (layout.root / base).exists()
     if CHROMA_URL:  # and its server collections, which no kept generation reads
+        assert not claims(key)  # other tests' folders built the same content, and claim it
         with pytest.raises(Exception, match="does not exist"):
             ChromaVectorStore(data_dir, CHROMA_URL, key)
     fresh_dir = tmp_path / "fresh"

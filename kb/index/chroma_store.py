@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI, Collection, CreateCollectionConfiguration
 
 _BATCH = 4000
+_CLAIM = "-claim-"
 
 
 def _client(path: Path, url: str = "") -> ClientAPI:
@@ -47,6 +48,12 @@ def _client(path: Path, url: str = "") -> ClientAPI:
 
 def collection_name(audience: str, key: str = "") -> str:
     return f"{key}-{audience}" if key else f"sections-{audience}"
+
+
+def claim_name(key: str, user: str) -> str:
+    """An empty server collection saying that the data folder `user` uses the collections of
+    content key `key`: they are dropped only once no folder claims them (ChromaVectorStore.drop)."""
+    return f"{key}{_CLAIM}{user}"
 
 
 def _configuration(ef_search: int) -> CreateCollectionConfiguration:
@@ -88,8 +95,13 @@ class ChromaVectorStore:
         ef_search: int,
         url: str = "",
         key: str = "",
+        user: str = "",
     ) -> None:
+        """Write the collections (on a server: unless another folder wrote the same content
+        already; either way claimed for `user` first, so no other folder drops them meanwhile)."""
         client = _client(path, url)
+        if url and key and user:
+            client.get_or_create_collection(claim_name(key, user), embedding_function=None)
         for audience in AUDIENCES:
             name = collection_name(audience, key)
             ids = list(ids_by_audience.get(audience, ()))
@@ -104,10 +116,17 @@ class ChromaVectorStore:
                 _add(collection, ids, vectors_by_audience[audience])
 
     @staticmethod
-    def drop(url: str, keys: set[str]) -> None:
-        """On a server: delete the collections of these content keys (absent ones are skipped)."""
+    def drop(url: str, keys: set[str], user: str = "") -> None:
+        """On a server: give up `user`'s claim on the collections of these content keys, and
+        delete those no other data folder claims (absent ones are skipped). Two nodes that each
+        build the same commit share its collections: the first to move on leaves them to the
+        other."""
         client = _client(Path("."), url)
         for key in sorted(keys):
+            if user:
+                _drop(client, claim_name(key, user))
+            if _claimants(client, key):
+                continue  # still used by another folder
             for audience in AUDIENCES:
                 _drop(client, collection_name(audience, key))
 
@@ -145,6 +164,17 @@ def _add(collection: Collection, ids: list[str], vectors: np.ndarray) -> None:
     """Precomputed embeddings only, in batches chroma accepts."""
     for start in range(0, len(ids), _BATCH):
         collection.add(ids=ids[start : start + _BATCH], embeddings=vectors[start : start + _BATCH])
+
+
+def claimants(url: str, key: str) -> list[str]:
+    """The data folders that claim the server collections of content key `key`."""
+    return _claimants(_client(Path("."), url), key)
+
+
+def _claimants(client: ClientAPI, key: str) -> list[str]:
+    prefix = claim_name(key, "")
+    names = [collection.name for collection in client.list_collections()]
+    return [name.removeprefix(prefix) for name in names if name.startswith(prefix)]
 
 
 def _complete(client: ClientAPI, name: str, expected: int) -> bool:

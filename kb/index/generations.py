@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from kb.index.vector_stores import drop_collections
 
 KEEP_GENERATIONS = 3
+NODE_FILE = "NODE"  # in <data>/index/: this data folder's id (IndexLayout.node)
 
 
 ARTICLES_FILE = "articles.json"  # every article, in a generation that built its stores afresh
@@ -95,6 +97,22 @@ class IndexLayout:
             os.fsync(handle.fileno())
         os.replace(temporary, self.current_file)
 
+    def node(self) -> str:
+        """This data folder's own id, made at first use (`NODE`): what it claims a chroma
+        server's collections by, so folders sharing the same collections keep each other's."""
+        path = self.root / NODE_FILE
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            pass
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "x") as handle:
+                handle.write(secrets.token_hex(8))
+        except FileExistsError:
+            pass  # another build of this folder made it first: that one it is
+        return path.read_text().strip()
+
     def generations(self) -> list[Path]:
         if not self.root.exists():
             return []
@@ -104,9 +122,10 @@ class IndexLayout:
         """Delete old and unfinished generations, keeping the live one and the newest few (and,
         on a chroma server, the collections that only pruned generations used).
 
-        Only collections this folder's pruned generations name are dropped: another data folder
-        on the same server (a node that builds for itself, a compaction uploading its new base)
-        keeps its own."""
+        Only collections this folder's pruned generations name are dropped, and only when no
+        other data folder claims them: another folder on the same server (a node that builds
+        for itself, perhaps the same commit) keeps its own, and so does a compaction uploading
+        its new base."""
         current = self.current_name()
         finished = [p for p in self.generations() if (p / "manifest.json").exists()]
         keep_names = {p.name for p in finished[-keep:]} | {current}
@@ -118,7 +137,7 @@ class IndexLayout:
         for path in pruned:
             shutil.rmtree(path, ignore_errors=True)
         if chroma_url and dropped:
-            drop_collections(chroma_url, dropped)
+            drop_collections(chroma_url, dropped, self.node())
 
 
 def read_manifest(generation: Path) -> dict[str, Any]:

@@ -26,9 +26,11 @@ def create_vector_store(
     ef_search: int,
     url: str = "",
     key: str = "",
+    user: str = "",
 ) -> None:
-    """Write a base store of these vectors (in `path`, or on the server `url` names)."""
-    STORES[backend].create(path, ids_by_audience, vectors_by_audience, ef_search, url, key)
+    """Write a base store of these vectors (in `path`, or on the server `url` names, claimed
+    there for the data folder `user`)."""
+    STORES[backend].create(path, ids_by_audience, vectors_by_audience, ef_search, url, key, user)
 
 
 def open_vector_store(stored: Mapping[str, Any], base: Path, chroma_url: str) -> VectorStore:
@@ -38,6 +40,7 @@ def open_vector_store(stored: Mapping[str, Any], base: Path, chroma_url: str) ->
     return backend(base / "vectors", url, stored.get("key", ""))
 
 
-def drop_collections(chroma_url: str, keys: set[str]) -> None:
-    """On a chroma server: delete the collections of these content keys."""
-    ChromaVectorStore.drop(chroma_url, keys)
+def drop_collections(chroma_url: str, keys: set[str], user: str = "") -> None:
+    """On a chroma server: give up the data folder `user`'s claim on the collections of these
+    content keys, and delete those no other folder claims."""
+    ChromaVectorStore.drop(chroma_url, keys, user)
