@@ -291,4 +291,5 @@ def test_no_route_answers_500_without_an_index(
                 assert response.is_json, (method, path)
                 if response.status_code == 503 and path != "/healthz":
                     assert response.get_json()["error"]["code"] == "index_not_ready"
+            response.close()  # a static file (/favicon.ico) is streamed
     assert checked > 30
