@@ -35,6 +35,22 @@ OVERFLOWING = """() => {
   return {width, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 8)};
 }"""
 
+# The visible tables whose column headings do not stand above their first row's cells: a table
+# that some style lays out as something else (a grid, blocks) on a wide screen.
+MISALIGNED_TABLES = """() => [...document.querySelectorAll("table")]
+  .filter((table) => table.getClientRects().length)
+  .map((table) => {
+    const heads = [...table.querySelectorAll("thead tr:first-child > th")];
+    const row = table.querySelector("tbody tr");
+    const cells = row ? [...row.children] : [];
+    if (!heads.length || heads.length !== cells.length) return null;
+    const off = heads.findIndex((th, i) =>
+      Math.abs(th.getBoundingClientRect().left - cells[i].getBoundingClientRect().left) > 1);
+    return off < 0 ? null : (table.id || table.className || "table") + ": '"
+      + heads[off].textContent.trim() + "' is not above its column";
+  })
+  .filter(Boolean)"""
+
 
 def sign_in(page: Page, role: str) -> None:
     """Sign in with the suite's operator key for `role` (agent, writer or admin), in the sign-in
@@ -94,6 +110,14 @@ def check_fits_screen(page: Page) -> None:
         )
 
 
+def check_tables_line_up(page: Page) -> None:
+    """Every table with column headings shows each above its column (a page-wide style once laid
+    the gap queue's table out as a grid: headings in a heap, rows beside them)."""
+    misaligned = page.evaluate(MISALIGNED_TABLES)
+    if misaligned:
+        raise AssertionError(f"{page.url}: " + "; ".join(misaligned))
+
+
 def screenshot(page: Page, name: str) -> list[Path]:
     """The whole page at each width in WIDTHS, as `<name>-<width>.png` in SCREENSHOTS; the
     viewport is put back afterwards."""
@@ -111,8 +135,10 @@ def screenshot(page: Page, name: str) -> list[Path]:
 def look_at(page: Page, name: str) -> None:
     """What every page type must pass at each width: it fits the screen and axe-core finds no
     serious or critical violation; then it is photographed."""
-    for _ in each_width(page):
+    for width in each_width(page):
         check_fits_screen(page)
+        if width > PHONE:  # on a phone, some tables become one card per row on purpose
+            check_tables_line_up(page)
         check_accessibility(page)
     screenshot(page, name)
 
