@@ -316,6 +316,7 @@ def write_base(
     key = create_stores(
         generation, searchable, vectors, embedder, options.ef_search, options.chroma_url,
         options.keyword_engine, options.vector_store,
+        IndexLayout(options.data_dir).node() if options.chroma_url else "",
     )  # fmt: skip
     write_articles(generation / ARTICLES_FILE, cache, loaded.articles)
     stored = {

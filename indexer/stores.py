@@ -15,7 +15,6 @@ from indexer.cache import BuildCache
 from kb.content.model import Article
 from kb.index.embedding_cache import EmbeddingCache, text_hash
 from kb.index.embeddings import Embedder
-from kb.index.generations import IndexLayout
 from kb.index.keyword import FORMAT, create_keyword_index
 from kb.index.passages import section_vectors
 from kb.index.vector_stores import create_vector_store
@@ -36,16 +35,18 @@ def create_stores(
     chroma_url: str,
     keyword_engine: str,
     vector_store: str,
+    user: str = "",
 ) -> str:
-    """Write the keyword and vector stores of every searchable section; returns the content
-    key of the server collections (empty when embedded)."""
+    """Write the keyword and vector stores of every searchable section (on a chroma server,
+    claimed for the data folder `user`); returns the content key of the server collections
+    (empty when embedded)."""
     entries = [(article, section) for article in searchable for section in article.sections]
     create_keyword_index(keyword_engine, generation / "keyword", entries)
     key = _content_key(embedder.name, vectors) if chroma_url else ""
     delta = delta_of(searchable, vectors, embedder.dimension)
     create_vector_store(
         vector_store, generation / "vectors", delta.ids, delta.vectors, ef_search=ef_search,
-        url=chroma_url, key=key, user=IndexLayout(generation.parent.parent).node() if key else "",
+        url=chroma_url, key=key, user=user,
     )  # fmt: skip
     return key
 
